@@ -1,0 +1,3 @@
+"""commbot: home-school messaging for special education."""
+
+__version__ = "0.1.0"

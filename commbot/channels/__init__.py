@@ -1,0 +1,1 @@
+"""Provider edges: the only modules that import telegram or twilio."""

@@ -1,0 +1,219 @@
+"""Conversations and the outbox: threads, messages, deliveries, and inbound bookkeeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column, utcnow
+from .people import Channel
+
+
+class AuthorKind(StrEnum):
+    STAFF = "staff"
+    GUARDIAN = "guardian"
+    SYSTEM = "system"
+
+
+class MessageKind(StrEnum):
+    CONVERSATION = "conversation"
+    CHECKIN = "checkin"
+    REMINDER = "reminder"
+    BROADCAST = "broadcast"
+    NOTICE = "notice"
+
+
+class Lane(IntEnum):
+    """Dispatch priority: lower lanes are always claimed first."""
+
+    CONVERSATION = 0
+    REMINDER = 1
+    BROADCAST = 2
+
+
+class RecipientKind(StrEnum):
+    GUARDIAN = "guardian"
+    STAFF = "staff"
+    UNKNOWN = "unknown"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNDELIVERED = "undelivered"
+    CANCELLED = "cancelled"
+    # Waiting for the family to reopen WhatsApp's 24-hour window.
+    HELD = "held"
+
+
+OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD)
+
+
+class Thread(Base):
+    """A conversation about one student between one guardian and one staff member."""
+
+    __tablename__ = "threads"
+    __table_args__ = (UniqueConstraint("student_id", "guardian_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When staff last wrote here: routing sends a family's reply to the latest writer.
+    last_staff_message_at: Mapped[dt.datetime | None]
+    last_message_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """What a person (or the bot) said once, in the language it was written in."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
+    student_id: Mapped[int | None] = mapped_column(ForeignKey("students.id", ondelete="SET NULL"))
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "message_kind"))
+    author_kind: Mapped[AuthorKind] = mapped_column(enum_column(AuthorKind, "author_kind"))
+    author_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    author_guardian_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guardians.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(16))
+    # Media references, e.g. {"kind": "telegram", "file_id": ...} or {"kind": "url", ...}.
+    media: Mapped[list[Any]] = mapped_column(default=list)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="message")
+
+
+class Delivery(Base):
+    """One message to one recipient on one channel: the transactional outbox row.
+
+    `header` is bot-authored text already in the recipient's language; `body` is a
+    person's words in `body_language`, translated to `language` at dispatch time so
+    that webhooks never wait on a translation service.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "lane", "next_attempt_at"),
+        Index("ix_deliveries_provider", "channel", "address", "provider_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    recipient_kind: Mapped[RecipientKind] = mapped_column(
+        enum_column(RecipientKind, "recipient_kind")
+    )
+    guardian_id: Mapped[int | None] = mapped_column(
+        ForeignKey("guardians.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    contact_point_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_points.id", ondelete="SET NULL")
+    )
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "delivery_channel"))
+    address: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[int] = mapped_column(Integer, default=Lane.CONVERSATION)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        enum_column(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
+    )
+    language: Mapped[str] = mapped_column(String(16))
+    header: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    body_language: Mapped[str | None] = mapped_column(String(16))
+    show_original: Mapped[bool] = mapped_column(Boolean, default=False)
+    media: Mapped[list[Any]] = mapped_column(default=list)
+    # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
+    buttons: Mapped[list[Any]] = mapped_column(default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[dt.datetime | None]
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    fallback_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+    message: Mapped[Message | None] = relationship(back_populates="deliveries")
+
+
+class InboundReceipt(Base):
+    """Provider ids already processed, so a re-posted webhook is handled once."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PendingChoice(Base):
+    """A guardian's message held while they tell us which child it is about."""
+
+    __tablename__ = "pending_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("guardians.id", ondelete="CASCADE"), unique=True
+    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    # [[student_id, staff_id], ...] in the order the options were listed.
+    options: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UnknownSenderReply(Base):
+    """When we last answered a sender we do not know (at most one reply a day)."""
+
+    __tablename__ = "unknown_sender_replies"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "unknown_channel"))
+    address: Mapped[str] = mapped_column(String(64))
+    last_replied_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MediaFile(Base):
+    """A file served at /media/<token> so Twilio can fetch it; expires."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class SenderLease(Base):
+    """Which worker may send through a sender now, so each rate limit lives in one place."""
+
+    __tablename__ = "sender_leases"
+
+    sender: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[dt.datetime]

@@ -1,0 +1,110 @@
+"""Quiet hours: daily local-time ranges in which a family is not to be messaged.
+
+A range may cross midnight (`22:00-07:00`); several are joined by `;`. An end of `23:59`
+means the end of the day. Times are wall-clock times in the family's own time zone, so a
+range keeps its meaning across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+MINUTES_PER_DAY = 24 * 60
+
+
+class InvalidQuietHours(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class QuietRange:
+    start: int  # minutes after local midnight
+    end: int  # exclusive; below `start` when the range crosses midnight; 1440 = day's end
+
+    def contains(self, minute: int) -> bool:
+        if self.start < self.end:
+            return self.start <= minute < self.end
+        return minute >= self.start or minute < self.end
+
+    def __str__(self) -> str:
+        return _format(self)
+
+
+def _clock(minutes: int) -> str:
+    minutes %= MINUTES_PER_DAY
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _parse_clock(text: str, whole: str) -> int:
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise InvalidQuietHours(f"{whole!r}: {text.strip()!r} is not a time like 22:00")
+    value = int(hours) * 60 + int(minutes)
+    if int(hours) > 23 or int(minutes) > 59:
+        raise InvalidQuietHours(f"{whole!r}: {text.strip()!r} is not a time of day")
+    return value
+
+
+def parse(text: str) -> tuple[QuietRange, ...]:
+    """Parse `"22:00-07:00;08:00-15:00"`; empty text means no quiet hours."""
+    ranges: list[QuietRange] = []
+    for part in (p for p in text.split(";") if p.strip()):
+        start_text, sep, end_text = part.partition("-")
+        if not sep:
+            raise InvalidQuietHours(f"{part.strip()!r} is not a range like 22:00-07:00")
+        start = _parse_clock(start_text, part.strip())
+        end = _parse_clock(end_text, part.strip())
+        if end == MINUTES_PER_DAY - 1:
+            end = MINUTES_PER_DAY  # 23:59 closes the day
+        if start == end:
+            raise InvalidQuietHours(f"{part.strip()!r} starts and ends at the same time")
+        ranges.append(QuietRange(start, end))
+    return tuple(ranges)
+
+
+def canonical(text: str) -> str:
+    """The stored form: validated ranges, zero-padded, joined by `;`."""
+    return ";".join(_format(r) for r in parse(text))
+
+
+def _format(r: QuietRange) -> str:
+    end = "23:59" if r.end == MINUTES_PER_DAY else _clock(r.end)
+    return f"{_clock(r.start)}-{end}"
+
+
+def is_quiet(ranges: tuple[QuietRange, ...], local: dt.datetime) -> bool:
+    minute = local.hour * 60 + local.minute
+    return any(r.contains(minute) for r in ranges)
+
+
+def next_allowed(ranges: tuple[QuietRange, ...], timezone: str, when: dt.datetime) -> dt.datetime:
+    """The first moment at or after `when` (aware) outside quiet hours, in UTC.
+
+    Walks minute boundaries in local wall-clock time, so a range that ends at 07:00 ends at
+    07:00 local on the day of a daylight-saving change too.
+    """
+    if not ranges:
+        return when.astimezone(dt.UTC)
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = when.astimezone(zone)
+    if not is_quiet(ranges, local):
+        return when.astimezone(dt.UTC)
+    # Candidate ends: each range's end today and over the next two days, earliest first.
+    day = local.date()
+    candidates: list[dt.datetime] = []
+    for offset in range(0, 3):
+        date = day + dt.timedelta(days=offset)
+        for r in ranges:
+            end_minute = r.end % MINUTES_PER_DAY
+            end_date = date + dt.timedelta(days=1) if r.end == MINUTES_PER_DAY else date
+            naive = dt.datetime.combine(end_date, dt.time(end_minute // 60, end_minute % 60))
+            candidate = naive.replace(tzinfo=zone)
+            # A wall time that does not exist (spring forward) resolves to after the gap.
+            candidate = candidate.astimezone(dt.UTC).astimezone(zone)
+            if candidate > local and not is_quiet(ranges, candidate):
+                candidates.append(candidate)
+    if not candidates:  # every minute is quiet: deliver rather than hold forever
+        return when.astimezone(dt.UTC)
+    return min(candidates).astimezone(dt.UTC)
