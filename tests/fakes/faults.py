@@ -1,0 +1,82 @@
+"""Injected failures and rate limits, shared by the fakes.
+
+Both fakes answer sends in the same way: a test may queue failures for the next few sends, and
+a fake may enforce the provider's rate limits so a benchmark measures what the real provider
+would let through. Neither class locks; the fakes call them while holding their own lock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+
+@dataclass
+class InjectedFailure:
+    """`remaining` more sends (to `target` only, if set) answer with HTTP `status`."""
+
+    remaining: int
+    status: int
+    target: Hashable | None = None
+    retry_after: int | None = None
+    code: int | None = None
+
+
+class FailureQueue:
+    """Failures queued by `fail_next`, used up in the order they were queued."""
+
+    def __init__(self) -> None:
+        self._queue: list[InjectedFailure] = []
+
+    def add(self, failure: InjectedFailure) -> None:
+        if failure.remaining > 0:
+            self._queue.append(failure)
+
+    def take(self, target: Hashable) -> InjectedFailure | None:
+        """The first queued failure that applies to a send to `target`, if any, used once."""
+        for failure in self._queue:
+            if failure.target is None or failure.target == target:
+                failure.remaining -= 1
+                if failure.remaining <= 0:
+                    self._queue.remove(failure)
+                return failure
+        return None
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+
+class RateLimiter:
+    """Accepts a send unless it comes too soon after the last one to the same key, or the
+    trailing `window` already holds `global_limit` accepted sends.
+
+    Rejected sends are not counted against later ones, as with the real providers: a client
+    that backs off and retries is not punished twice.
+    """
+
+    def __init__(
+        self, min_interval: float | None, global_limit: int | None, window: float = 1.0
+    ) -> None:
+        self.min_interval = min_interval
+        self.global_limit = global_limit
+        self.window = window
+        self._last_by_key: dict[Hashable, float] = {}
+        self._recent: deque[float] = deque()
+
+    def accept(self, key: Hashable, now: float) -> bool:
+        """Record and allow a send at monotonic time `now`, or refuse it."""
+        last = self._last_by_key.get(key)
+        if self.min_interval is not None and last is not None and now - last < self.min_interval:
+            return False
+        while self._recent and now - self._recent[0] >= self.window:
+            self._recent.popleft()
+        if self.global_limit is not None and len(self._recent) >= self.global_limit:
+            return False
+        self._last_by_key[key] = now
+        self._recent.append(now)
+        return True
+
+    def reset(self) -> None:
+        self._last_by_key.clear()
+        self._recent.clear()
