@@ -43,7 +43,9 @@ class ServerThread:
         """Start serving and return the base URL, e.g. ``http://127.0.0.1:54321``."""
         if self.running:
             return self.base_url
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # Name the protocol: asyncio only sets TCP_NODELAY on sockets whose proto is TCP, and
+        # without it every response waits ~40 ms on Nagle's algorithm and delayed ACKs.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
