@@ -10,7 +10,8 @@ from rich.console import Console
 from ..config import ConfigError
 from ..errors import UserError
 from ..roster import RosterFileError
-from . import database, invite, roster, staff
+from . import database, invite, roster, run, staff
+from .outbox import outbox
 
 app = typer.Typer(
     help="commbot: home-school messaging for special education.",
@@ -23,6 +24,11 @@ app.add_typer(database.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(staff.app, name="staff")
 app.add_typer(invite.app, name="invite")
+app.add_typer(run.telegram_app, name="telegram")
+app.command()(run.demo)
+app.command()(run.serve)
+app.command()(run.worker)
+app.command()(outbox)
 
 _errors = Console(stderr=True)
 

@@ -15,6 +15,7 @@ from .messaging import (
     PendingChoice,
     RecipientKind,
     SenderLease,
+    StaffCompose,
     Thread,
     UnknownSenderReply,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "SenderLease",
     "ServiceAssignment",
     "Staff",
+    "StaffCompose",
     "StaffRole",
     "Student",
     "Thread",

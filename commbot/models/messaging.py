@@ -178,9 +178,22 @@ class PendingChoice(Base):
     guardian_id: Mapped[int] = mapped_column(
         ForeignKey("guardians.id", ondelete="CASCADE"), unique=True
     )
-    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    # The held messages, oldest first; all go to the child the guardian picks.
+    message_ids: Mapped[list[Any]] = mapped_column(default=list)
     # [[student_id, staff_id], ...] in the order the options were listed.
     options: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StaffCompose(Base):
+    """After `/msg <student>` with no text, the staff member's next message goes there."""
+
+    __tablename__ = "staff_compose"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

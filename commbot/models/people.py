@@ -32,6 +32,11 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     TELEGRAM = "telegram"
 
+    @property
+    def label(self) -> str:
+        """The channel's name as people write it."""
+        return {"sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}[self.value]
+
 
 class PhotoConsent(StrEnum):
     NONE = "none"

@@ -1,0 +1,139 @@
+"""Telegram: updates in, messages and photos out, through python-telegram-bot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from ..models import Channel
+from ..text import split_text
+from .base import Inbound, Media, Outbound, SendError, SendResult
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+
+class MalformedUpdate(ValueError):
+    pass
+
+
+def parse_update(data: Any) -> Inbound | None:
+    """Turn a webhook body into an `Inbound`; None for updates commbot does not handle."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise MalformedUpdate("not a Telegram update: update_id is missing")
+    try:
+        update = Update.de_json(data, None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedUpdate(f"not a Telegram update: {type(exc).__name__}") from None
+    if update is None:
+        raise MalformedUpdate("not a Telegram update")
+    if update.callback_query is not None:
+        query = update.callback_query
+        if query.message is None or query.message.chat.type != "private":
+            return None
+        return Inbound(
+            channel=Channel.TELEGRAM,
+            address=str(query.message.chat.id),
+            text="",
+            provider_id=str(update.update_id),
+            received_at=dt.datetime.now(dt.UTC),
+            callback_data=query.data,
+            callback_id=query.id,
+            reply_to_provider_id=str(query.message.message_id),
+        )
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None  # edits, channel posts and group chats are not conversations with families
+    media: list[Media] = []
+    if message.photo:
+        media.append(Media(content_type="image/jpeg", telegram_file_id=message.photo[-1].file_id))
+    elif message.document and (message.document.mime_type or "").startswith("image/"):
+        media.append(
+            Media(
+                content_type=message.document.mime_type or "image/jpeg",
+                telegram_file_id=message.document.file_id,
+            )
+        )
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    return Inbound(
+        channel=Channel.TELEGRAM,
+        address=str(message.chat.id),
+        text=message.text or message.caption or "",
+        provider_id=str(update.update_id),
+        received_at=message.date.astimezone(dt.UTC) if message.date else dt.datetime.now(dt.UTC),
+        media=tuple(media),
+        reply_to_provider_id=str(reply_to) if reply_to is not None else None,
+        display_name=message.from_user.full_name if message.from_user else None,
+    )
+
+
+def _keyboard(outbound: Outbound) -> InlineKeyboardMarkup | None:
+    if not outbound.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in outbound.buttons
+        ]
+    )
+
+
+class TelegramSender:
+    """Sends through one bot. Rate limits are the dispatcher's job, not this class's."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    def sender_key(self, outbound: Outbound) -> str:
+        return "telegram"
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        chat_id = int(outbound.address)
+        try:
+            return await self._send(chat_id, outbound)
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
+            raise SendError(
+                "telegram-429", "too many requests", permanent=False, retry_after=seconds
+            ) from None
+        except Forbidden as exc:
+            raise SendError("telegram-403", exc.message, permanent=True) from None
+        except BadRequest as exc:
+            code = (
+                "telegram-400-chat-not-found"
+                if "chat not found" in exc.message.lower()
+                else "telegram-400"
+            )
+            raise SendError(code, exc.message, permanent=True) from None
+        except NetworkError as exc:  # includes timeouts and 5xx answers
+            raise SendError("telegram-network", exc.message, permanent=False) from None
+        except TelegramError as exc:
+            raise SendError("telegram-error", exc.message, permanent=False) from None
+
+    async def _send(self, chat_id: int, outbound: Outbound) -> SendResult:
+        first_id: int | None = None
+        text = outbound.text
+        markup = _keyboard(outbound)
+        for item in outbound.media:
+            photo: Any = item.telegram_file_id or item.data
+            caption = text if len(text) <= CAPTION_LIMIT else None
+            sent = await self.bot.send_photo(chat_id, photo=photo, caption=caption)
+            first_id = first_id or sent.message_id
+            if caption is not None:
+                text = ""
+        parts = split_text(text, TEXT_LIMIT) if text else []
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+            first_id = first_id or sent.message_id
+        if first_id is None:
+            raise SendError("empty", "nothing to send", permanent=True)
+        return SendResult(str(first_id), parts=len(parts) + len(outbound.media))
+
+    async def download(self, file_id: str) -> bytes:
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())

@@ -1,0 +1,67 @@
+"""`commbot serve`, `commbot worker`, `commbot telegram set-webhook`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from .context import console, database, settings
+
+telegram_app = typer.Typer(help="Telegram setup.", no_args_is_help=True)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web app: Telegram and Twilio webhooks, media, /healthz."""
+    import uvicorn
+
+    from ..web import create_app
+
+    _logging()
+    app = create_app(settings(), database())
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def worker() -> None:
+    """Run the dispatcher: send what is due, within rate limits, with retries."""
+    from ..worker import run_worker
+
+    _logging()
+    asyncio.run(run_worker(settings(), database()))
+
+
+@telegram_app.command("set-webhook")
+def set_webhook() -> None:
+    """Register PUBLIC_BASE_URL/telegram/webhook with Telegram, with the secret token."""
+    from ..channels.telegram_bot import make_bot
+
+    config = settings()
+    config.require("TELEGRAM_BOT_TOKEN", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET")
+    url = f"{config.public_base_url}/telegram/webhook"
+
+    async def register() -> None:
+        async with make_bot(config, pool_size=1) as bot:
+            await bot.set_webhook(
+                url,
+                secret_token=config.telegram_webhook_secret,
+                allowed_updates=["message", "callback_query"],
+            )
+
+    asyncio.run(register())
+    console.print(f"[green]✓[/] Telegram will post updates to {url}")
+
+
+def demo() -> None:
+    """Play a scripted conversation offline on a fresh SQLite file (no accounts needed)."""
+    from ..demo import run_demo
+
+    run_demo(console)

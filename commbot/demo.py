@@ -1,0 +1,197 @@
+"""`commbot demo`: the real routing, outbox and dispatcher, offline, on a fresh SQLite file.
+
+Channels are an in-process sandbox; everything else is what runs in production. The clock
+is fixed to a school-day afternoon so the story reads the same every time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import tempfile
+import zoneinfo
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+from sqlalchemy import Engine, select
+
+from .channels.base import Inbound, Media
+from .channels.sandbox import SandboxSender, SandboxSent
+from .config import TranslatorName, load_settings
+from .db import make_engine, transaction
+from .dispatch import ChannelSettings, Dispatcher
+from .inbound import handle_inbound
+from .invites import create_invite
+from .media import MediaStore
+from .migrate import upgrade
+from .models import Channel, ContactPoint, Guardian, Staff
+from .roster import import_roster
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SCHOOL_ZONE = zoneinfo.ZoneInfo("America/New_York")
+# Friday 20 November 2026, 4:30 PM in Boston: after school, outside every family's quiet hours.
+START = dt.datetime(2026, 11, 20, 16, 30, tzinfo=SCHOOL_ZONE)
+CARTER_CHAT, KIM_CHAT, AMINA_CHAT = "7001", "7002", "8001"
+
+
+class Demo:
+    def __init__(self, workdir: Path, console: Console) -> None:
+        self.console = console
+        self.now = START.astimezone(dt.UTC)
+        self.settings = load_settings(
+            DATABASE_URL=f"sqlite:///{workdir / 'demo.db'}",
+            PUBLIC_BASE_URL="https://commbot.school.example",
+            COMMBOT_TRANSLATOR=TranslatorName.NONE.value,
+            COMMBOT_MEDIA_DIR=str(workdir / "media"),
+        )
+        self.engine: Engine = make_engine(self.settings.database_url)
+        self.sandbox = SandboxSender(on_send=self._show)
+        self.dispatcher = Dispatcher(
+            self.engine,
+            {channel: self.sandbox for channel in Channel},
+            # The sandbox has no rate limits, and the demo's clock stands still between scenes.
+            limits={channel: ChannelSettings(per_second=1000) for channel in Channel},
+            media_store=MediaStore(self.settings.media_dir),
+            public_base_url=self.settings.public_base_url,
+            default_timezone=self.settings.default_timezone,
+            clock=lambda: self.now,
+        )
+        self.names: dict[tuple[Channel, str], str] = {}
+        self._ids = itertools.count(1)
+
+    # -- setup -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        upgrade(self.engine)
+        with transaction(self.engine) as session:
+            report = import_roster(session, EXAMPLES / "roster.csv", "Lincoln Elementary")
+        self.console.print(
+            f"Roster: {report.counts['created']} families and students imported from examples/roster.csv."
+        )
+
+    def link(self, chat: str, *, email: str | None = None, guardian: str | None = None) -> None:
+        with transaction(self.engine) as session:
+            if email:
+                staff = session.scalar(select(Staff).where(Staff.email == email))
+                code = create_invite(session, staff=staff, now=self.now)
+            else:
+                person = session.scalar(select(Guardian).where(Guardian.name == guardian))
+                code = create_invite(session, guardian=person, now=self.now)
+        self.write(Channel.TELEGRAM, chat, f"/start {code}", quiet=True)
+
+    def refresh_names(self) -> None:
+        with transaction(self.engine) as session:
+            for staff in session.scalars(select(Staff)):
+                if staff.telegram_chat_id:
+                    self.names[(Channel.TELEGRAM, str(staff.telegram_chat_id))] = (
+                        f"{staff.name} (teacher)"
+                    )
+            for point in session.scalars(select(ContactPoint)):
+                self.names[(point.channel, point.address)] = point.guardian.name
+
+    # -- the story ---------------------------------------------------------------------
+
+    def scene(self, title: str, minutes: int = 5) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+        local = self.now.astimezone(SCHOOL_ZONE).strftime("%a %-I:%M %p")
+        self.console.rule(f"[bold]{title}[/]  [dim]{local}[/]")
+
+    def write(
+        self,
+        channel: Channel,
+        address: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        photo: bool = False,
+        quiet: bool = False,
+    ) -> None:
+        self.refresh_names()
+        who = self.names.get((channel, address), "someone not on the roster")
+        if not quiet:
+            line = Text.assemble((who, "cyan"), f" writes on {channel.label}: ", text)
+            if photo:
+                line.append("  📷 photo", style="magenta")
+            self.console.print(line)
+        inbound = Inbound(
+            channel=channel,
+            address=address,
+            text=text,
+            provider_id=f"demo-{next(self._ids)}",
+            received_at=self.now,
+            reply_to_provider_id=reply_to,
+            media=(Media(telegram_file_id="demo-photo"),) if photo else (),
+        )
+        with transaction(self.engine) as session:
+            handle_inbound(session, inbound, self.settings, now=self.now)
+        asyncio.run(self.dispatcher.drain())
+        self.refresh_names()
+
+    def last_to(self, address: str) -> str:
+        return next(
+            s.provider_message_id
+            for s in reversed(self.sandbox.sent)
+            if s.outbound.address == address
+        )
+
+    def _show(self, sent: SandboxSent) -> None:
+        out = sent.outbound
+        if (out.channel, out.address) not in self.names:
+            self.refresh_names()
+        who = self.names.get((out.channel, out.address), "someone not on the roster")
+        body = Text(out.text or "")
+        if out.media:
+            body = Text("📷 photo\n", style="magenta") + body
+        title = f"to {who} · {out.channel.label}"
+        self.console.print(Panel(body, title=title, title_align="left", expand=False))
+
+
+def run_demo(console: Console | None = None) -> None:
+    console = console or Console(highlight=False)
+    with tempfile.TemporaryDirectory(prefix="commbot-demo-") as folder:
+        demo = Demo(Path(folder), console)
+        demo.setup()
+        demo.link(CARTER_CHAT, email="ecarter@lincoln.example.org")
+        demo.link(KIM_CHAT, email="dkim@lincoln.example.org")
+        demo.link(AMINA_CHAT, guardian="Amina Bashid")
+        play(demo)
+        demo.engine.dispose()
+
+
+def play(demo: Demo) -> None:
+    rosa, lan, jim = "+16175550134", "+16175550142", "+16175550190"
+
+    demo.scene("A mother texts in Spanish")
+    demo.write(Channel.SMS, rosa, "Hola maestra, Alfredo no durmió bien anoche. ¿Cómo estuvo hoy?")
+
+    demo.scene("The teacher answers by replying on Telegram", 3)
+    demo.write(
+        Channel.TELEGRAM,
+        CARTER_CHAT,
+        "Thank you for telling me. Alfredo had a calm day and finished his reading.",
+        reply_to=demo.last_to(CARTER_CHAT),
+    )
+
+    demo.scene("A parent of two children writes")
+    demo.write(Channel.SMS, lan, "Con tôi sẽ đi khám bác sĩ vào thứ Hai.")
+    demo.write(Channel.SMS, lan, "2")
+
+    demo.scene("A class photo for one family: WhatsApp closed, so SMS; Telegram for the other")
+    demo.write(
+        Channel.TELEGRAM, CARTER_CHAT, "/msg Andrew Andrew built a tall tower today!", photo=True
+    )
+
+    demo.scene("A parent opts out; the teacher is told")
+    demo.write(Channel.SMS, jim, "STOP")
+    demo.write(Channel.TELEGRAM, KIM_CHAT, "/msg Josie Josie read her poem to the class today.")
+
+    demo.scene("A number not on the roster")
+    demo.write(Channel.SMS, "+16175550999", "Hi, is this Mr. Kim? Can you tell me about my nephew?")
+    demo.write(Channel.SMS, "+16175550999", "Hello?")
+    demo.console.print("[dim](No second reply today, and nothing was passed on.)[/]")
+
+    demo.scene("The teacher checks her families")
+    demo.write(Channel.TELEGRAM, CARTER_CHAT, "/families")

@@ -1,0 +1,355 @@
+"""Claim due deliveries, send them through their channel, and record what happened.
+
+One asyncio task per channel (Telegram, SMS, WhatsApp), each holding that sender's lease,
+each with its own rate limiter. Claims are small (about half a second of sending), and
+lower lanes are claimed first, so a conversation reply never waits behind a broadcast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, or_, select
+
+from ..channels.base import Media, Outbound, Sender, SendError
+from ..db import transaction
+from ..media import MediaStore, media_url
+from ..models import Channel, ContactPoint, Delivery, DeliveryStatus, utcnow
+from ..phones import redact
+from ..ratelimit import SenderLimiter
+from ..translation import NoTranslator, TranslationResult, Translator
+from . import leases
+from .compose import compose, needs_translation
+from .outcomes import record_failure, record_sent
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+CLAIM_TIME = dt.timedelta(seconds=60)
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    per_second: float
+    per_chat_interval: float | None = None
+
+
+def default_limits(twilio_mps: float) -> dict[Channel, ChannelSettings]:
+    return {
+        Channel.TELEGRAM: ChannelSettings(per_second=30, per_chat_interval=1.0),
+        Channel.SMS: ChannelSettings(per_second=twilio_mps),
+        Channel.WHATSAPP: ChannelSettings(per_second=twilio_mps),
+    }
+
+
+@dataclass
+class Claimed:
+    delivery: Delivery
+    whatsapp_window_open: bool = True
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: Engine,
+        senders: dict[Channel, Sender],
+        *,
+        retry_base_seconds: float = 5.0,
+        twilio_mps: float = 1.0,
+        limits: dict[Channel, ChannelSettings] | None = None,
+        translator: Translator | None = None,
+        media_store: MediaStore | None = None,
+        public_base_url: str | None = None,
+        status_callback: str | None = None,
+        whatsapp_template_sid: str | None = None,
+        default_timezone: str = "America/New_York",
+        clock: Callable[[], dt.datetime] = utcnow,
+        worker_id: str | None = None,
+        poll_interval: float = 0.2,
+    ) -> None:
+        self.engine = engine
+        self.senders = senders
+        self.retry_base_seconds = retry_base_seconds
+        limits = limits or default_limits(twilio_mps)
+        self.limiters = {
+            channel: SenderLimiter(limit.per_second, limit.per_chat_interval)
+            for channel, limit in limits.items()
+        }
+        self.batch_sizes = {
+            channel: max(1, int(limit.per_second / 2)) for channel, limit in limits.items()
+        }
+        self.translator = translator or NoTranslator()
+        self.media_store = media_store
+        self.public_base_url = public_base_url
+        self.status_callback = status_callback
+        self.whatsapp_template_sid = whatsapp_template_sid
+        self.default_timezone = default_timezone
+        self.clock = clock
+        self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self.poll_interval = poll_interval
+
+    # -- running -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until `stop` is set; each channel in its own task."""
+        tasks = [asyncio.create_task(self._run_channel(channel, stop)) for channel in self.senders]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            await asyncio.to_thread(leases.release, self.engine, self.worker_id)
+
+    async def _run_channel(self, channel: Channel, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                sent = await self.tick(channel)
+            except Exception:  # keep the worker alive; the delivery stays claimed and is retried
+                log.exception("dispatch of %s failed", channel.value)
+                sent = 0
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.poll_interval)
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Send everything due now, on every channel, then return (tests and the demo)."""
+        total = 0
+        for _ in range(max_rounds):
+            sent = sum([await self.tick(channel) for channel in self.senders])
+            total += sent
+            if sent == 0:
+                break
+        return total
+
+    async def tick(self, channel: Channel) -> int:
+        """Claim one batch for `channel` and send it. Returns how many were attempted."""
+        now = self.clock()
+        holds = await asyncio.to_thread(
+            leases.hold, self.engine, f"channel:{channel.value}", self.worker_id, now
+        )
+        if not holds:
+            return 0
+        claimed = await asyncio.to_thread(self._claim, channel, now)
+        if not claimed:
+            return 0
+        limiter = self.limiters[channel]
+        tasks = []
+        for item in claimed:
+            address = item.delivery.address
+            wait = limiter.chat_ready_in(address)
+            if wait > 0:
+                await asyncio.to_thread(self._postpone, item.delivery.id, wait)
+                continue
+            await limiter.acquire(address)
+            tasks.append(asyncio.create_task(self._deliver(channel, item)))
+        await asyncio.gather(*tasks)
+        return len(claimed)
+
+    # -- database steps ------------------------------------------------------------------
+
+    def _claim(self, channel: Channel, now: dt.datetime) -> list[Claimed]:
+        due = or_(
+            and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+            # A worker that died mid-send leaves a stale claim: take it over.
+            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now),
+        )
+        with transaction(self.engine) as session:
+            rows = session.scalars(
+                select(Delivery)
+                .where(Delivery.channel == channel, due, Delivery.not_before <= now)
+                .order_by(Delivery.lane, Delivery.id)
+                .limit(self.batch_sizes[channel])
+                .with_for_update(skip_locked=True)
+            ).all()
+            claimed = []
+            for delivery in rows:
+                delivery.status = DeliveryStatus.SENDING
+                delivery.claimed_by = self.worker_id
+                delivery.claimed_until = now + CLAIM_TIME
+                delivery.attempts += 1
+                item = Claimed(delivery)
+                if channel is Channel.WHATSAPP and delivery.contact_point_id is not None:
+                    point = session.get(ContactPoint, delivery.contact_point_id)
+                    last = point.last_inbound_at if point else None
+                    item.whatsapp_window_open = last is not None and now - last < WHATSAPP_WINDOW
+                claimed.append(item)
+            return claimed
+
+    def _postpone(self, delivery_id: int, seconds: float) -> None:
+        """Give back a claim that the per-chat limit does not allow yet."""
+        with transaction(self.engine) as session:
+            delivery = session.get_one(Delivery, delivery_id)
+            delivery.status = DeliveryStatus.PENDING
+            delivery.attempts -= 1
+            delivery.next_attempt_at = self.clock() + dt.timedelta(seconds=seconds)
+
+    # -- sending -------------------------------------------------------------------------
+
+    async def _deliver(self, channel: Channel, item: Claimed) -> None:
+        delivery = item.delivery
+        sender = self.senders[channel]
+        try:
+            if channel is Channel.WHATSAPP and not item.whatsapp_window_open:
+                await self._whatsapp_closed(sender, delivery)
+                return
+            outbound = await self._outbound(channel, delivery)
+            result = await sender.send(outbound)
+        except SendError as error:
+            if error.retry_after:
+                self.limiters[channel].pause(min(error.retry_after, 60.0))
+            await asyncio.to_thread(self._failed, delivery.id, error)
+            log.info(
+                "delivery %s to %s failed: %s (%s)",
+                delivery.id,
+                redact(delivery.address),
+                error.code,
+                "permanent" if error.permanent else "retryable",
+            )
+            return
+        await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id)
+
+    async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
+        translated: TranslationResult | None = None
+        if needs_translation(delivery):
+            assert delivery.body_language is not None
+            results = await self.translator.translate(
+                [delivery.body], delivery.body_language, delivery.language
+            )
+            translated = results[0]
+        media = await self._media_for(channel, delivery)
+        buttons = tuple(
+            tuple((b["text"], b["callback_data"]) for b in row) for row in delivery.buttons
+        )
+        return Outbound(
+            channel=channel,
+            address=delivery.address,
+            text=compose(delivery, translated),
+            media=media,
+            buttons=buttons,
+            status_callback=self.status_callback if channel is not Channel.TELEGRAM else None,
+        )
+
+    async def _media_for(self, channel: Channel, delivery: Delivery) -> tuple[Media, ...]:
+        """Turn stored media references into what the target channel can carry."""
+        items = [Media.from_json(m) for m in delivery.media]
+        if not items:
+            return ()
+        resolved: list[Media] = []
+        for item in items:
+            if channel is Channel.TELEGRAM:
+                if item.telegram_file_id:
+                    resolved.append(item)
+                else:
+                    resolved.append(Media(item.content_type, data=await self._fetch(item)))
+                continue
+            if item.local_token is None:
+                data = await self._fetch(item)
+                item = Media(
+                    item.content_type,
+                    local_token=await asyncio.to_thread(self._store, data, item.content_type),
+                )
+            if not self.public_base_url:
+                raise SendError(
+                    "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
+                )
+            resolved.append(
+                Media(
+                    item.content_type, url=media_url(self.public_base_url, item.local_token or "")
+                )
+            )
+        return tuple(resolved)
+
+    async def _fetch(self, item: Media) -> bytes:
+        try:
+            if item.telegram_file_id:
+                telegram = self.senders.get(Channel.TELEGRAM)
+                return await telegram.download(item.telegram_file_id)  # type: ignore[union-attr]
+            if item.url:
+                twilio = self.senders.get(Channel.SMS) or self.senders.get(Channel.WHATSAPP)
+                return await twilio.download(item.url)  # type: ignore[union-attr]
+        except Exception as exc:
+            raise SendError(
+                "media", f"could not fetch the photo: {type(exc).__name__}", permanent=False
+            ) from None
+        raise SendError("media", "photo has no source", permanent=True)
+
+    def _store(self, data: bytes, content_type: str) -> str:
+        if self.media_store is None:
+            raise SendError("config", "no media directory configured", permanent=True)
+        with transaction(self.engine) as session:
+            return self.media_store.save(session, data, content_type, self.clock())
+
+    async def _whatsapp_closed(self, sender: Sender, delivery: Delivery) -> None:
+        """Outside WhatsApp's 24-hour window: send the approved template once and hold the
+        message until the family replies, or move to their next channel without a template."""
+        if not self.whatsapp_template_sid:
+            error = SendError(
+                "whatsapp-window", "outside the 24-hour window and no template", permanent=True
+            )
+            await asyncio.to_thread(self._failed, delivery.id, error)
+            return
+        first = await asyncio.to_thread(self._hold_for_window, delivery.id)
+        if not first:
+            return
+        outbound = Outbound(
+            channel=Channel.WHATSAPP,
+            address=delivery.address,
+            text="",
+            template_sid=self.whatsapp_template_sid,
+            template_variables={"1": "1"},
+            status_callback=self.status_callback,
+        )
+        try:
+            await sender.send(outbound)
+        except SendError as error:
+            await asyncio.to_thread(self._failed, delivery.id, error)
+
+    def _hold_for_window(self, delivery_id: int) -> bool:
+        """Mark the delivery held; True if it is the first held for this contact point."""
+        with transaction(self.engine) as session:
+            delivery = session.get_one(Delivery, delivery_id)
+            already = session.scalar(
+                select(Delivery.id).where(
+                    Delivery.contact_point_id == delivery.contact_point_id,
+                    Delivery.status == DeliveryStatus.HELD,
+                    Delivery.id != delivery.id,
+                )
+            )
+            delivery.status = DeliveryStatus.HELD
+            delivery.error_message = "waiting for the family to reply on WhatsApp"
+            return already is None
+
+    def _sent(self, delivery_id: int, provider_id: str) -> None:
+        with transaction(self.engine) as session:
+            record_sent(session, session.get_one(Delivery, delivery_id), provider_id, self.clock())
+
+    def _failed(self, delivery_id: int, error: SendError) -> None:
+        with transaction(self.engine) as session:
+            delivery = session.get_one(Delivery, delivery_id)
+            retry_at = None
+            if not error.permanent and delivery.attempts < MAX_ATTEMPTS:
+                retry_at = self.clock() + dt.timedelta(
+                    seconds=self._backoff(delivery.attempts, error)
+                )
+            record_failure(
+                session,
+                delivery,
+                code=error.code,
+                message=error.message,
+                now=self.clock(),
+                retry_at=retry_at,
+                default_timezone=self.default_timezone,
+            )
+
+    def _backoff(self, attempts: int, error: SendError) -> float:
+        """Exponential backoff with full jitter; never sooner than the provider asked."""
+        ceiling = self.retry_base_seconds * 2 ** (attempts - 1)
+        delay = random.uniform(ceiling / 2, ceiling)
+        return max(delay, error.retry_after or 0.0)

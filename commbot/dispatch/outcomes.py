@@ -1,0 +1,160 @@
+"""What a send's outcome does to the outbox: retry, fall back, or tell staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..i18n import N_, gettext
+from ..models import Delivery, DeliveryStatus, Guardian, Lane, RecipientKind, Staff, Student
+from ..outbox import to_guardian, to_staff
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = N_(
+    "We could not reach {guardian} (family of {student}) on any channel. "
+    "Your message was not delivered. Please call the family or the school office."
+)
+
+# Twilio status callback → our status; later states never move back to earlier ones.
+TWILIO_STATUSES = {
+    "accepted": DeliveryStatus.SENT,
+    "queued": DeliveryStatus.SENT,
+    "sending": DeliveryStatus.SENT,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+}
+_RANK = {
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+    DeliveryStatus.FAILED: 4,
+    DeliveryStatus.UNDELIVERED: 4,
+}
+# Carrier-side failures reported later by callback that mean "try another channel".
+PERMANENT_CALLBACK_CODES = frozenset({"30003", "30005", "30006", "21610", "21614", "21211"})
+
+
+def record_sent(session: Session, delivery: Delivery, provider_id: str, now: dt.datetime) -> None:
+    delivery.status = DeliveryStatus.SENT
+    delivery.provider_message_id = provider_id
+    delivery.sent_at = now
+    delivery.claimed_by = None
+    delivery.claimed_until = None
+    delivery.error_code = None
+    delivery.error_message = None
+
+
+def record_failure(
+    session: Session,
+    delivery: Delivery,
+    *,
+    code: str,
+    message: str,
+    now: dt.datetime,
+    retry_at: dt.datetime | None,
+    default_timezone: str,
+) -> None:
+    """Retry at `retry_at`, or give up on this address and fall back."""
+    delivery.error_code = code
+    delivery.error_message = message
+    delivery.claimed_by = None
+    delivery.claimed_until = None
+    if retry_at is not None:
+        delivery.status = DeliveryStatus.PENDING
+        delivery.next_attempt_at = retry_at
+        return
+    delivery.status = DeliveryStatus.FAILED
+    fall_back(session, delivery, now, default_timezone)
+
+
+def fall_back(
+    session: Session, delivery: Delivery, now: dt.datetime, default_timezone: str
+) -> None:
+    """Move a failed family delivery to the family's next channel, or tell the writer."""
+    if delivery.recipient_kind is not RecipientKind.GUARDIAN or delivery.guardian_id is None:
+        log.warning("delivery %s failed with no fallback (%s)", delivery.id, delivery.error_code)
+        return
+    guardian = session.get_one(Guardian, delivery.guardian_id)
+    tried = _tried_points(session, delivery)
+    moved = to_guardian(
+        session,
+        guardian=guardian,
+        now=now,
+        default_timezone=default_timezone,
+        message=delivery.message,
+        header=delivery.header,
+        body=delivery.body,
+        body_language=delivery.body_language,
+        media=delivery.media,
+        lane=Lane(delivery.lane),
+        exclude_points=tried,
+        fallback_of=delivery,
+    )
+    if moved is not None:
+        moved.not_before = max(moved.not_before, delivery.not_before)
+        return
+    _tell_author(session, delivery, guardian, now)
+
+
+def _tried_points(session: Session, delivery: Delivery) -> set[int]:
+    tried: set[int] = set()
+    current: Delivery | None = delivery
+    while current is not None:
+        if current.contact_point_id is not None:
+            tried.add(current.contact_point_id)
+        current = session.get(Delivery, current.fallback_of_id) if current.fallback_of_id else None
+    return tried
+
+
+def _tell_author(
+    session: Session, delivery: Delivery, guardian: Guardian, now: dt.datetime
+) -> None:
+    message = delivery.message
+    if message is None or message.author_staff_id is None:
+        log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
+        return
+    staff = session.get_one(Staff, message.author_staff_id)
+    student = session.get(Student, message.student_id) if message.student_id else None
+    text = gettext(
+        staff.language,
+        UNREACHABLE,
+        guardian=guardian.name,
+        student=student.name if student else "?",
+    )
+    to_staff(session, staff=staff, now=now, header=text)
+
+
+def apply_status_callback(
+    session: Session,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: dt.datetime,
+    default_timezone: str,
+) -> bool:
+    """Record a Twilio status callback. False when the message is not ours."""
+    delivery = session.scalar(
+        select(Delivery).where(Delivery.provider_message_id == provider_id).with_for_update()
+    )
+    if delivery is None:
+        return False
+    new = TWILIO_STATUSES.get(status)
+    if new is None:
+        return True  # a status we do not track (e.g. "receiving")
+    if _RANK.get(new, 0) <= _RANK.get(delivery.status, 0) and delivery.status in _RANK:
+        return True  # callbacks may arrive out of order; keep the furthest state
+    delivery.status = new
+    if error_code:
+        delivery.error_code = error_code
+    if new in (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED):
+        delivery.error_message = f"Twilio reported {status}"
+        if error_code in PERMANENT_CALLBACK_CODES:
+            fall_back(session, delivery, now, default_timezone)
+    return True

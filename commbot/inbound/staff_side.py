@@ -1,0 +1,265 @@
+"""A staff member writes on Telegram: commands, replies to families, and new messages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..i18n import N_, gettext
+from ..languages import english_name
+from ..models import (
+    AuthorKind,
+    Channel,
+    Delivery,
+    Guardian,
+    Guardianship,
+    Message,
+    MessageKind,
+    RecipientKind,
+    Staff,
+    StaffCompose,
+    Student,
+    Thread,
+)
+from ..outbox import notice, to_guardian, usable_points
+from ..policy import reachable_guardians, served_students, serves
+from .context import Context
+
+HELP = N_(
+    "Reply to a family's message to answer it.\n"
+    "/msg <student> <text> writes to that student's family.\n"
+    "/families lists the families you work with."
+)
+NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
+NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
+WRITE_NOW = N_("Write your message for {student}'s family now. It goes to: {names}.")
+NO_FAMILY = N_("{student} has no family member who gets messages.")
+SENT_TO = N_("Sent to {recipients}.")
+OPTED_OUT = N_("{name} has opted out of messages (replied STOP). They will not get this.")
+UNREACHABLE = N_("{name} cannot be reached on any channel. Please call the family.")
+UNKNOWN_REPLY = N_("I do not know which family that message came from. Use /msg <student> <text>.")
+NO_FAMILIES = N_("You have no students yet. Ask your coordinator to add you to a class.")
+
+
+def handle(context: Context, staff: Staff) -> None:
+    text = context.inbound.text.strip()
+    command, _, rest = text.partition(" ")
+    command = command.split("@")[0].lower() if command.startswith("/") else ""
+    if command == "/families":
+        _families(context, staff)
+    elif command == "/msg":
+        _msg(context, staff, rest.strip())
+    elif command in ("/help", "/start"):
+        _tell(context, staff, gettext(staff.language, HELP))
+    elif context.inbound.reply_to_provider_id:
+        _reply_to_relayed(context, staff)
+    elif text or context.inbound.media:
+        compose = context.session.get(StaffCompose, staff.id)
+        if compose is None:
+            _tell(context, staff, gettext(staff.language, HELP))
+            return
+        student = context.session.get_one(Student, compose.student_id)
+        context.session.delete(compose)
+        write_to_family(context, staff, student, text)
+    else:
+        _tell(context, staff, gettext(staff.language, HELP))
+
+
+def _families(context: Context, staff: Staff) -> None:
+    """Students and how their families read and are reached; never phone numbers."""
+    session = context.session
+    students = served_students(session, staff)
+    if not students:
+        _tell(context, staff, gettext(staff.language, NO_FAMILIES))
+        return
+    lines: list[str] = []
+    for student in students:
+        lines.append(f"• {student.name}")
+        pairs = session.execute(
+            select(Guardian, Guardianship)
+            .join(Guardianship)
+            .where(Guardianship.student_id == student.id)
+            .order_by(Guardian.name)
+        ).all()
+        for guardian, link in pairs:
+            points = usable_points(session, guardian)
+            channel = points[0].channel.label if points else "—"
+            muted = "" if link.receives_messages else ", no messages"
+            relation = f" ({link.relationship_name})" if link.relationship_name else ""
+            lines.append(
+                f"   {guardian.name}{relation}: {english_name(guardian.language)}, {channel}{muted}"
+            )
+    _tell(context, staff, "\n".join(lines))
+
+
+def _find_student(context: Context, staff: Staff, words: str) -> tuple[Student | None, str]:
+    """Match the longest leading run of words to a served student's full or first name."""
+    students = served_students(context.session, staff)
+    tokens = words.split()
+    for size in range(len(tokens), 0, -1):
+        name = " ".join(tokens[:size]).lower()
+        matches = [s for s in students if s.name.lower() == name]
+        if not matches:
+            matches = [s for s in students if s.name.split()[0].lower() == name]
+        if len(matches) == 1:
+            return matches[0], " ".join(tokens[size:])
+    return None, ""
+
+
+def _msg(context: Context, staff: Staff, rest: str) -> None:
+    if not rest:
+        _tell(context, staff, gettext(staff.language, HELP))
+        return
+    student, text = _find_student(context, staff, rest)
+    if student is None:
+        # A name that exists but belongs to a student not served gets the same answer:
+        # staff learn nothing about other classes.
+        name = rest.split("\n")[0][:60]
+        _tell(context, staff, gettext(staff.language, NO_SUCH_STUDENT, name=name))
+        return
+    if text.strip() or context.inbound.media:
+        write_to_family(context, staff, student, text.strip())
+        return
+    guardians = reachable_guardians(context.session, staff, student)
+    if not guardians:
+        _tell(context, staff, gettext(staff.language, NO_FAMILY, student=student.name))
+        return
+    compose = context.session.get(StaffCompose, staff.id) or StaffCompose(staff_id=staff.id)
+    compose.student_id = student.id
+    compose.created_at = context.now
+    context.session.add(compose)
+    names = ", ".join(g.name for g in guardians)
+    _tell(context, staff, gettext(staff.language, WRITE_NOW, student=student.name, names=names))
+
+
+def _reply_to_relayed(context: Context, staff: Staff) -> None:
+    """A Telegram reply to a relayed message answers that family, about that student."""
+    session = context.session
+    relayed = session.scalar(
+        select(Delivery).where(
+            Delivery.channel == Channel.TELEGRAM,
+            Delivery.address == context.inbound.address,
+            Delivery.provider_message_id == context.inbound.reply_to_provider_id,
+        )
+    )
+    original = relayed.message if relayed is not None else None
+    if original is None or original.student_id is None or original.author_guardian_id is None:
+        _tell(context, staff, gettext(staff.language, UNKNOWN_REPLY))
+        return
+    student = session.get_one(Student, original.student_id)
+    guardian = session.get_one(Guardian, original.author_guardian_id)
+    if guardian not in reachable_guardians(session, staff, student):
+        _tell(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
+        return
+    write_to_family(context, staff, student, context.inbound.text.strip(), only=[guardian])
+
+
+def write_to_family(
+    context: Context,
+    staff: Staff,
+    student: Student,
+    text: str,
+    only: list[Guardian] | None = None,
+) -> None:
+    """Queue a staff member's message to a student's guardians, and tell staff who gets it."""
+    session = context.session
+    if not serves(session, staff, student):
+        _tell(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
+        return
+    guardians = only or reachable_guardians(session, staff, student)
+    if not guardians:
+        _tell(context, staff, gettext(staff.language, NO_FAMILY, student=student.name))
+        return
+    message = Message(
+        kind=MessageKind.CONVERSATION,
+        author_kind=AuthorKind.STAFF,
+        author_staff_id=staff.id,
+        student_id=student.id,
+        text=text,
+        language=staff.language,
+        media=[m.to_json() for m in context.inbound.media],
+        created_at=context.now,
+    )
+    session.add(message)
+    session.flush()
+    sent: list[str] = []
+    problems: list[str] = []
+    for guardian in guardians:
+        thread = _thread(context, student, guardian, staff)
+        thread.last_staff_message_at = context.now
+        thread.last_message_at = context.now
+        message.thread_id = message.thread_id or thread.id
+        header = gettext(guardian.language, FAMILY_HEADER, staff=staff.name, student=student.name)
+        delivery = to_guardian(
+            session,
+            guardian=guardian,
+            now=context.now,
+            default_timezone=context.default_timezone,
+            message=message,
+            header=header,
+            body=text,
+            body_language=staff.language,
+            media=message.media,
+        )
+        opted_out = any(p.opted_out for p in guardian.contact_points)
+        if delivery is None:
+            template = OPTED_OUT if opted_out else UNREACHABLE
+            problems.append(gettext(staff.language, template, name=guardian.name))
+            continue
+        if opted_out:
+            problems.append(
+                gettext(
+                    staff.language,
+                    OPTED_OUT_ELSEWHERE,
+                    name=guardian.name,
+                    channel=delivery.channel.label,
+                )
+            )
+        sent.append(
+            f"{guardian.name} ({delivery.channel.value.upper()}, {english_name(guardian.language)})"
+        )
+    lines = []
+    if sent:
+        lines.append(gettext(staff.language, SENT_TO, recipients="; ".join(sent)))
+    lines.extend(problems)
+    _tell(context, staff, "\n".join(lines))
+    context.events.append(f"staff message to {len(sent)} guardians")
+
+
+FAMILY_HEADER = N_("{staff}, about {student}:")
+OPTED_OUT_ELSEWHERE = N_(
+    "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
+)
+
+
+def _thread(context: Context, student: Student, guardian: Guardian, staff: Staff) -> Thread:
+    session = context.session
+    thread = session.scalar(
+        select(Thread).where(
+            Thread.student_id == student.id,
+            Thread.guardian_id == guardian.id,
+            Thread.staff_id == staff.id,
+        )
+    )
+    if thread is None:
+        thread = Thread(
+            student_id=student.id,
+            guardian_id=guardian.id,
+            staff_id=staff.id,
+            created_at=context.now,
+        )
+        session.add(thread)
+        session.flush()
+    return thread
+
+
+def _tell(context: Context, staff: Staff, text: str) -> None:
+    notice(
+        context.session,
+        channel=Channel.TELEGRAM,
+        address=context.inbound.address,
+        text=text,
+        language=staff.language,
+        now=context.now,
+        recipient_kind=RecipientKind.STAFF,
+        staff_id=staff.id,
+    )

@@ -1,0 +1,50 @@
+"""Senders who are not in the roster: nothing is relayed and nothing is revealed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from ..i18n import N_, gettext
+from ..models import RecipientKind, UnknownSenderReply
+from ..outbox import notice
+from .context import Context
+
+REPLY_INTERVAL = dt.timedelta(days=1)
+UNKNOWN_SENDER = N_(
+    "Hello! This is a school message service. We do not have this number or account on "
+    "our list. Please contact the school office for help."
+)
+
+
+def handle(context: Context) -> None:
+    """Answer politely at most once a day; never say whom we know or relay anything."""
+    inbound = context.inbound
+    session = context.session
+    record = session.scalar(
+        select(UnknownSenderReply)
+        .where(
+            UnknownSenderReply.channel == inbound.channel,
+            UnknownSenderReply.address == inbound.address,
+        )
+        .with_for_update()
+    )
+    if record is not None and context.now - record.last_replied_at < REPLY_INTERVAL:
+        context.events.append("unknown sender, already answered today")
+        return
+    if record is None:
+        record = UnknownSenderReply(channel=inbound.channel, address=inbound.address)
+        session.add(record)
+    record.last_replied_at = context.now
+    text = gettext("en", UNKNOWN_SENDER) + "\n\n" + gettext("es", UNKNOWN_SENDER)
+    notice(
+        session,
+        channel=inbound.channel,
+        address=inbound.address,
+        text=text,
+        language="en",
+        now=context.now,
+        recipient_kind=RecipientKind.UNKNOWN,
+    )
+    context.events.append("unknown sender, answered")

@@ -1,0 +1,85 @@
+"""Who may reach whom. Every access decision in commbot asks this module.
+
+A teacher or specialist serves the students in their classes and those assigned to them
+directly; coordinators and admins serve every student of their school. Staff reach only the
+guardians of students they serve, and only those guardians who get messages.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from .models import (
+    Guardian,
+    Guardianship,
+    ServiceAssignment,
+    Staff,
+    StaffRole,
+    Student,
+    class_staff,
+    enrollments,
+)
+
+SCHOOL_WIDE_ROLES = frozenset({StaffRole.COORDINATOR, StaffRole.ADMIN})
+
+
+def served_students_query(staff: Staff) -> Select[tuple[Student]]:
+    if staff.role in SCHOOL_WIDE_ROLES:
+        query = select(Student)
+        if staff.school_id is not None:
+            query = query.where(Student.school_id == staff.school_id)
+        return query
+    in_class = (
+        select(enrollments.c.student_id)
+        .join(class_staff, class_staff.c.class_id == enrollments.c.class_id)
+        .where(class_staff.c.staff_id == staff.id)
+    )
+    assigned = select(ServiceAssignment.student_id).where(ServiceAssignment.staff_id == staff.id)
+    return select(Student).where(or_(Student.id.in_(in_class), Student.id.in_(assigned)))
+
+
+def served_students(session: Session, staff: Staff) -> list[Student]:
+    return list(session.scalars(served_students_query(staff).order_by(Student.name)))
+
+
+def serves(session: Session, staff: Staff, student: Student) -> bool:
+    query = served_students_query(staff).where(Student.id == student.id)
+    return session.scalar(query) is not None
+
+
+def reachable_guardians(session: Session, staff: Staff, student: Student) -> list[Guardian]:
+    """The guardians `staff` may write to about `student` (empty if they do not serve them)."""
+    if not serves(session, staff, student):
+        return []
+    return list(
+        session.scalars(
+            select(Guardian)
+            .join(Guardianship)
+            .where(Guardianship.student_id == student.id, Guardianship.receives_messages)
+            .order_by(Guardian.name)
+        )
+    )
+
+
+def class_teachers(session: Session, student: Student) -> list[Staff]:
+    """Staff of the student's classes, teachers first: who answers a family by default."""
+    staff = session.scalars(
+        select(Staff)
+        .join(class_staff, class_staff.c.staff_id == Staff.id)
+        .join(enrollments, enrollments.c.class_id == class_staff.c.class_id)
+        .where(enrollments.c.student_id == student.id)
+        .distinct()
+    )
+    return sorted(staff, key=lambda s: (s.role is not StaffRole.TEACHER, s.name))
+
+
+def school_coordinators(session: Session, student: Student) -> list[Staff]:
+    return list(
+        session.scalars(
+            select(Staff)
+            .where(Staff.role.in_(SCHOOL_WIDE_ROLES))
+            .where(or_(Staff.school_id == student.school_id, Staff.school_id.is_(None)))
+            .order_by(Staff.role, Staff.name)
+        )
+    )
