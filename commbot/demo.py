@@ -69,7 +69,7 @@ class Demo:
         with transaction(self.engine) as session:
             report = import_roster(session, EXAMPLES / "roster.csv", "Lincoln Elementary")
         self.console.print(
-            f"Roster: {report.counts['created']} families and students imported from examples/roster.csv."
+            f"Roster: {report.counts['created']} family–student pairs from examples/roster.csv."
         )
 
     def link(self, chat: str, *, email: str | None = None, guardian: str | None = None) -> None:

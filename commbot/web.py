@@ -6,9 +6,11 @@ transaction, and answer. Malformed input gets a 400 with the reason, never a 500
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
@@ -31,10 +33,12 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_BODY = 1_000_000
 
 
-def create_app(settings: Settings, engine: Engine) -> Starlette:
+def create_app(
+    settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utcnow
+) -> Starlette:
     def process(inbound: Inbound) -> str:
         with transaction(engine) as session:
-            return handle_inbound(session, inbound, settings).value
+            return handle_inbound(session, inbound, settings, now=clock()).value
 
     async def telegram_webhook(request: Request) -> Response:
         secret = settings.telegram_webhook_secret or ""
@@ -100,7 +104,7 @@ def create_app(settings: Settings, engine: Engine) -> Starlette:
                     report.provider_message_id,
                     report.status,
                     report.error_code,
-                    utcnow(),
+                    clock(),
                     settings.default_timezone,
                 )
 
@@ -112,7 +116,7 @@ def create_app(settings: Settings, engine: Engine) -> Starlette:
 
         def find() -> tuple[str, str] | None:
             with transaction(engine) as session:
-                found = MediaStore.find(session, token, utcnow())
+                found = MediaStore.find(session, token, clock())
                 return (found.path, found.content_type) if found else None
 
         found = await run_in_threadpool(find)

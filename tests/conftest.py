@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -84,3 +85,34 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 def session(engine: Engine) -> Iterator[Session]:
     with session_factory(engine)() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def fake_telegram() -> Iterator[Any]:
+    from .fakes import FakeTelegram
+
+    with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_twilio() -> Iterator[Any]:
+    from .fakes import FakeTwilio
+
+    with FakeTwilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def system(engine: Engine, fake_telegram: Any, fake_twilio: Any, tmp_path: Path) -> Any:
+    """commbot end to end: web app, dispatcher, and both fakes, with the example roster."""
+    from .support import System
+
+    fake_telegram.clear()
+    fake_telegram.reset_failures()
+    fake_twilio.clear()
+    fake_twilio.reset_failures()
+    system = System(engine, fake_telegram, fake_twilio, tmp_path)
+    system.import_examples()
+    yield system
+    await system.close()

@@ -215,7 +215,7 @@ def write_to_family(
                 )
             )
         sent.append(
-            f"{guardian.name} ({delivery.channel.value.upper()}, {english_name(guardian.language)})"
+            f"{guardian.name} ({delivery.channel.label}, {english_name(guardian.language)})"
         )
     lines = []
     if sent:

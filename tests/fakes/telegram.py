@@ -301,6 +301,13 @@ class FakeTelegram(FakeServer):
         with self._lock:
             self._blocked.discard(chat_id)
 
+    def reset_failures(self) -> None:
+        """Forget blocked and missing chats and injected failures."""
+        with self._lock:
+            self._blocked.clear()
+            self._missing.clear()
+            self._failures.clear()
+
     def missing_chat(self, chat_id: ChatId) -> None:
         """The chat does not exist (or the user never started the bot): sends answer 400."""
         with self._lock:

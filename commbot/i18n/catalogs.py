@@ -1,0 +1,63 @@
+"""Keeping the catalogs in step with the code: `python -m commbot.i18n.catalogs`.
+
+Extracts every bot-authored message into `locales/commbot.pot` and merges it into each
+language's `.po` file (new messages appear untranslated; tests then fail until translated).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from ..languages import CATALOG_LANGUAGES
+from . import DOMAIN, LOCALES_DIR, po_path
+
+KEYWORDS = ("gettext:2", "ngettext:2,3", "N_")
+
+
+def extract() -> None:
+    root = LOCALES_DIR.parent
+    keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "--no-default-keywords",
+            *keywords,
+            "-F",
+            str(root / "babel.cfg"),
+            "--sort-by-file",
+            "--omit-header",
+            "-o",
+            str(LOCALES_DIR / f"{DOMAIN}.pot"),
+            str(root / "commbot"),
+        ],
+        check=True,
+    )
+    for language in CATALOG_LANGUAGES:
+        locale = language.replace("-", "_")
+        command = "update" if po_path(language).exists() else "init"
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                command,
+                "-D",
+                DOMAIN,
+                "-i",
+                str(LOCALES_DIR / f"{DOMAIN}.pot"),
+                "-d",
+                str(LOCALES_DIR),
+                "-l",
+                locale,
+                *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []),
+            ],
+            check=True,
+        )
+
+
+if __name__ == "__main__":
+    extract()
