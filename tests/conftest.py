@@ -67,7 +67,9 @@ def _truncate(engine: Engine) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Engine]:
     """A migrated, empty database: a copied SQLite file, or the truncated PostgreSQL one."""
     if request.param == "sqlite":
         path = tmp_path / "commbot.db"

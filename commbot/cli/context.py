@@ -20,6 +20,7 @@ def settings() -> Settings:
 
 def database() -> Engine:
     """The configured database, refusing one that `commbot db upgrade` has not prepared."""
+    get_settings()  # a malformed setting stops the command here, whichever it needs
     engine = get_engine()
     try:
         current = current_revision(engine)

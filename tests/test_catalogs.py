@@ -1,0 +1,62 @@
+"""Every bot-authored message exists, unfuzzy and with the same placeholders, in every language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from commbot.i18n import LOCALES_DIR, gettext, po_path
+from commbot.languages import CATALOG_LANGUAGES
+
+PLACEHOLDER = re.compile(r"\{\w+\}")
+
+
+def template_ids() -> set[str]:
+    with (LOCALES_DIR / "commbot.pot").open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("language", CATALOG_LANGUAGES)
+def test_catalog_is_complete(language: str) -> None:
+    with po_path(language).open("rb") as handle:
+        catalog = read_po(handle)
+    messages = {m.id: m for m in catalog if m.id}
+    missing = template_ids() - messages.keys()
+    assert not missing, f"{language} lacks {sorted(missing)[:3]}"
+    for message_id, message in messages.items():
+        assert not message.fuzzy, f"{language}: fuzzy {message_id!r}"
+        assert message.string, f"{language}: untranslated {message_id!r}"
+        source = message_id if isinstance(message_id, str) else message_id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(source)), (
+                f"{language}: placeholders differ in {source!r}"
+            )
+
+
+def test_code_and_template_agree() -> None:
+    """The template holds every message the code marks (run `python -m commbot.i18n.catalogs`)."""
+    from babel.messages.extract import extract_from_dir
+
+    keywords = {"gettext": (2,), "ngettext": (2, 3), "N_": None}
+    found = {
+        (entry[2] if isinstance(entry[2], str) else entry[2][0])
+        for entry in extract_from_dir(
+            str(LOCALES_DIR.parent / "commbot"),
+            method_map=[("**.py", "python")],
+            keywords=keywords,
+        )
+    }
+    assert found == template_ids()
+
+
+def test_spanish_and_arabic_are_used() -> None:
+    from commbot.inbound.family import RESUBSCRIBED
+
+    assert gettext("es", RESUBSCRIBED) != RESUBSCRIBED
+    arabic = gettext("ar", RESUBSCRIBED)
+    assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
+    # A regional variant reads its base language's catalog.
+    assert gettext("es-MX", RESUBSCRIBED) == gettext("es", RESUBSCRIBED)

@@ -1,0 +1,139 @@
+"""The `commbot` command line, as an administrator uses it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from commbot import config, db
+from commbot.cli import app, main
+
+from .conftest import EXAMPLES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield tmp_path
+    db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+def invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def run_main(*args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.setattr("sys.argv", ["commbot", *args])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    captured = capsys.readouterr()
+    return int(stopped.value.code or 0), captured.out + captured.err
+
+
+def test_every_command_has_help() -> None:
+    for args in (
+        [], ["db"], ["roster"], ["staff"], ["invite"], ["telegram"], ["outbox"], ["demo"],
+        ["serve"], ["worker"], ["roster", "import"], ["invite", "guardian"], ["staff", "add"],
+    ):
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0, args
+        assert "Usage" in result.output
+
+
+def test_commands_refuse_a_database_that_is_not_upgraded(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = run_main("staff", "list", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "run `commbot db upgrade`" in output
+    assert "Traceback" not in output
+
+
+def test_roster_import_reports_counts_and_bad_lines(cli_env: Path) -> None:
+    assert invoke("db", "upgrade").exit_code == 0
+    result = invoke("roster", "import", str(EXAMPLES / "roster.csv"))
+    assert "14 created, 0 updated, 0 unchanged, 0 rejected" in result.output
+    result = invoke("roster", "import", str(EXAMPLES / "roster.csv"))
+    assert "0 created, 0 updated, 14 unchanged, 0 rejected" in result.output
+    bad = cli_env / "bad.csv"
+    bad.write_text(
+        (EXAMPLES / "roster.csv").read_text().splitlines()[0]
+        + "\nS9,Zed,Room 9,T,t@x.example,G,father,123,en,sms,,,\n"
+    )
+    result = invoke("roster", "import", str(bad))
+    assert "1 rejected" in result.output and "line 2" in result.output
+
+
+def test_staff_add_and_invites(cli_env: Path, fake_telegram: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    invoke("db", "upgrade")
+    invoke("roster", "import", str(EXAMPLES / "roster.csv"))
+    result = invoke("staff", "add", "Sam Ortiz", "SOrtiz@Lincoln.example.org", "--role", "coordinator")
+    assert "Added Sam Ortiz <sortiz@lincoln.example.org> as coordinator." in result.output
+
+    # Without a bot token: the code and the /start line to send.
+    result = invoke("invite", "staff", "sortiz@lincoln.example.org")
+    assert "/start " in result.output
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake_telegram.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake_telegram.base_url)
+    config.get_settings.cache_clear()
+    result = invoke("invite", "guardian", "(617) 555-0134")
+    assert "Invite for Rosa Pérez" in result.output
+    assert "https://t.me/commbot_test_bot?start=" in result.output
+
+
+def test_errors_are_one_clear_line(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_main("db", "upgrade", capsys=capsys, monkeypatch=monkeypatch)
+    code, output = run_main("invite", "guardian", "+1 617 555 0999", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2 and "no guardian in the roster has that phone number" in output
+    monkeypatch.setenv("COMMBOT_DEFAULT_TIMEZONE", "Nowhere/Land")
+    config.get_settings.cache_clear()
+    code, output = run_main("staff", "list", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2
+    assert output.strip().splitlines() == [
+        "error: COMMBOT_DEFAULT_TIMEZONE is malformed: 'Nowhere/Land' is not an IANA time zone name."
+    ]
+    monkeypatch.delenv("COMMBOT_DEFAULT_TIMEZONE")
+    config.get_settings.cache_clear()
+    code, output = run_main("telegram", "set-webhook", capsys=capsys, monkeypatch=monkeypatch)
+    assert code == 2 and "TELEGRAM_BOT_TOKEN is not set" in output
+
+
+def test_outbox_lists_deliveries_as_json(cli_env: Path) -> None:
+    invoke("db", "upgrade")
+    invoke("roster", "import", str(EXAMPLES / "roster.csv"))
+    invoke("invite", "staff", "ecarter@lincoln.example.org")
+    from commbot.channels.base import Inbound
+    from commbot.db import get_engine, transaction
+    from commbot.inbound import handle_inbound
+    from commbot.models import Channel, utcnow
+
+    with transaction(get_engine()) as session:
+        inbound = Inbound(Channel.SMS, "+16175550134", "Hola", "SM1", utcnow())
+        handle_inbound(session, inbound, config.get_settings())
+    result = invoke("outbox", "--json", "--status", "held")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["recipient"] for r in rows] == ["Emily Carter"]
+    assert rows[0]["channel"] == "telegram" and rows[0]["attempts"] == 0
+    assert "+1617" not in result.output and "Hola" not in result.output
+
+
+def test_demo_plays_the_conversation(cli_env: Path) -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0
+    assert "to Rosa Pérez · SMS" in result.output
+    assert "Which child is your message about?" in result.output or "1. Bao Nguyen" in result.output
