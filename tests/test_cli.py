@@ -34,7 +34,9 @@ def invoke(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def run_main(*args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+def run_main(
+    *args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str]:
     monkeypatch.setattr("sys.argv", ["commbot", *args])
     with pytest.raises(SystemExit) as stopped:
         main()
@@ -44,8 +46,19 @@ def run_main(*args: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest
 
 def test_every_command_has_help() -> None:
     for args in (
-        [], ["db"], ["roster"], ["staff"], ["invite"], ["telegram"], ["outbox"], ["demo"],
-        ["serve"], ["worker"], ["roster", "import"], ["invite", "guardian"], ["staff", "add"],
+        [],
+        ["db"],
+        ["roster"],
+        ["staff"],
+        ["invite"],
+        ["telegram"],
+        ["outbox"],
+        ["demo"],
+        ["serve"],
+        ["worker"],
+        ["roster", "import"],
+        ["invite", "guardian"],
+        ["staff", "add"],
     ):
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, args
@@ -76,10 +89,14 @@ def test_roster_import_reports_counts_and_bad_lines(cli_env: Path) -> None:
     assert "1 rejected" in result.output and "line 2" in result.output
 
 
-def test_staff_add_and_invites(cli_env: Path, fake_telegram: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_staff_add_and_invites(
+    cli_env: Path, fake_telegram: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     invoke("db", "upgrade")
     invoke("roster", "import", str(EXAMPLES / "roster.csv"))
-    result = invoke("staff", "add", "Sam Ortiz", "SOrtiz@Lincoln.example.org", "--role", "coordinator")
+    result = invoke(
+        "staff", "add", "Sam Ortiz", "SOrtiz@Lincoln.example.org", "--role", "coordinator"
+    )
     assert "Added Sam Ortiz <sortiz@lincoln.example.org> as coordinator." in result.output
 
     # Without a bot token: the code and the /start line to send.
@@ -98,7 +115,9 @@ def test_errors_are_one_clear_line(
     cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_main("db", "upgrade", capsys=capsys, monkeypatch=monkeypatch)
-    code, output = run_main("invite", "guardian", "+1 617 555 0999", capsys=capsys, monkeypatch=monkeypatch)
+    code, output = run_main(
+        "invite", "guardian", "+1 617 555 0999", capsys=capsys, monkeypatch=monkeypatch
+    )
     assert code == 2 and "no guardian in the roster has that phone number" in output
     monkeypatch.setenv("COMMBOT_DEFAULT_TIMEZONE", "Nowhere/Land")
     config.get_settings.cache_clear()

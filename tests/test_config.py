@@ -78,6 +78,6 @@ def test_malformed_value_names_the_variable(
 
 def test_require_names_the_missing_variable() -> None:
     settings = load_settings()
-    with pytest.raises(ConfigError, match="^TELEGRAM_BOT_TOKEN is not set"):
+    with pytest.raises(ConfigError, match=r"^TELEGRAM_BOT_TOKEN is not set"):
         settings.require("TELEGRAM_BOT_TOKEN")
     settings.require("DATABASE_URL")  # has a default

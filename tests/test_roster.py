@@ -123,7 +123,9 @@ def test_moving_a_student_to_another_class(session: Session, tmp_path: Path) -> 
 
 
 def test_a_row_that_conflicts_is_not_half_written(session: Session, tmp_path: Path) -> None:
-    other_guardian = GOOD.replace("S1,Ana Ruiz", "S9,Raúl Ruiz").replace("Carmen Ruiz", "Someone Else")
+    other_guardian = GOOD.replace("S1,Ana Ruiz", "S9,Raúl Ruiz").replace(
+        "Carmen Ruiz", "Someone Else"
+    )
     report = import_roster(session, write(tmp_path, GOOD, other_guardian))
     session.commit()
     assert report.rejected == [
@@ -190,7 +192,10 @@ def test_oneroster_folder(session: Session, tmp_path: Path) -> None:
     assert [source for source, _ in report.rejected] == ["users.csv line 6"]
     faadumo = session.scalar(select(Guardian).where(Guardian.external_id == "u-p1"))
     assert faadumo is not None and faadumo.language == "so"
-    assert sorted(g.student.name for g in faadumo.guardianships) == ["Abdi Warsame", "Hodan Warsame"]
+    assert sorted(g.student.name for g in faadumo.guardianships) == [
+        "Abdi Warsame",
+        "Hodan Warsame",
+    ]
     room = session.scalar(select(SchoolClass))
     assert room is not None and [s.email for s in room.staff] == ["kmills@school.example"]
 
