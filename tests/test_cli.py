@@ -156,3 +156,17 @@ def test_demo_plays_the_conversation(cli_env: Path) -> None:
     assert result.exit_code == 0
     assert "to Rosa Pérez · SMS" in result.output
     assert "Which child is your message about?" in result.output or "1. Bao Nguyen" in result.output
+
+
+def test_set_webhook_registers_url_and_secret(
+    cli_env: Path, fake_telegram: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake_telegram.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake_telegram.base_url)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://bot.school.example")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
+    config.get_settings.cache_clear()
+    result = invoke("telegram", "set-webhook")
+    assert "https://bot.school.example/telegram/webhook" in result.output
+    assert fake_telegram.webhook["url"] == "https://bot.school.example/telegram/webhook"
+    assert fake_telegram.webhook["secret_token"] == "s3cret"

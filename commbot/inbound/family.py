@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..outbox import notice, release_whatsapp_deliveries, to_guardian, to_staff
 from ..policy import class_teachers, school_coordinators
+from ..threads import thread_for
 from .context import Context
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -223,22 +224,7 @@ def relay(
 ) -> None:
     """Put the family's message on its thread and queue it to the staff member."""
     session = context.session
-    thread = session.scalar(
-        select(Thread).where(
-            Thread.student_id == student.id,
-            Thread.guardian_id == guardian.id,
-            Thread.staff_id == staff.id,
-        )
-    )
-    if thread is None:
-        thread = Thread(
-            student_id=student.id,
-            guardian_id=guardian.id,
-            staff_id=staff.id,
-            created_at=context.now,
-        )
-        session.add(thread)
-        session.flush()
+    thread = thread_for(session, student, guardian, staff, context.now)
     thread.last_message_at = context.now
     message.thread_id = thread.id
     message.student_id = student.id

@@ -18,10 +18,10 @@ from ..models import (
     Staff,
     StaffCompose,
     Student,
-    Thread,
 )
 from ..outbox import notice, to_guardian, usable_points
 from ..policy import reachable_guardians, served_students, serves
+from ..threads import thread_for
 from .context import Context
 
 HELP = N_(
@@ -184,7 +184,7 @@ def write_to_family(
     sent: list[str] = []
     problems: list[str] = []
     for guardian in guardians:
-        thread = _thread(context, student, guardian, staff)
+        thread = thread_for(session, student, guardian, staff, context.now)
         thread.last_staff_message_at = context.now
         thread.last_message_at = context.now
         message.thread_id = message.thread_id or thread.id
@@ -229,27 +229,6 @@ FAMILY_HEADER = N_("{staff}, about {student}:")
 OPTED_OUT_ELSEWHERE = N_(
     "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
 )
-
-
-def _thread(context: Context, student: Student, guardian: Guardian, staff: Staff) -> Thread:
-    session = context.session
-    thread = session.scalar(
-        select(Thread).where(
-            Thread.student_id == student.id,
-            Thread.guardian_id == guardian.id,
-            Thread.staff_id == staff.id,
-        )
-    )
-    if thread is None:
-        thread = Thread(
-            student_id=student.id,
-            guardian_id=guardian.id,
-            staff_id=staff.id,
-            created_at=context.now,
-        )
-        session.add(thread)
-        session.flush()
-    return thread
 
 
 def _tell(context: Context, staff: Staff, text: str) -> None:
