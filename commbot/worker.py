@@ -46,7 +46,7 @@ def build_dispatcher(
         senders,
         retry_base_seconds=settings.retry_base_seconds,
         twilio_mps=settings.twilio_mps,
-        translator=make_translator(settings),
+        translator=make_translator(settings, engine),
         media_store=MediaStore(settings.media_dir),
         public_base_url=settings.public_base_url,
         status_callback=status_callback,

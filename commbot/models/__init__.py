@@ -5,6 +5,7 @@ from .invites import InviteCode, InviteKind
 from .messaging import (
     OPEN_STATUSES,
     AuthorKind,
+    ChoiceKind,
     Delivery,
     DeliveryStatus,
     InboundReceipt,
@@ -17,6 +18,7 @@ from .messaging import (
     SenderLease,
     StaffCompose,
     Thread,
+    TranslationCache,
     UnknownSenderReply,
 )
 from .people import (
@@ -40,6 +42,7 @@ __all__ = [
     "AuthorKind",
     "Base",
     "Channel",
+    "ChoiceKind",
     "ContactPoint",
     "Delivery",
     "DeliveryStatus",
@@ -64,6 +67,7 @@ __all__ = [
     "StaffRole",
     "Student",
     "Thread",
+    "TranslationCache",
     "UTCDateTime",
     "UnknownSenderReply",
     "class_staff",

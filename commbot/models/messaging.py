@@ -136,6 +136,10 @@ class Delivery(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     body_language: Mapped[str | None] = mapped_column(String(16))
     show_original: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For staff: translate `body` into this family language and back, to show what they read.
+    back_translate_via: Mapped[str | None] = mapped_column(String(16))
+    # Explain special-education jargon from the glossary (deliveries to families).
+    explain_terms: Mapped[bool] = mapped_column(Boolean, default=False)
     media: Mapped[list[Any]] = mapped_column(default=list)
     # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
     buttons: Mapped[list[Any]] = mapped_column(default=list)
@@ -169,19 +173,46 @@ class InboundReceipt(Base):
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class ChoiceKind(StrEnum):
+    CHILD = "child"
+    LANGUAGE = "language"
+
+
 class PendingChoice(Base):
-    """A guardian's message held while they tell us which child it is about."""
+    """A numbered question we asked a guardian: which child, or which language."""
 
     __tablename__ = "pending_choices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ChoiceKind] = mapped_column(
+        enum_column(ChoiceKind, "choice_kind"), default=ChoiceKind.CHILD
+    )
     guardian_id: Mapped[int] = mapped_column(
         ForeignKey("guardians.id", ondelete="CASCADE"), unique=True
     )
     # The held messages, oldest first; all go to the child the guardian picks.
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
-    # [[student_id, staff_id], ...] in the order the options were listed.
+    # Child: [[student_id, staff_id], ...]; language: [code, ...]; in the order listed.
     options: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TranslationCache(Base):
+    """A machine translation done once and reused: keyed by languages and the text's hash."""
+
+    __tablename__ = "translation_cache"
+    __table_args__ = (
+        UniqueConstraint(
+            "source_language", "target_language", "text_hash", name="uq_translation_cache_key"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_language: Mapped[str] = mapped_column(String(16))
+    target_language: Mapped[str] = mapped_column(String(16))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    translated: Mapped[str] = mapped_column(Text)
+    backend: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

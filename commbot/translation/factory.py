@@ -1,19 +1,32 @@
-"""Choosing the backend named by `COMMBOT_TRANSLATOR`."""
+"""Choosing the backend named by `COMMBOT_TRANSLATOR`, behind the database cache."""
 
 from __future__ import annotations
 
-import logging
+from sqlalchemy import Engine
 
 from ..config import Settings, TranslatorName
 from .base import NoTranslator, Translator
+from .cache import CachedTranslator
 
-log = logging.getLogger(__name__)
 
+def make_backend(settings: Settings) -> Translator:
+    if settings.translator is TranslatorName.GOOGLETRANS:
+        from .googletrans_backend import GoogleTransTranslator
 
-def make_translator(settings: Settings) -> Translator:
-    if settings.translator is not TranslatorName.NONE:
-        # The googletrans and libretranslate backends arrive with the languages work.
-        log.warning(
-            "translator %s is not available yet; delivering original text", settings.translator
+        return GoogleTransTranslator()
+    if settings.translator is TranslatorName.LIBRETRANSLATE:
+        from .libretranslate_backend import LibreTranslateTranslator
+
+        settings.require("LIBRETRANSLATE_URL")
+        assert settings.libretranslate_url is not None
+        return LibreTranslateTranslator(
+            settings.libretranslate_url, settings.libretranslate_api_key
         )
     return NoTranslator()
+
+
+def make_translator(settings: Settings, engine: Engine) -> Translator:
+    backend = make_backend(settings)
+    if isinstance(backend, NoTranslator):
+        return backend
+    return CachedTranslator(engine, backend)

@@ -1,0 +1,99 @@
+"""A translation cache in the database, in front of any backend.
+
+A text is translated once per language pair: a broadcast to N families in L languages
+costs at most L calls. Concurrent requests for the same text share one call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from ..db import transaction
+from ..models import TranslationCache
+from .base import TranslationResult, Translator
+
+Key = tuple[str, str, str]  # source, target, text hash
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class CachedTranslator:
+    def __init__(self, engine: Engine, backend: Translator) -> None:
+        self.engine = engine
+        self.backend = backend
+        self.name = backend.name
+        self._in_flight: dict[Key, asyncio.Future[TranslationResult]] = {}
+
+    async def translate(
+        self, texts: list[str], source: str, target: str
+    ) -> list[TranslationResult]:
+        keys = [(source, target, text_hash(t)) for t in texts]
+        cached = await asyncio.to_thread(self._lookup, set(keys))
+        results: dict[Key, TranslationResult] = {
+            k: TranslationResult(v, True) for k, v in cached.items()
+        }
+        waiting: dict[Key, asyncio.Future[TranslationResult]] = {}
+        mine: dict[Key, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key in results or key in waiting or key in mine:
+                continue
+            if key in self._in_flight:
+                waiting[key] = self._in_flight[key]
+            else:
+                mine[key] = text
+                self._in_flight[key] = asyncio.get_running_loop().create_future()
+        if mine:
+            try:
+                fresh = await self.backend.translate(list(mine.values()), source, target)
+            except Exception:  # a backend must not raise, but routing must never see it
+                fresh = [TranslationResult.failed(t) for t in mine.values()]
+            done = dict(zip(mine, fresh, strict=True))
+            await asyncio.to_thread(self._store, {k: r.text for k, r in done.items() if r.ok})
+            for key, result in done.items():
+                results[key] = result
+                self._in_flight.pop(key).set_result(result)
+        for key, future in waiting.items():
+            results[key] = await future
+        return [results[k] for k in keys]
+
+    def _lookup(self, keys: set[Key]) -> dict[Key, str]:
+        if not keys:
+            return {}
+        with transaction(self.engine) as session:
+            rows = session.execute(
+                select(
+                    TranslationCache.source_language,
+                    TranslationCache.target_language,
+                    TranslationCache.text_hash,
+                    TranslationCache.translated,
+                ).where(
+                    tuple_(
+                        TranslationCache.source_language,
+                        TranslationCache.target_language,
+                        TranslationCache.text_hash,
+                    ).in_(list(keys))
+                )
+            ).all()
+        return {(s, t, h): text for s, t, h, text in rows}
+
+    def _store(self, translated: dict[Key, str]) -> None:
+        for (source, target, digest), text in translated.items():
+            try:
+                with transaction(self.engine) as session:
+                    session.add(
+                        TranslationCache(
+                            source_language=source,
+                            target_language=target,
+                            text_hash=digest,
+                            translated=text,
+                            backend=self.backend.name,
+                        )
+                    )
+            except IntegrityError:
+                pass  # another worker cached it first; theirs is as good
