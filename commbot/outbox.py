@@ -64,6 +64,7 @@ def to_guardian(
     exclude_points: Iterable[int] = (),
     point: ContactPoint | None = None,
     fallback_of: Delivery | None = None,
+    explain_terms: bool = False,
 ) -> Delivery | None:
     """Queue a message on the family's first usable channel; None if none is left."""
     if point is None:
@@ -88,9 +89,44 @@ def to_guardian(
         next_attempt_at=now,
         created_at=now,
         fallback_of_id=fallback_of.id if fallback_of else None,
+        explain_terms=explain_terms,
     )
     session.add(delivery)
     return delivery
+
+
+def move_to_next_channel(
+    session: Session,
+    delivery: Delivery,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+    exclude_points: Iterable[int],
+) -> Delivery | None:
+    """Queue the same family message on the guardian's next usable channel, if any.
+
+    The copy keeps the original's lane and never goes out earlier than it would have.
+    """
+    assert delivery.guardian_id is not None
+    guardian = session.get_one(Guardian, delivery.guardian_id)
+    moved = to_guardian(
+        session,
+        guardian=guardian,
+        now=now,
+        default_timezone=default_timezone,
+        message=delivery.message,
+        header=delivery.header,
+        body=delivery.body,
+        body_language=delivery.body_language,
+        media=delivery.media,
+        lane=Lane(delivery.lane),
+        exclude_points=exclude_points,
+        fallback_of=delivery,
+        explain_terms=delivery.explain_terms,
+    )
+    if moved is not None:
+        moved.not_before = max(moved.not_before, delivery.not_before)
+    return moved
 
 
 def to_staff(
@@ -106,6 +142,7 @@ def to_staff(
     media: Sequence[dict[str, str]] = (),
     lane: Lane = Lane.CONVERSATION,
     buttons: list[list[dict[str, str]]] | None = None,
+    back_translate_via: str | None = None,
 ) -> Delivery:
     """Queue a message to a staff member's Telegram; held until they link it."""
     linked = staff.telegram_chat_id is not None
@@ -121,6 +158,7 @@ def to_staff(
         body=body,
         body_language=body_language,
         show_original=show_original,
+        back_translate_via=back_translate_via,
         media=list(media),
         buttons=buttons or [],
         status=DeliveryStatus.PENDING if linked else DeliveryStatus.HELD,

@@ -25,9 +25,9 @@ from ..media import MediaStore, media_url
 from ..models import Channel, ContactPoint, Delivery, DeliveryStatus, utcnow
 from ..phones import redact
 from ..ratelimit import SenderLimiter
-from ..translation import NoTranslator, TranslationResult, Translator
+from ..translation import NoTranslator, Translator
 from . import leases
-from .compose import compose, needs_translation
+from .compose import render
 from .outcomes import record_failure, record_sent
 
 log = logging.getLogger(__name__)
@@ -216,13 +216,7 @@ class Dispatcher:
         await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id)
 
     async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
-        translated: TranslationResult | None = None
-        if needs_translation(delivery):
-            assert delivery.body_language is not None
-            results = await self.translator.translate(
-                [delivery.body], delivery.body_language, delivery.language
-            )
-            translated = results[0]
+        text = await render(delivery, self.translator)
         media = await self._media_for(channel, delivery)
         buttons = tuple(
             tuple((b["text"], b["callback_data"]) for b in row) for row in delivery.buttons
@@ -230,7 +224,7 @@ class Dispatcher:
         return Outbound(
             channel=channel,
             address=delivery.address,
-            text=compose(delivery, translated),
+            text=text,
             media=media,
             buttons=buttons,
             status_callback=self.status_callback if channel is not Channel.TELEGRAM else None,

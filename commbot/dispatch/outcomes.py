@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..i18n import N_, gettext
-from ..models import Delivery, DeliveryStatus, Guardian, Lane, RecipientKind, Staff, Student
-from ..outbox import to_guardian, to_staff
+from ..models import Delivery, DeliveryStatus, Guardian, RecipientKind, Staff, Student
+from ..outbox import move_to_next_channel, to_staff
 
 log = logging.getLogger(__name__)
 
@@ -81,25 +81,16 @@ def fall_back(
     if delivery.recipient_kind is not RecipientKind.GUARDIAN or delivery.guardian_id is None:
         log.warning("delivery %s failed with no fallback (%s)", delivery.id, delivery.error_code)
         return
-    guardian = session.get_one(Guardian, delivery.guardian_id)
-    tried = _tried_points(session, delivery)
-    moved = to_guardian(
+    moved = move_to_next_channel(
         session,
-        guardian=guardian,
+        delivery,
         now=now,
         default_timezone=default_timezone,
-        message=delivery.message,
-        header=delivery.header,
-        body=delivery.body,
-        body_language=delivery.body_language,
-        media=delivery.media,
-        lane=Lane(delivery.lane),
-        exclude_points=tried,
-        fallback_of=delivery,
+        exclude_points=_tried_points(session, delivery),
     )
     if moved is not None:
-        moved.not_before = max(moved.not_before, delivery.not_before)
         return
+    guardian = session.get_one(Guardian, delivery.guardian_id)
     _tell_author(session, delivery, guardian, now)
 
 

@@ -38,13 +38,15 @@ def translations(language: str) -> NullTranslations:
     return Translations(fp=buffer, domain=DOMAIN)
 
 
-def gettext(language: str, message: str, **values: object) -> str:
+def gettext(language: str, message: str, /, **values: object) -> str:
     """`message` in `language`, with `{placeholders}` filled from `values`."""
     text = translations(language).gettext(message)
     return text.format(**values) if values else text
 
 
-def ngettext(language: str, singular: str, plural: str, n: int, **values: object) -> str:
+def ngettext(
+    language: str, singular: str, plural: str, n: int, /, **values: object
+) -> str:
     text = translations(language).ngettext(singular, plural, n)
     return text.format(n=n, **values)
 

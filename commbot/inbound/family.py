@@ -23,7 +23,7 @@ from ..models import (
     Student,
     Thread,
 )
-from ..outbox import notice, release_whatsapp_deliveries, to_guardian, to_staff
+from ..outbox import move_to_next_channel, notice, release_whatsapp_deliveries, to_staff
 from ..policy import class_teachers, school_coordinators
 from ..threads import thread_for
 from .context import Context
@@ -117,21 +117,13 @@ def opt_out(context: Context, point: ContactPoint) -> None:
     for delivery in waiting:
         delivery.status = DeliveryStatus.CANCELLED
         delivery.error_message = "the family opted out of this channel"
-        moved = to_guardian(
+        move_to_next_channel(
             session,
-            guardian=point.guardian,
+            delivery,
             now=context.now,
             default_timezone=context.default_timezone,
-            message=delivery.message,
-            header=delivery.header,
-            body=delivery.body,
-            body_language=delivery.body_language,
-            media=delivery.media,
-            lane=delivery.lane,
-            fallback_of=delivery,
+            exclude_points=[point.id],
         )
-        if moved is not None:
-            moved.not_before = max(moved.not_before, delivery.not_before)
 
 
 def _candidates(context: Context, guardian: Guardian) -> list[tuple[Student, Staff]]:

@@ -7,21 +7,18 @@ from sqlalchemy import select
 from ..i18n import N_, gettext
 from ..languages import english_name
 from ..models import (
-    AuthorKind,
     Channel,
     Delivery,
     Guardian,
     Guardianship,
-    Message,
-    MessageKind,
     RecipientKind,
     Staff,
     StaffCompose,
     Student,
 )
-from ..outbox import notice, to_guardian, usable_points
-from ..policy import reachable_guardians, served_students, serves
-from ..threads import thread_for
+from ..outbox import notice, usable_points
+from ..policy import reachable_guardians, served_students
+from ..staff_messages import write_to_family
 from .context import Context
 
 HELP = N_(
@@ -33,9 +30,6 @@ NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.
 NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
 WRITE_NOW = N_("Write your message for {student}'s family now. It goes to: {names}.")
 NO_FAMILY = N_("{student} has no family member who gets messages.")
-SENT_TO = N_("Sent to {recipients}.")
-OPTED_OUT = N_("{name} has opted out of messages (replied STOP). They will not get this.")
-UNREACHABLE = N_("{name} cannot be reached on any channel. Please call the family.")
 UNKNOWN_REPLY = N_("I do not know which family that message came from. Use /msg <student> <text>.")
 NO_FAMILIES = N_("You have no students yet. Ask your coordinator to add you to a class.")
 
@@ -59,7 +53,7 @@ def handle(context: Context, staff: Staff) -> None:
             return
         student = context.session.get_one(Student, compose.student_id)
         context.session.delete(compose)
-        write_to_family(context, staff, student, text)
+        write_to_family(context, staff, student, text, reply=_tell)
     else:
         _tell(context, staff, gettext(staff.language, HELP))
 
@@ -117,7 +111,7 @@ def _msg(context: Context, staff: Staff, rest: str) -> None:
         _tell(context, staff, gettext(staff.language, NO_SUCH_STUDENT, name=name))
         return
     if text.strip() or context.inbound.media:
-        write_to_family(context, staff, student, text.strip())
+        write_to_family(context, staff, student, text.strip(), reply=_tell)
         return
     guardians = reachable_guardians(context.session, staff, student)
     if not guardians:
@@ -150,85 +144,9 @@ def _reply_to_relayed(context: Context, staff: Staff) -> None:
     if guardian not in reachable_guardians(session, staff, student):
         _tell(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
         return
-    write_to_family(context, staff, student, context.inbound.text.strip(), only=[guardian])
-
-
-def write_to_family(
-    context: Context,
-    staff: Staff,
-    student: Student,
-    text: str,
-    only: list[Guardian] | None = None,
-) -> None:
-    """Queue a staff member's message to a student's guardians, and tell staff who gets it."""
-    session = context.session
-    if not serves(session, staff, student):
-        _tell(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
-        return
-    guardians = only or reachable_guardians(session, staff, student)
-    if not guardians:
-        _tell(context, staff, gettext(staff.language, NO_FAMILY, student=student.name))
-        return
-    message = Message(
-        kind=MessageKind.CONVERSATION,
-        author_kind=AuthorKind.STAFF,
-        author_staff_id=staff.id,
-        student_id=student.id,
-        text=text,
-        language=staff.language,
-        media=[m.to_json() for m in context.inbound.media],
-        created_at=context.now,
+    write_to_family(
+        context, staff, student, context.inbound.text.strip(), reply=_tell, only=[guardian]
     )
-    session.add(message)
-    session.flush()
-    sent: list[str] = []
-    problems: list[str] = []
-    for guardian in guardians:
-        thread = thread_for(session, student, guardian, staff, context.now)
-        thread.last_staff_message_at = context.now
-        thread.last_message_at = context.now
-        message.thread_id = message.thread_id or thread.id
-        header = gettext(guardian.language, FAMILY_HEADER, staff=staff.name, student=student.name)
-        delivery = to_guardian(
-            session,
-            guardian=guardian,
-            now=context.now,
-            default_timezone=context.default_timezone,
-            message=message,
-            header=header,
-            body=text,
-            body_language=staff.language,
-            media=message.media,
-        )
-        opted_out = any(p.opted_out for p in guardian.contact_points)
-        if delivery is None:
-            template = OPTED_OUT if opted_out else UNREACHABLE
-            problems.append(gettext(staff.language, template, name=guardian.name))
-            continue
-        if opted_out:
-            problems.append(
-                gettext(
-                    staff.language,
-                    OPTED_OUT_ELSEWHERE,
-                    name=guardian.name,
-                    channel=delivery.channel.label,
-                )
-            )
-        sent.append(
-            f"{guardian.name} ({delivery.channel.label}, {english_name(guardian.language)})"
-        )
-    lines = []
-    if sent:
-        lines.append(gettext(staff.language, SENT_TO, recipients="; ".join(sent)))
-    lines.extend(problems)
-    _tell(context, staff, "\n".join(lines))
-    context.events.append(f"staff message to {len(sent)} guardians")
-
-
-FAMILY_HEADER = N_("{staff}, about {student}:")
-OPTED_OUT_ELSEWHERE = N_(
-    "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
-)
 
 
 def _tell(context: Context, staff: Staff, text: str) -> None:

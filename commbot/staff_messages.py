@@ -1,0 +1,151 @@
+"""A staff member's message to a student's family: queue it for each guardian, on the
+right thread, and tell the staff member plainly what will happen.
+
+The report names who gets it, on which channel and language; who opted out or cannot be
+reached; which jargon is explained for the family; when the text reads above grade 8; and,
+unless switched off, what each family will read, translated back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import textstat
+
+from .dispatch.compose import same_language
+from .glossary import load_glossary
+from .i18n import N_, gettext
+from .inbound.context import Context
+from .languages import english_name
+from .models import AuthorKind, Guardian, Message, MessageKind, Staff, Student
+from .outbox import to_guardian, to_staff
+from .policy import reachable_guardians, serves
+from .threads import thread_for
+
+FAMILY_HEADER = N_("{staff}, about {student}:")
+NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
+NO_FAMILY = N_("{student} has no family member who gets messages.")
+SENT_TO = N_("Sent to {recipients}.")
+OPTED_OUT = N_("{name} has opted out of messages (replied STOP). They will not get this.")
+OPTED_OUT_ELSEWHERE = N_(
+    "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
+)
+UNREACHABLE = N_("{name} cannot be reached on any channel. Please call the family.")
+EXPLAINED = N_("Explained in plain words for the family: {terms}.")
+HARD_TO_READ = N_(
+    "Tip: this reads at about grade {grade}. Shorter sentences and everyday words help "
+    "every family."
+)
+BACK_TRANSLATION = N_("What {names} will read ({language}), translated back:")
+
+# Readability scores swing wildly on a line or two; judge only texts long enough to mean it.
+READABILITY_MIN_WORDS = 15
+READABILITY_GRADE = 8
+
+
+def write_to_family(
+    context: Context,
+    staff: Staff,
+    student: Student,
+    text: str,
+    *,
+    reply: Callable[[Context, Staff, str], None],
+    only: list[Guardian] | None = None,
+) -> None:
+    session = context.session
+    if not serves(session, staff, student):
+        reply(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
+        return
+    guardians = only or reachable_guardians(session, staff, student)
+    if not guardians:
+        reply(context, staff, gettext(staff.language, NO_FAMILY, student=student.name))
+        return
+    message = Message(
+        kind=MessageKind.CONVERSATION,
+        author_kind=AuthorKind.STAFF,
+        author_staff_id=staff.id,
+        student_id=student.id,
+        text=text,
+        language=staff.language,
+        media=[m.to_json() for m in context.inbound.media],
+        created_at=context.now,
+    )
+    session.add(message)
+    session.flush()
+    sent: list[str] = []
+    notes: list[str] = []
+    readers: dict[str, list[str]] = {}
+    for guardian in guardians:
+        thread = thread_for(session, student, guardian, staff, context.now)
+        thread.last_staff_message_at = context.now
+        thread.last_message_at = context.now
+        message.thread_id = message.thread_id or thread.id
+        delivery = to_guardian(
+            session,
+            guardian=guardian,
+            now=context.now,
+            default_timezone=context.default_timezone,
+            message=message,
+            header=gettext(
+                guardian.language, FAMILY_HEADER, staff=staff.name, student=student.name
+            ),
+            body=text,
+            body_language=staff.language,
+            media=message.media,
+            explain_terms=True,
+        )
+        opted_out = any(p.opted_out for p in guardian.contact_points)
+        if delivery is None:
+            template = OPTED_OUT if opted_out else UNREACHABLE
+            notes.append(gettext(staff.language, template, name=guardian.name))
+            continue
+        if opted_out:
+            notes.append(
+                gettext(
+                    staff.language,
+                    OPTED_OUT_ELSEWHERE,
+                    name=guardian.name,
+                    channel=delivery.channel.label,
+                )
+            )
+        sent.append(
+            f"{guardian.name} ({delivery.channel.label}, {english_name(guardian.language)})"
+        )
+        if text and not same_language(guardian.language, staff.language):
+            readers.setdefault(guardian.language, []).append(guardian.name)
+    notes.extend(_plain_language_notes(staff, text))
+    lines = [gettext(staff.language, SENT_TO, recipients="; ".join(sent))] if sent else []
+    reply(context, staff, "\n".join(lines + notes))
+    if staff.show_back_translation:
+        for language, names in readers.items():
+            to_staff(
+                session,
+                staff=staff,
+                now=context.now,
+                message=message,
+                header=gettext(
+                    staff.language,
+                    BACK_TRANSLATION,
+                    names=", ".join(names),
+                    language=english_name(language),
+                ),
+                body=text,
+                body_language=staff.language,
+                back_translate_via=language,
+            )
+    context.events.append(f"staff message to {len(sent)} guardians")
+
+
+def _plain_language_notes(staff: Staff, text: str) -> list[str]:
+    """Which jargon families will see explained, and a gentle note on hard English."""
+    if not text or not staff.language.startswith("en"):
+        return []
+    notes = []
+    terms = load_glossary().find(text)
+    if terms:
+        notes.append(gettext(staff.language, EXPLAINED, terms=", ".join(t.key for t in terms)))
+    if len(text.split()) >= READABILITY_MIN_WORDS:
+        grade = textstat.flesch_kincaid_grade(text)
+        if grade > READABILITY_GRADE:
+            notes.append(gettext(staff.language, HARD_TO_READ, grade=round(grade)))
+    return notes
