@@ -44,9 +44,7 @@ def gettext(language: str, message: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def ngettext(
-    language: str, singular: str, plural: str, n: int, /, **values: object
-) -> str:
+def ngettext(language: str, singular: str, plural: str, n: int, /, **values: object) -> str:
     text = translations(language).ngettext(singular, plural, n)
     return text.format(n=n, **values)
 

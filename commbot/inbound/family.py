@@ -10,6 +10,7 @@ from ..i18n import N_, gettext
 from ..models import (
     AuthorKind,
     Channel,
+    ChoiceKind,
     ContactPoint,
     Delivery,
     DeliveryStatus,
@@ -26,6 +27,7 @@ from ..models import (
 from ..outbox import move_to_next_channel, notice, release_whatsapp_deliveries, to_staff
 from ..policy import class_teachers, school_coordinators
 from ..threads import thread_for
+from . import language_menu
 from .context import Context
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
@@ -56,6 +58,8 @@ def handle(context: Context, point: ContactPoint) -> None:
         released = release_whatsapp_deliveries(context.session, point, context.now)
         if released:
             context.events.append(f"released {released} held WhatsApp deliveries")
+    if _language_choice(context, point):
+        return
     word = inbound.text.strip().upper()
     if point.channel in (Channel.SMS, Channel.WHATSAPP) and not inbound.media:
         if word in STOP_WORDS:
@@ -86,9 +90,7 @@ def handle(context: Context, point: ContactPoint) -> None:
     context.session.add(message)
     context.session.flush()
 
-    pending = context.session.scalar(
-        select(PendingChoice).where(PendingChoice.guardian_id == guardian.id)
-    )
+    pending = _pending(context, guardian, ChoiceKind.CHILD)
     if pending is not None:
         _answer_choice(context, point, pending, message)
         return
@@ -100,6 +102,44 @@ def handle(context: Context, point: ContactPoint) -> None:
         context.events.append("no staff to receive")
     else:
         _ask_which_child(context, point, guardian, options, [message.id])
+
+
+def _pending(context: Context, guardian: Guardian, kind: ChoiceKind) -> PendingChoice | None:
+    return context.session.scalar(
+        select(PendingChoice).where(
+            PendingChoice.guardian_id == guardian.id, PendingChoice.kind == kind
+        )
+    )
+
+
+def _language_choice(context: Context, point: ContactPoint) -> bool:
+    """Asking for the language menu, or answering it. True when the message was that."""
+    guardian = point.guardian
+    inbound = context.inbound
+    session = context.session
+    pending = _pending(context, guardian, ChoiceKind.LANGUAGE)
+    if language_menu.is_language_request(inbound.text):
+        if pending is None:
+            pending = PendingChoice(
+                guardian_id=guardian.id, kind=ChoiceKind.LANGUAGE, created_at=context.now
+            )
+            session.add(pending)
+        buttons = language_menu.menu_buttons() if point.channel is Channel.TELEGRAM else None
+        _reply(context, point, language_menu.menu_text(guardian.language), buttons=buttons)
+        context.events.append("language menu")
+        return True
+    choice = language_menu.picked(inbound.text, inbound.callback_data)
+    if pending is not None and choice is not None:
+        guardian.language = choice
+        session.delete(pending)
+        _reply(context, point, language_menu.confirmation(choice))
+        context.events.append("language changed")
+        return True
+    if inbound.callback_data is not None:
+        return True  # a stale or foreign button: nothing to relay
+    if pending is not None:
+        session.delete(pending)  # they wrote something else: the menu is closed
+    return False
 
 
 def opt_out(context: Context, point: ContactPoint) -> None:
@@ -175,9 +215,11 @@ def _ask_which_child(
     message_ids: list[int],
 ) -> None:
     session = context.session
-    existing = session.scalar(select(PendingChoice).where(PendingChoice.guardian_id == guardian.id))
+    existing = _pending(context, guardian, ChoiceKind.CHILD)
     if existing is None:
-        existing = PendingChoice(guardian_id=guardian.id, created_at=context.now)
+        existing = PendingChoice(
+            guardian_id=guardian.id, kind=ChoiceKind.CHILD, created_at=context.now
+        )
         session.add(existing)
     existing.message_ids = message_ids
     existing.options = [[student.id, staff.id] for student, staff in options]
@@ -247,7 +289,12 @@ def relay(
     context.events.append("relayed to staff")
 
 
-def _reply(context: Context, point: ContactPoint, text: str) -> None:
+def _reply(
+    context: Context,
+    point: ContactPoint,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None = None,
+) -> None:
     notice(
         context.session,
         channel=point.channel,
@@ -258,4 +305,5 @@ def _reply(context: Context, point: ContactPoint, text: str) -> None:
         recipient_kind=RecipientKind.GUARDIAN,
         guardian_id=point.guardian_id,
         contact_point_id=point.id,
+        buttons=buttons,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
-from ..languages import english_name
+from ..languages import UnknownLanguage, english_name, normalize_language
 from ..models import (
     Channel,
     Delivery,
@@ -19,12 +19,15 @@ from ..models import (
 from ..outbox import notice, usable_points
 from ..policy import reachable_guardians, served_students
 from ..staff_messages import write_to_family
+from . import language_menu
 from .context import Context
 
 HELP = N_(
     "Reply to a family's message to answer it.\n"
     "/msg <student> <text> writes to that student's family.\n"
-    "/families lists the families you work with."
+    "/families lists the families you work with.\n"
+    "/language sets your language; /setlanguage <name> <code> sets a family's.\n"
+    "/backtranslation on|off shows or hides what families read, translated back."
 )
 NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
 NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
@@ -38,7 +41,15 @@ def handle(context: Context, staff: Staff) -> None:
     text = context.inbound.text.strip()
     command, _, rest = text.partition(" ")
     command = command.split("@")[0].lower() if command.startswith("/") else ""
-    if command == "/families":
+    if context.inbound.callback_data is not None:
+        _own_language(context, staff, language_menu.picked("", context.inbound.callback_data))
+    elif command == "/language":
+        _language_command(context, staff, rest.strip())
+    elif command == "/setlanguage":
+        _set_family_language(context, staff, rest.strip())
+    elif command == "/backtranslation":
+        _back_translation_switch(context, staff, rest.strip().lower())
+    elif command == "/families":
         _families(context, staff)
     elif command == "/msg":
         _msg(context, staff, rest.strip())
@@ -56,6 +67,72 @@ def handle(context: Context, staff: Staff) -> None:
         write_to_family(context, staff, student, text, reply=_tell)
     else:
         _tell(context, staff, gettext(staff.language, HELP))
+
+
+def _language_command(context: Context, staff: Staff, argument: str) -> None:
+    """`/language` shows buttons; `/language es` sets the staff member's own language."""
+    if not argument:
+        _tell(context, staff, language_menu.menu_text(staff.language), language_menu.menu_buttons())
+        return
+    try:
+        code = normalize_language(argument)
+    except UnknownLanguage:
+        _tell(context, staff, gettext(staff.language, UNKNOWN_LANGUAGE, code=argument))
+        return
+    _own_language(context, staff, code)
+
+
+def _own_language(context: Context, staff: Staff, code: str | None) -> None:
+    if code is None:
+        return
+    staff.language = code
+    _tell(context, staff, language_menu.confirmation(code))
+
+
+def _set_family_language(context: Context, staff: Staff, argument: str) -> None:
+    """`/setlanguage <family member's name> <code>`, for families the staff member serves."""
+    name, _, code_text = argument.rpartition(" ")
+    try:
+        code = normalize_language(code_text)
+    except UnknownLanguage:
+        _tell(context, staff, gettext(staff.language, SET_LANGUAGE_HELP))
+        return
+    matches = [
+        guardian
+        for student in served_students(context.session, staff)
+        for guardian in reachable_guardians(context.session, staff, student)
+        if guardian.name.casefold() == name.strip().casefold()
+    ]
+    if not matches:
+        _tell(context, staff, gettext(staff.language, NO_SUCH_FAMILY, name=name.strip()[:60]))
+        return
+    guardian = matches[0]
+    guardian.language = code
+    text = gettext(
+        staff.language, FAMILY_LANGUAGE_SET, name=guardian.name, language=english_name(code)
+    )
+    _tell(context, staff, text)
+
+
+def _back_translation_switch(context: Context, staff: Staff, argument: str) -> None:
+    if argument not in ("on", "off"):
+        _tell(context, staff, gettext(staff.language, BACK_TRANSLATION_HELP))
+        return
+    staff.show_back_translation = argument == "on"
+    key = BACK_TRANSLATION_ON if staff.show_back_translation else BACK_TRANSLATION_OFF
+    _tell(context, staff, gettext(staff.language, key))
+
+
+UNKNOWN_LANGUAGE = N_('I do not know the language code "{code}". Try en, es, ar or zh-CN.')
+SET_LANGUAGE_HELP = N_(
+    "Write /setlanguage, the family member's name, then a language code, "
+    "like: /setlanguage Rosa Pérez es"
+)
+NO_SUCH_FAMILY = N_('None of your families has someone called "{name}".')
+FAMILY_LANGUAGE_SET = N_("{name} will now get messages in {language}.")
+BACK_TRANSLATION_HELP = N_("Write /backtranslation on or /backtranslation off.")
+BACK_TRANSLATION_ON = N_("You will see what families read, translated back into your language.")
+BACK_TRANSLATION_OFF = N_("You will no longer get back-translations.")
 
 
 def _families(context: Context, staff: Staff) -> None:
@@ -149,7 +226,12 @@ def _reply_to_relayed(context: Context, staff: Staff) -> None:
     )
 
 
-def _tell(context: Context, staff: Staff, text: str) -> None:
+def _tell(
+    context: Context,
+    staff: Staff,
+    text: str,
+    buttons: list[list[dict[str, str]]] | None = None,
+) -> None:
     notice(
         context.session,
         channel=Channel.TELEGRAM,
@@ -159,4 +241,5 @@ def _tell(context: Context, staff: Staff, text: str) -> None:
         now=context.now,
         recipient_kind=RecipientKind.STAFF,
         staff_id=staff.id,
+        buttons=buttons,
     )

@@ -182,14 +182,13 @@ class PendingChoice(Base):
     """A numbered question we asked a guardian: which child, or which language."""
 
     __tablename__ = "pending_choices"
+    __table_args__ = (UniqueConstraint("guardian_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ChoiceKind] = mapped_column(
         enum_column(ChoiceKind, "choice_kind"), default=ChoiceKind.CHILD
     )
-    guardian_id: Mapped[int] = mapped_column(
-        ForeignKey("guardians.id", ondelete="CASCADE"), unique=True
-    )
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"))
     # The held messages, oldest first; all go to the child the guardian picks.
     message_ids: Mapped[list[Any]] = mapped_column(default=list)
     # Child: [[student_id, staff_id], ...]; language: [code, ...]; in the order listed.
