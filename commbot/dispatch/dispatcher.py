@@ -140,17 +140,29 @@ class Dispatcher:
         if not claimed:
             return 0
         limiter = self.limiters[channel]
-        tasks = []
+        # Messages to one chat go out one after another, in the order they were written.
+        by_address: dict[str, list[Claimed]] = {}
         for item in claimed:
-            address = item.delivery.address
+            by_address.setdefault(item.delivery.address, []).append(item)
+        tasks = []
+        for address, items in by_address.items():
             wait = limiter.chat_ready_in(address)
-            if wait > 0:
-                await asyncio.to_thread(self._postpone, item.delivery.id, wait)
-                continue
-            await limiter.acquire(address)
-            tasks.append(asyncio.create_task(self._deliver(channel, item)))
+            if wait > 0 or limiter.per_chat_interval is not None:
+                # Under a per-chat limit only the first may go now; the rest wait their turn.
+                later = items if wait > 0 else items[1:]
+                delay = wait or limiter.per_chat_interval or 0.0
+                await asyncio.to_thread(self._postpone, [i.delivery.id for i in later], delay)
+                items = items[: len(items) - len(later)]
+            if items:
+                tasks.append(asyncio.create_task(self._deliver_in_order(channel, address, items)))
         await asyncio.gather(*tasks)
         return len(claimed)
+
+    async def _deliver_in_order(self, channel: Channel, address: str, items: list[Claimed]) -> None:
+        limiter = self.limiters[channel]
+        for item in items:
+            await limiter.acquire(address)
+            await self._deliver(channel, item)
 
     # -- database steps ------------------------------------------------------------------
 
@@ -182,13 +194,16 @@ class Dispatcher:
                 claimed.append(item)
             return claimed
 
-    def _postpone(self, delivery_id: int, seconds: float) -> None:
-        """Give back a claim that the per-chat limit does not allow yet."""
+    def _postpone(self, delivery_ids: list[int], seconds: float) -> None:
+        """Give back claims that the per-chat limit does not allow yet."""
+        if not delivery_ids:
+            return
         with transaction(self.engine) as session:
-            delivery = session.get_one(Delivery, delivery_id)
-            delivery.status = DeliveryStatus.PENDING
-            delivery.attempts -= 1
-            delivery.next_attempt_at = self.clock() + dt.timedelta(seconds=seconds)
+            for delivery_id in delivery_ids:
+                delivery = session.get_one(Delivery, delivery_id)
+                delivery.status = DeliveryStatus.PENDING
+                delivery.attempts -= 1
+                delivery.next_attempt_at = self.clock() + dt.timedelta(seconds=seconds)
 
     # -- sending -------------------------------------------------------------------------
 
