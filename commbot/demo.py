@@ -23,12 +23,14 @@ from .channels.sandbox import SandboxSender, SandboxSent
 from .config import TranslatorName, load_settings
 from .db import make_engine, transaction
 from .dispatch import ChannelSettings, Dispatcher
+from .glossary import load_glossary
 from .inbound import handle_inbound
 from .invites import create_invite
 from .media import MediaStore
 from .migrate import upgrade
 from .models import Channel, ContactPoint, Guardian, Staff
 from .roster import import_roster
+from .translation.phrasebook import PhrasebookTranslator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCHOOL_ZONE = zoneinfo.ZoneInfo("America/New_York")
@@ -49,6 +51,9 @@ class Demo:
         )
         self.engine: Engine = make_engine(self.settings.database_url)
         self.sandbox = SandboxSender(on_send=self._show)
+        self.translator = PhrasebookTranslator(PHRASES)
+        for english, language, translated in STAFF_PHRASES:
+            self.teach_back_translation(english, language, translated)
         self.dispatcher = Dispatcher(
             self.engine,
             {channel: self.sandbox for channel in Channel},
@@ -58,11 +63,20 @@ class Demo:
             public_base_url=self.settings.public_base_url,
             default_timezone=self.settings.default_timezone,
             clock=lambda: self.now,
+            translator=self.translator,
         )
         self.names: dict[tuple[Channel, str], str] = {}
         self._ids = itertools.count(1)
 
     # -- setup -------------------------------------------------------------------------
+
+    def teach_back_translation(self, english: str, language: str, translated: str) -> None:
+        """Teach the phrasebook a staff sentence, both ways, as the family will read it."""
+        glossary = load_glossary()
+        self.translator.add(english, language, translated)
+        terms = glossary.find(english)
+        family_reads = glossary.explain(translated, language, terms)
+        self.translator.add(family_reads, "en", glossary.explain(english, "en", terms))
 
     def setup(self) -> None:
         upgrade(self.engine)
@@ -130,11 +144,12 @@ class Demo:
         asyncio.run(self.dispatcher.drain())
         self.refresh_names()
 
-    def last_to(self, address: str) -> str:
+    def last_to(self, address: str, containing: str = "") -> str:
+        """The provider id of the latest message to `address` (with `containing` in it)."""
         return next(
-            s.provider_message_id
-            for s in reversed(self.sandbox.sent)
-            if s.outbound.address == address
+            sent.provider_message_id
+            for sent in reversed(self.sandbox.sent)
+            if sent.outbound.address == address and containing in sent.outbound.text
         )
 
     def _show(self, sent: SandboxSent) -> None:
@@ -161,32 +176,77 @@ def run_demo(console: Console | None = None) -> None:
         demo.engine.dispose()
 
 
-def play(demo: Demo) -> None:
-    rosa, lan, jim = "+16175550134", "+16175550142", "+16175550190"
+# What the demo's stand-in translation service knows: what families write...
+PHRASES = {
+    (
+        "Hola maestra, Alfredo no durmió bien anoche. ¿Cómo estuvo hoy?",
+        "en",
+    ): "Hello teacher, Alfredo did not sleep well last night. How was today?",
+    ("¡Muchas gracias! Me quedo tranquila.", "en"): "Thank you so much! I feel at ease.",
+    (
+        "شكراً. هل يمكنني إحضار أخي إلى الاجتماع؟",
+        "en",
+    ): "Thank you. Can I bring my brother to the meeting?",
+}
+# ... and what teachers write, with the translation each family reads.
+STAFF_PHRASES = [
+    (
+        "Thank you for telling me. Alfredo had a calm day and finished his reading.",
+        "es",
+        "Gracias por avisarme. Alfredo tuvo un día tranquilo y terminó su lectura.",
+    ),
+    (
+        "Andrew's IEP meeting is next Tuesday at 3 PM. We will look at his OT goals together.",
+        "ar",
+        "اجتماع IEP الخاص بأندرو يوم الثلاثاء القادم الساعة 3 مساءً. "
+        "سننظر معاً في أهداف OT الخاصة به.",
+    ),
+]
 
-    demo.scene("A mother texts in Spanish")
+
+def play(demo: Demo) -> None:
+    rosa, karim, lan, jim = "+16175550134", "+16175550177", "+16175550142", "+16175550190"
+
+    demo.scene("A mother texts in Spanish; the teacher reads it in English")
     demo.write(Channel.SMS, rosa, "Hola maestra, Alfredo no durmió bien anoche. ¿Cómo estuvo hoy?")
 
-    demo.scene("The teacher answers by replying on Telegram", 3)
+    demo.scene("The teacher replies on Telegram; Rosa reads Spanish, the teacher sees it back", 3)
     demo.write(
         Channel.TELEGRAM,
         CARTER_CHAT,
         "Thank you for telling me. Alfredo had a calm day and finished his reading.",
-        reply_to=demo.last_to(CARTER_CHAT),
+        reply_to=demo.last_to(CARTER_CHAT, containing="Rosa"),
     )
+    demo.write(Channel.SMS, rosa, "¡Muchas gracias! Me quedo tranquila.")
+
+    demo.scene("Jargon explained: an Arabic-speaking father reads about the IEP meeting")
+    demo.write(
+        Channel.TELEGRAM,
+        CARTER_CHAT,
+        "/msg Andrew Andrew's IEP meeting is next Tuesday at 3 PM. "
+        "We will look at his OT goals together.",
+    )
+    demo.write(Channel.SMS, karim, "شكراً. هل يمكنني إحضار أخي إلى الاجتماع؟")
 
     demo.scene("A parent of two children writes")
     demo.write(Channel.SMS, lan, "Con tôi sẽ đi khám bác sĩ vào thứ Hai.")
     demo.write(Channel.SMS, lan, "2")
-
-    demo.scene("A class photo for one family: WhatsApp closed, so SMS; Telegram for the other")
-    demo.write(
-        Channel.TELEGRAM, CARTER_CHAT, "/msg Andrew Andrew built a tall tower today!", photo=True
+    demo.console.print(
+        "[dim](No translation service knows this sentence in the demo: the teacher "
+        "gets it as written, with a note.)[/]"
     )
+
+    demo.scene("A class photo: WhatsApp is closed for Karim, so it goes by SMS")
+    demo.write(Channel.TELEGRAM, CARTER_CHAT, "/msg Andrew", quiet=True)
+    demo.write(Channel.TELEGRAM, CARTER_CHAT, "", photo=True)
 
     demo.scene("A parent opts out; the teacher is told")
     demo.write(Channel.SMS, jim, "STOP")
     demo.write(Channel.TELEGRAM, KIM_CHAT, "/msg Josie Josie read her poem to the class today.")
+
+    demo.scene("A family changes language")
+    demo.write(Channel.SMS, lan, "NGÔN NGỮ")
+    demo.write(Channel.SMS, lan, "1")
 
     demo.scene("A number not on the roster")
     demo.write(Channel.SMS, "+16175550999", "Hi, is this Mr. Kim? Can you tell me about my nephew?")
