@@ -47,13 +47,33 @@ class Glossary:
         self.terms = tuple(terms)
 
     def find(self, english: str) -> list[Term]:
-        """Terms used in `english`, in order of first appearance."""
-        found: list[tuple[int, Term]] = []
+        """Terms used in `english`, in order of first appearance.
+
+        The longest match wins where terms overlap ("IEP meeting" is one term, not two), and
+        in a message typed in capitals, acronyms that are also words (AT, IDEA) are not read
+        as jargon.
+        """
+        shouting = sum(c.isupper() for c in english) > 0.6 * max(
+            1, sum(c.isalpha() for c in english)
+        )
+        spans: list[tuple[int, int, Term]] = []
         for term in self.terms:
-            positions = [m.start() for p in term.patterns if (m := p.search(english))]
-            if positions:
-                found.append((min(positions), term))
-        return [term for _, term in sorted(found, key=lambda pair: pair[0])]
+            matches = [
+                m
+                for p in term.patterns
+                if not (shouting and p.flags & re.IGNORECASE == 0)
+                if (m := p.search(english))
+            ]
+            if matches:
+                first = min(matches, key=lambda m: (m.start(), -m.end()))
+                spans.append((first.start(), first.end(), term))
+        spans.sort(key=lambda span: (span[0], -span[1]))
+        kept: list[tuple[int, int, Term]] = []
+        for start, end, term in spans:
+            if any(start >= s and end <= e for s, e, _ in kept):
+                continue  # inside a longer term already found
+            kept.append((start, end, term))
+        return [term for _, _, term in kept]
 
     def explain(self, text: str, language: str, terms: list[Term]) -> str:
         """Add each term's explanation after its first appearance in `text` (or as a note)."""
@@ -96,7 +116,8 @@ def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
         terms.append(
             Term(
                 key=entry["key"],
-                patterns=tuple(_pattern(m) for m in entry["match"]),
+                # A bare number ("504") is more often a room or a street than jargon.
+                patterns=tuple(_pattern(m) for m in entry["match"] if not m.isdigit()),
                 explain=dict(entry["explain"]),
                 forms={lang: tuple(forms) for lang, forms in entry.get("forms", {}).items()},
             )

@@ -18,7 +18,13 @@ ROSA = "+16175550134"
 
 @pytest.mark.parametrize(
     ("code", "canonical"),
-    [("en", "en"), ("ZH-cn", "zh-CN"), ("tl", "tl"), ("es-mx", "es-MX"), ("zh-hant-tw", "zh-Hant-TW")],
+    [
+        ("en", "en"),
+        ("ZH-cn", "zh-CN"),
+        ("tl", "tl"),
+        ("es-mx", "es-MX"),
+        ("zh-hant-tw", "zh-Hant-TW"),
+    ],
 )
 def test_language_codes_are_normalised(code: str, canonical: str) -> None:
     assert normalize_language(code) == canonical
@@ -109,7 +115,20 @@ def test_glossary_has_every_required_term_in_every_language() -> None:
     glossary = load_glossary()
     assert len(glossary.terms) >= 40
     keys = {term.key for term in glossary.terms}
-    for required in ("IEP", "IFSP", "FAPE", "LRE", "IDEA", "BIP", "FBA", "ESY", "OT", "PT", "SLP", "SDI"):
+    for required in (
+        "IEP",
+        "IFSP",
+        "FAPE",
+        "LRE",
+        "IDEA",
+        "BIP",
+        "FBA",
+        "ESY",
+        "OT",
+        "PT",
+        "SLP",
+        "SDI",
+    ):
         assert required in keys
     languages = {"en", "es", "zh-CN", "vi", "ar", "so", "ht", "pt", "ru", "tl"}
     for term in glossary.terms:
@@ -119,16 +138,35 @@ def test_glossary_has_every_required_term_in_every_language() -> None:
 
 def test_glossary_finds_terms_in_order_and_ignores_ordinary_words() -> None:
     glossary = load_glossary()
-    found = [t.key for t in glossary.find("We will meet at 3 to review the IEP and the FBA results.")]
+    found = [
+        t.key for t in glossary.find("We will meet at 3 to review the IEP and the FBA results.")
+    ]
     assert found == ["IEP", "FBA"]
     assert glossary.find("Look at the photos from art class!") == []
 
 
 def test_glossary_explains_first_appearance_only() -> None:
     glossary = load_glossary()
-    text = "The IEP meeting is Monday. Bring the IEP draft."
+    text = "Your child's IEP is ready. Please read the IEP before Monday."
     terms = glossary.find(text)
     explained = glossary.explain(text, "en", terms)
     iep = next(t for t in glossary.terms if t.key == "IEP")
     assert explained.count(f"({iep.explanation('en')})") == 1
-    assert explained.index(iep.explanation("en")) < explained.index("Monday")
+    assert explained.index(iep.explanation("en")) < explained.index("Please")
+
+
+def test_glossary_prefers_the_longest_term_and_skips_shouting_and_numbers() -> None:
+    glossary = load_glossary()
+    assert [t.key for t in glossary.find("See you at the IEP meeting.")] == ["IEP meeting"]
+    assert glossary.find("MEET AT THE GYM, GREAT IDEA") == []
+    assert glossary.find("Come to room 504.") == []
+
+
+def test_explanation_lands_in_the_translated_text_or_as_a_note() -> None:
+    glossary = load_glossary()
+    terms = glossary.find("Andrew's IEP is ready.")
+    iep = terms[0]
+    arabic = glossary.explain("خطة IEP الخاصة بأندرو جاهزة.", "ar", terms)
+    assert f"IEP ({iep.explanation('ar')})" in arabic
+    spanish = glossary.explain("El plan de Andrew está listo.", "es", terms)
+    assert spanish.endswith(f"• IEP: {iep.explanation('es')}")
