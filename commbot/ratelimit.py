@@ -1,17 +1,25 @@
-"""Rate limits for one sender: a sliding window overall, and a minimum gap per chat.
+"""Rate limits for one sender: at most N sends in any window, and a gap per chat.
 
-A sliding window (not a token bucket) matches how Telegram counts: at most N messages in
-any one-second span. A small margin absorbs the jitter between our clock and theirs.
+Providers count a send when it *arrives*, which we cannot see; we only know that it
+arrived after we started it and before its answer came back. So a send holds its place in
+the window from the moment it starts until one window after its answer. That bound is
+safe whatever the network does, and costs only a round trip's worth of rate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
-MARGIN = 0.03  # seconds added to every window and gap
+POLL = 0.005  # seconds between looks while every counted send is still in flight
+
+
+@dataclass
+class _Send:
+    answered: float | None = None  # monotonic time the provider's answer came back
 
 
 class SenderLimiter:
@@ -25,40 +33,55 @@ class SenderLimiter:
         self.window = 1.0 if per_second >= 1 else 1.0 / per_second
         self.per_chat_interval = per_chat_interval
         self.clock = clock
-        self._sent: deque[float] = deque()
-        self._chat_last: dict[str, float] = {}
+        self._sends: list[_Send] = []
+        self._last_by_chat: dict[str, _Send] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
     def chat_ready_in(self, chat: str) -> float:
         """Seconds until `chat` may get another message (0 when it may now)."""
-        if self.per_chat_interval is None or chat not in self._chat_last:
+        if self.per_chat_interval is None or chat not in self._last_by_chat:
             return 0.0
-        due = self._chat_last[chat] + self.per_chat_interval + MARGIN
-        return max(0.0, due - self.clock())
+        last = self._last_by_chat[chat]
+        if last.answered is None:
+            return self.per_chat_interval
+        return max(0.0, last.answered + self.per_chat_interval - self.clock())
 
     def pause(self, seconds: float) -> None:
-        """The provider asked us to slow down: send nothing through this sender for a while."""
+        """The provider asked us to slow down: start nothing through this sender for a while."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    async def acquire(self, chat: str | None = None) -> None:
-        """Wait until one more message may go out, then count it as sent."""
+    def _wait_needed(self, chat: str | None) -> float:
+        now = self.clock()
+        self._sends = [
+            s for s in self._sends if s.answered is None or s.answered > now - self.window
+        ]
+        wait = self._paused_until - now
+        if len(self._sends) >= self.capacity:
+            answered = [s.answered for s in self._sends if s.answered is not None]
+            wait = max(wait, min(answered) + self.window - now if answered else POLL)
+        if chat is not None:
+            wait = max(wait, self.chat_ready_in(chat))
+        return wait
+
+    @asynccontextmanager
+    async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
+        """Hold a place for one send: wait until it is allowed, count it until answered."""
         async with self._lock:
-            while True:
-                now = self.clock()
-                while self._sent and now - self._sent[0] >= self.window + MARGIN:
-                    self._sent.popleft()
-                wait = self._paused_until - now
-                if len(self._sent) >= self.capacity:
-                    wait = max(wait, self._sent[0] + self.window + MARGIN - now)
-                if chat is not None:
-                    wait = max(wait, self.chat_ready_in(chat))
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            self._sent.append(now)
+            while (wait := self._wait_needed(chat)) > 0:
+                await asyncio.sleep(max(wait, POLL))
+            send = _Send()
+            self._sends.append(send)
             if chat is not None and self.per_chat_interval is not None:
-                self._chat_last[chat] = now
-                if len(self._chat_last) > 50_000:  # forget chats idle for a while
-                    cutoff = now - 10 * self.per_chat_interval
-                    self._chat_last = {c: t for c, t in self._chat_last.items() if t >= cutoff}
+                self._last_by_chat[chat] = send
+        try:
+            yield
+        finally:
+            send.answered = self.clock()
+            if len(self._last_by_chat) > 50_000 and self.per_chat_interval is not None:
+                cutoff = self.clock() - 10 * self.per_chat_interval
+                self._last_by_chat = {
+                    c: s
+                    for c, s in self._last_by_chat.items()
+                    if s.answered is None or s.answered >= cutoff
+                }

@@ -26,7 +26,8 @@ def split_text(text: str, limit: int) -> list[str]:
         window = rest[: limit + 1]
         cut = -1
         for pattern in _BREAKS:
-            matches = [m for m in pattern.finditer(window) if 0 < m.start() <= limit]
+            # A break in the first half would leave a stub part: try a finer kind of break.
+            matches = [m for m in pattern.finditer(window) if limit // 2 <= m.start() <= limit]
             if matches:
                 cut = matches[-1].start()
                 end = matches[-1].end()

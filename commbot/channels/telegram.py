@@ -26,7 +26,7 @@ def parse_update(data: Any) -> Inbound | None:
         raise MalformedUpdate("not a Telegram update: update_id is missing")
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise MalformedUpdate(f"not a Telegram update: {type(exc).__name__}") from None
     if update is None:
         raise MalformedUpdate("not a Telegram update")

@@ -159,9 +159,7 @@ class Dispatcher:
         return len(claimed)
 
     async def _deliver_in_order(self, channel: Channel, address: str, items: list[Claimed]) -> None:
-        limiter = self.limiters[channel]
         for item in items:
-            await limiter.acquire(address)
             await self._deliver(channel, item)
 
     # -- database steps ------------------------------------------------------------------
@@ -215,7 +213,8 @@ class Dispatcher:
                 await self._whatsapp_closed(sender, delivery)
                 return
             outbound = await self._outbound(channel, delivery)
-            result = await sender.send(outbound)
+            async with self.limiters[channel].slot(delivery.address):
+                result = await sender.send(outbound)
         except SendError as error:
             if error.retry_after:
                 self.limiters[channel].pause(min(error.retry_after, 60.0))
@@ -316,7 +315,8 @@ class Dispatcher:
             status_callback=self.status_callback,
         )
         try:
-            await sender.send(outbound)
+            async with self.limiters[Channel.WHATSAPP].slot(delivery.address):
+                await sender.send(outbound)
         except SendError as error:
             await asyncio.to_thread(self._failed, delivery.id, error)
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from ..dispatch.outcomes import fall_back
 from ..i18n import N_, gettext
 from ..models import (
     AuthorKind,
@@ -24,7 +25,7 @@ from ..models import (
     Student,
     Thread,
 )
-from ..outbox import move_to_next_channel, notice, release_whatsapp_deliveries, to_staff
+from ..outbox import notice, release_whatsapp_deliveries, to_staff
 from ..policy import class_teachers, school_coordinators
 from ..threads import thread_for
 from . import language_menu
@@ -157,13 +158,8 @@ def opt_out(context: Context, point: ContactPoint) -> None:
     for delivery in waiting:
         delivery.status = DeliveryStatus.CANCELLED
         delivery.error_message = "the family opted out of this channel"
-        move_to_next_channel(
-            session,
-            delivery,
-            now=context.now,
-            default_timezone=context.default_timezone,
-            exclude_points=[point.id],
-        )
+        # Their next channel, or a word to the staff member who wrote.
+        fall_back(session, delivery, context.now, context.default_timezone)
 
 
 def _candidates(context: Context, guardian: Guardian) -> list[tuple[Student, Staff]]:

@@ -342,6 +342,9 @@ class FakeTelegram(FakeServer):
         try:
             params, files = await _read_params(request)
             with self._lock:
+                # Arrival is stamped under the lock, after the body is read, so concurrent
+                # requests are admitted (and rate-counted) in the order they are stamped.
+                at = time.monotonic()
                 if token != self.token:
                     raise _token_error(token)
                 if handler is None:
