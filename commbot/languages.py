@@ -61,6 +61,17 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def name_in(code: str, reader: str) -> str:
+    """The name of language `code` as a reader of `reader` calls it ("árabe" for Spanish)."""
+    language = code.split("-")[0]
+    try:
+        names = Locale.parse(catalog_language(reader).replace("-", "_")).languages
+    except (UnknownLocaleError, ValueError):
+        names = _ENGLISH.languages
+    name = names.get(language) or english_name(code)
+    return name[:1].upper() + name[1:] if reader.startswith("en") else name
+
+
 def english_name(code: str) -> str:
     language = code.split("-")[0]
     return _ENGLISH.languages.get(language, code)

@@ -16,7 +16,7 @@ from .dispatch.compose import same_language
 from .glossary import load_glossary
 from .i18n import N_, gettext
 from .inbound.context import Context
-from .languages import english_name
+from .languages import name_in
 from .models import AuthorKind, Guardian, Message, MessageKind, Staff, Student
 from .outbox import to_guardian, to_staff
 from .policy import reachable_guardians, serves
@@ -108,9 +108,8 @@ def write_to_family(
                     channel=delivery.channel.label,
                 )
             )
-        sent.append(
-            f"{guardian.name} ({delivery.channel.label}, {english_name(guardian.language)})"
-        )
+        reads = name_in(guardian.language, staff.language)
+        sent.append(f"{guardian.name} ({delivery.channel.label}, {reads})")
         if text and not same_language(guardian.language, staff.language):
             readers.setdefault(guardian.language, []).append(guardian.name)
     notes.extend(_plain_language_notes(staff, text))
@@ -127,7 +126,7 @@ def write_to_family(
                     staff.language,
                     BACK_TRANSLATION,
                     names=", ".join(names),
-                    language=english_name(language),
+                    language=name_in(language, staff.language),
                 ),
                 body=text,
                 body_language=staff.language,

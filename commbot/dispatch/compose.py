@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..glossary import Glossary, load_glossary
 from ..i18n import N_, gettext
-from ..languages import english_name, native_name
+from ..languages import name_in
 from ..models import Delivery
 from ..translation import TranslationResult, Translator
 
@@ -93,4 +93,4 @@ async def _back_translation(delivery: Delivery, translator: Translator, glossary
 
 
 def _language_name(code: str, reader: str) -> str:
-    return english_name(code) if base(reader) == "en" else native_name(code)
+    return name_in(code, reader)

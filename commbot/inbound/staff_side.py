@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
-from ..languages import UnknownLanguage, english_name, normalize_language
+from ..languages import UnknownLanguage, name_in, normalize_language
 from ..models import (
     Channel,
     Delivery,
@@ -109,7 +109,10 @@ def _set_family_language(context: Context, staff: Staff, argument: str) -> None:
     guardian = matches[0]
     guardian.language = code
     text = gettext(
-        staff.language, FAMILY_LANGUAGE_SET, name=guardian.name, language=english_name(code)
+        staff.language,
+        FAMILY_LANGUAGE_SET,
+        name=guardian.name,
+        language=name_in(code, staff.language),
     )
     _tell(context, staff, text)
 
@@ -156,9 +159,8 @@ def _families(context: Context, staff: Staff) -> None:
             channel = points[0].channel.label if points else "—"
             muted = "" if link.receives_messages else ", no messages"
             relation = f" ({link.relationship_name})" if link.relationship_name else ""
-            lines.append(
-                f"   {guardian.name}{relation}: {english_name(guardian.language)}, {channel}{muted}"
-            )
+            reads = name_in(guardian.language, staff.language)
+            lines.append(f"   {guardian.name}{relation}: {reads}, {channel}{muted}")
     _tell(context, staff, "\n".join(lines))
 
 
