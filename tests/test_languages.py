@@ -170,3 +170,16 @@ def test_explanation_lands_in_the_translated_text_or_as_a_note() -> None:
     assert f"IEP ({iep.explanation('ar')})" in arabic
     spanish = glossary.explain("El plan de Andrew está listo.", "es", terms)
     assert spanish.endswith(f"• IEP: {iep.explanation('es')}")
+
+
+async def test_arabic_lines_are_laid_out_right_to_left(system: System) -> None:
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    await system.telegram_update(CARTER, "/msg Andrew Andrew sang today.")
+    await system.drain()
+    [arabic] = [m.body for m in system.twilio.messages if m.to == "+16175550177"]
+    assert arabic is not None
+    lines = arabic.splitlines()
+    assert all(line.startswith("\u200f") for line in lines)
+    assert "Emily Carter" in lines[0]  # a Latin name first, still in a right-to-left line
+    [english] = system.sms_to("+16175550178")  # Amina, in English
+    assert "\u200f" not in english

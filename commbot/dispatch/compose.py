@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..glossary import Glossary, load_glossary
 from ..i18n import N_, gettext
-from ..languages import name_in
+from ..languages import is_rtl, name_in
 from ..models import Delivery
 from ..translation import TranslationResult, Translator
 
@@ -42,7 +42,20 @@ async def render(
             parts.append(await _back_translation(delivery, translator, glossary))
         else:
             parts.extend(await _body(delivery, translator, glossary))
-    return "\n".join(part for part in parts if part)
+    text = "\n".join(part for part in parts if part)
+    return right_to_left(text) if is_rtl(delivery.language) else text
+
+
+RLM = "\u200f"
+
+
+def right_to_left(text: str) -> str:
+    """Start every line with a right-to-left mark.
+
+    Phone apps pick each line's direction from its first letter; a line that opens with a
+    Latin name ("Emily Carter، بخصوص …") would otherwise be laid out left to right.
+    """
+    return "\n".join(line if line.startswith(RLM) else RLM + line for line in text.split("\n"))
 
 
 async def family_version(
