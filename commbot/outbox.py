@@ -90,6 +90,7 @@ def to_guardian(
         created_at=now,
         fallback_of_id=fallback_of.id if fallback_of else None,
         explain_terms=explain_terms,
+        skip_quiet_hours=urgent,
     )
     session.add(delivery)
     return delivery
@@ -123,6 +124,7 @@ def move_to_next_channel(
         exclude_points=exclude_points,
         fallback_of=delivery,
         explain_terms=delivery.explain_terms,
+        urgent=delivery.skip_quiet_hours,
     )
     if moved is not None:
         moved.not_before = max(moved.not_before, delivery.not_before)
@@ -203,6 +205,7 @@ def notice(
         not_before=now,
         next_attempt_at=now,
         created_at=now,
+        skip_quiet_hours=True,
     )
     session.add(delivery)
     return delivery

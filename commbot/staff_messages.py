@@ -8,19 +8,25 @@ unless switched off, what each family will read, translated back.
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import textstat
+from babel.dates import format_date, format_time
 
 from .dispatch.compose import same_language
 from .glossary import load_glossary
 from .i18n import N_, gettext
-from .inbound.context import Context
-from .languages import name_in
+from .languages import catalog_language, name_in
 from .models import AuthorKind, Guardian, Message, MessageKind, Staff, Student
 from .outbox import to_guardian, to_staff
 from .policy import reachable_guardians, serves
 from .threads import thread_for
+
+if TYPE_CHECKING:  # the inbound package imports this module
+    from .inbound.context import Context
 
 FAMILY_HEADER = N_("{staff}, about {student}:")
 NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
@@ -30,6 +36,7 @@ OPTED_OUT = N_("{name} has opted out of messages (replied STOP). They will not g
 OPTED_OUT_ELSEWHERE = N_(
     "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
 )
+QUIET_HOURS = N_("It is quiet time for {name}, so it will arrive {when}, their time.")
 UNREACHABLE = N_("{name} cannot be reached on any channel. Please call the family.")
 EXPLAINED = N_("Explained in plain words for the family: {terms}.")
 HARD_TO_READ = N_(
@@ -51,6 +58,7 @@ def write_to_family(
     *,
     reply: Callable[[Context, Staff, str], None],
     only: list[Guardian] | None = None,
+    urgent: bool = False,
 ) -> None:
     session = context.session
     if not serves(session, staff, student):
@@ -68,6 +76,7 @@ def write_to_family(
         text=text,
         language=staff.language,
         media=[m.to_json() for m in context.inbound.media],
+        urgent=urgent,
         created_at=context.now,
     )
     session.add(message)
@@ -93,6 +102,7 @@ def write_to_family(
             body_language=staff.language,
             media=message.media,
             explain_terms=True,
+            urgent=urgent,
         )
         opted_out = any(p.opted_out for p in guardian.contact_points)
         if delivery is None:
@@ -110,6 +120,10 @@ def write_to_family(
             )
         reads = name_in(guardian.language, staff.language)
         sent.append(f"{guardian.name} ({delivery.channel.label}, {reads})")
+        if delivery.not_before > context.now + dt.timedelta(minutes=1):
+            zone = guardian.timezone or context.default_timezone
+            when = arrival_text(delivery.not_before, zone, staff.language, context.now)
+            notes.append(gettext(staff.language, QUIET_HOURS, name=guardian.name, when=when))
         if text and not same_language(guardian.language, staff.language):
             readers.setdefault(guardian.language, []).append(guardian.name)
     notes.extend(_plain_language_notes(staff, text))
@@ -133,6 +147,17 @@ def write_to_family(
                 back_translate_via=language,
             )
     context.events.append(f"staff message to {len(sent)} guardians")
+
+
+def arrival_text(when: dt.datetime, timezone: str, reader: str, now: dt.datetime) -> str:
+    """ "at 3:00 PM" today, else "Saturday 7:00 AM", in the family's zone, in the reader's words."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = when.astimezone(zone)
+    locale = catalog_language(reader).replace("-", "_")
+    time = format_time(local, format="short", locale=locale)
+    if local.date() == now.astimezone(zone).date():
+        return time
+    return f"{format_date(local, 'EEEE', locale=locale)} {time}"
 
 
 def _plain_language_notes(staff: Staff, text: str) -> list[str]:

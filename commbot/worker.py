@@ -1,4 +1,4 @@
-"""`commbot worker`: the dispatcher (and, later, the scheduler clock) in one process."""
+"""`commbot worker`: the dispatcher and the scheduler clock in one process."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .config import Settings
 from .dispatch import Dispatcher
 from .media import MediaStore
 from .models import Channel
+from .scheduler import Clock, start_clock
 from .translation import make_translator
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,11 @@ async def run_worker(settings: Settings, engine: Engine) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker %s sending on %s", dispatcher.worker_id, ", ".join(c.value for c in senders))
+    scheduler = start_clock(Clock(engine, default_timezone=settings.default_timezone))
     try:
         await dispatcher.run(stop)
     finally:
+        scheduler.shutdown(wait=False)
         if isinstance(telegram, TelegramSender):
             await telegram.bot.shutdown()
         for sender in {id(s): s for s in senders.values()}.values():

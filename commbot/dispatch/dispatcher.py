@@ -18,11 +18,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy.orm import Session
 
 from ..channels.base import Media, Outbound, Sender, SendError
 from ..db import transaction
 from ..media import MediaStore, media_url
-from ..models import Channel, ContactPoint, Delivery, DeliveryStatus, utcnow
+from ..models import (
+    Channel,
+    ContactPoint,
+    Delivery,
+    DeliveryStatus,
+    Guardian,
+    RecipientKind,
+    utcnow,
+)
+from ..outbox import guardian_not_before
 from ..phones import redact
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
@@ -180,6 +190,8 @@ class Dispatcher:
             ).all()
             claimed = []
             for delivery in rows:
+                if self._in_quiet_hours(session, delivery, now):
+                    continue
                 delivery.status = DeliveryStatus.SENDING
                 delivery.claimed_by = self.worker_id
                 delivery.claimed_until = now + CLAIM_TIME
@@ -191,6 +203,20 @@ class Dispatcher:
                     item.whatsapp_window_open = last is not None and now - last < WHATSAPP_WINDOW
                 claimed.append(item)
             return claimed
+
+    def _in_quiet_hours(self, session: Session, delivery: Delivery, now: dt.datetime) -> bool:
+        """Check the family's quiet hours as they are now (they may have changed since the
+        message was queued); if it is quiet, move `not_before` to when it ends."""
+        if delivery.recipient_kind is not RecipientKind.GUARDIAN or delivery.skip_quiet_hours:
+            return False
+        if delivery.guardian_id is None:
+            return False
+        guardian = session.get_one(Guardian, delivery.guardian_id)
+        allowed = guardian_not_before(guardian, now, self.default_timezone)
+        if allowed <= now:
+            return False
+        delivery.not_before = allowed
+        return True
 
     def _postpone(self, delivery_ids: list[int], seconds: float) -> None:
         """Give back claims that the per-chat limit does not allow yet."""

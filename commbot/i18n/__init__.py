@@ -46,7 +46,8 @@ def gettext(language: str, message: str, /, **values: object) -> str:
 
 def ngettext(language: str, singular: str, plural: str, n: int, /, **values: object) -> str:
     text = translations(language).ngettext(singular, plural, n)
-    return text.format(n=n, **values)
+    values.setdefault("n", n)
+    return text.format(**values)
 
 
 def N_(message: str) -> str:

@@ -17,9 +17,9 @@ from ..models import (
     Student,
 )
 from ..outbox import notice, usable_points
-from ..policy import reachable_guardians, served_students
+from ..policy import SCHOOL_WIDE_ROLES, reachable_guardians, served_students
 from ..staff_messages import write_to_family
-from . import language_menu
+from . import checkin_dialog, language_menu
 from .context import Context
 
 HELP = N_(
@@ -27,7 +27,8 @@ HELP = N_(
     "/msg <student> <text> writes to that student's family.\n"
     "/families lists the families you work with.\n"
     "/language sets your language; /setlanguage <name> <code> sets a family's.\n"
-    "/backtranslation on|off shows or hides what families read, translated back."
+    "/backtranslation on|off shows or hides what families read, translated back.\n"
+    "/checkin sets up a regular check-in with families; /checkins lists yours."
 )
 NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
 NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
@@ -41,8 +42,25 @@ def handle(context: Context, staff: Staff) -> None:
     text = context.inbound.text.strip()
     command, _, rest = text.partition(" ")
     command = command.split("@")[0].lower() if command.startswith("/") else ""
-    if context.inbound.callback_data is not None:
-        _own_language(context, staff, language_menu.picked("", context.inbound.callback_data))
+    callback = context.inbound.callback_data
+    if command == "/cancel":
+        checkin_dialog.cancel(context, staff, _tell)
+    elif callback is not None and callback.startswith("ckp:"):
+        checkin_dialog.plan_action(context, staff, _tell)
+    elif (
+        callback is not None
+        and callback.startswith("ck:")
+        and checkin_dialog.active(context, staff)
+    ):
+        checkin_dialog.answer(context, staff, _tell, _find_student)
+    elif callback is not None:
+        _own_language(context, staff, language_menu.picked("", callback))
+    elif command == "/checkin":
+        checkin_dialog.start(context, staff, _tell)
+    elif command == "/checkins":
+        checkin_dialog.list_plans(context, staff, _tell)
+    elif not command and checkin_dialog.active(context, staff) and text:
+        checkin_dialog.answer(context, staff, _tell, _find_student)
     elif command == "/language":
         _language_command(context, staff, rest.strip())
     elif command == "/setlanguage":
@@ -53,6 +71,11 @@ def handle(context: Context, staff: Staff) -> None:
         _families(context, staff)
     elif command == "/msg":
         _msg(context, staff, rest.strip())
+    elif command == "/urgent":
+        if staff.role not in SCHOOL_WIDE_ROLES:
+            _tell(context, staff, gettext(staff.language, URGENT_ONLY_COORDINATORS))
+        else:
+            _msg(context, staff, rest.strip(), urgent=True)
     elif command in ("/help", "/start"):
         _tell(context, staff, gettext(staff.language, HELP))
     elif context.inbound.reply_to_provider_id:
@@ -126,6 +149,10 @@ def _back_translation_switch(context: Context, staff: Staff, argument: str) -> N
     _tell(context, staff, gettext(staff.language, key))
 
 
+URGENT_ONLY_COORDINATORS = N_(
+    "Only coordinators can send urgent messages, which reach families even in their quiet "
+    "hours. Use /msg instead."
+)
 UNKNOWN_LANGUAGE = N_('I do not know the language code "{code}". Try en, es, ar or zh-CN.')
 SET_LANGUAGE_HELP = N_(
     "Write /setlanguage, the family member's name, then a language code, "
@@ -178,7 +205,7 @@ def _find_student(context: Context, staff: Staff, words: str) -> tuple[Student |
     return None, ""
 
 
-def _msg(context: Context, staff: Staff, rest: str) -> None:
+def _msg(context: Context, staff: Staff, rest: str, urgent: bool = False) -> None:
     if not rest:
         _tell(context, staff, gettext(staff.language, HELP))
         return
@@ -190,7 +217,7 @@ def _msg(context: Context, staff: Staff, rest: str) -> None:
         _tell(context, staff, gettext(staff.language, NO_SUCH_STUDENT, name=name))
         return
     if text.strip() or context.inbound.media:
-        write_to_family(context, staff, student, text.strip(), reply=_tell)
+        write_to_family(context, staff, student, text.strip(), reply=_tell, urgent=urgent)
         return
     guardians = reachable_guardians(context.session, staff, student)
     if not guardians:

@@ -1,6 +1,7 @@
 """The data model. Import from here: `from commbot.models import Guardian`."""
 
 from .base import Base, UTCDateTime, utcnow
+from .checkins import CheckinPlan, CheckinRun, CheckinSchedule, StaffDialog
 from .invites import InviteCode, InviteKind
 from .messaging import (
     OPEN_STATUSES,
@@ -42,6 +43,9 @@ __all__ = [
     "AuthorKind",
     "Base",
     "Channel",
+    "CheckinPlan",
+    "CheckinRun",
+    "CheckinSchedule",
     "ChoiceKind",
     "ContactPoint",
     "Delivery",
@@ -64,6 +68,7 @@ __all__ = [
     "ServiceAssignment",
     "Staff",
     "StaffCompose",
+    "StaffDialog",
     "StaffRole",
     "Student",
     "Thread",

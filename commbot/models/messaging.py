@@ -140,6 +140,8 @@ class Delivery(Base):
     back_translate_via: Mapped[str | None] = mapped_column(String(16))
     # Explain special-education jargon from the glossary (deliveries to families).
     explain_terms: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Urgent messages and direct replies to a family who just wrote ignore quiet hours.
+    skip_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     media: Mapped[list[Any]] = mapped_column(default=list)
     # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
     buttons: Mapped[list[Any]] = mapped_column(default=list)

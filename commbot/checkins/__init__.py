@@ -1,0 +1,1 @@
+"""Recurring check-ins: plans, their schedules per time zone, firing, and digests."""
