@@ -20,6 +20,8 @@ from sqlalchemy import Engine, select
 
 from .channels.base import Inbound, Media
 from .channels.sandbox import SandboxSender, SandboxSent
+from .checkins.digest import send_due_digests
+from .checkins.firing import fire_due
 from .config import TranslatorName, load_settings
 from .db import make_engine, transaction
 from .dispatch import ChannelSettings, Dispatcher
@@ -34,8 +36,8 @@ from .translation.phrasebook import PhrasebookTranslator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCHOOL_ZONE = zoneinfo.ZoneInfo("America/New_York")
-# Friday 20 November 2026, 4:30 PM in Boston: after school, outside every family's quiet hours.
-START = dt.datetime(2026, 11, 20, 16, 30, tzinfo=SCHOOL_ZONE)
+# Friday 20 November 2026, 1:30 PM in Boston: the teacher sets up a check-in after lunch.
+START = dt.datetime(2026, 11, 20, 13, 30, tzinfo=SCHOOL_ZONE)
 CARTER_CHAT, KIM_CHAT, AMINA_CHAT = "7001", "7002", "8001"
 
 
@@ -96,6 +98,11 @@ class Demo:
                 code = create_invite(session, guardian=person, now=self.now)
         self.write(Channel.TELEGRAM, chat, f"/start {code}", quiet=True)
 
+    def buttons_to(self, chat: str) -> list[tuple[str, str]]:
+        """The inline buttons on the latest message to `chat`."""
+        last = next(s.outbound for s in reversed(self.sandbox.sent) if s.outbound.address == chat)
+        return [button for row in last.buttons for button in row]
+
     def refresh_names(self) -> None:
         with transaction(self.engine) as session:
             for staff in session.scalars(select(Staff)):
@@ -108,8 +115,8 @@ class Demo:
 
     # -- the story ---------------------------------------------------------------------
 
-    def scene(self, title: str, minutes: int = 5) -> None:
-        self.now += dt.timedelta(minutes=minutes)
+    def scene(self, title: str, minutes: int = 5, at: dt.datetime | None = None) -> None:
+        self.now = at.astimezone(dt.UTC) if at else self.now + dt.timedelta(minutes=minutes)
         local = self.now.astimezone(SCHOOL_ZONE).strftime("%a %-I:%M %p")
         self.console.rule(f"[bold]{title}[/]  [dim]{local}[/]")
 
@@ -144,6 +151,27 @@ class Demo:
         asyncio.run(self.dispatcher.drain())
         self.refresh_names()
 
+    def press(self, chat: str, data: str) -> None:
+        """A staff member taps an inline button."""
+        inbound = Inbound(
+            channel=Channel.TELEGRAM,
+            address=chat,
+            text="",
+            provider_id=f"demo-{next(self._ids)}",
+            received_at=self.now,
+            callback_data=data,
+        )
+        with transaction(self.engine) as session:
+            handle_inbound(session, inbound, self.settings, now=self.now)
+        asyncio.run(self.dispatcher.drain())
+
+    def clock_tick(self) -> None:
+        """What the worker's scheduler does every few seconds: fire due check-ins, digests."""
+        zone = self.settings.default_timezone
+        fire_due(self.engine, self.now, default_timezone=zone)
+        send_due_digests(self.engine, self.now)
+        asyncio.run(self.dispatcher.drain())
+
     def last_to(self, address: str, containing: str = "") -> str:
         """The provider id of the latest message to `address` (with `containing` in it)."""
         return next(
@@ -160,6 +188,9 @@ class Demo:
         body = Text(out.text or "")
         if out.media:
             body = Text("📷 photo\n", style="magenta") + body
+        if out.buttons:
+            labels = "  ".join(f"[ {label} ]" for row in out.buttons for label, _ in row)
+            body = body + Text("\n" + labels, style="bold blue")
         title = f"to {who} · {out.channel.label}"
         self.console.print(Panel(body, title=title, title_align="left", expand=False))
 
@@ -182,7 +213,10 @@ PHRASES = {
         "Hola maestra, Alfredo no durmió bien anoche. ¿Cómo estuvo hoy?",
         "en",
     ): "Hello teacher, Alfredo did not sleep well last night. How was today?",
-    ("¡Muchas gracias! Me quedo tranquila.", "en"): "Thank you so much! I feel at ease.",
+    (
+        "¡Alfredo hizo su cama solo toda la semana!",
+        "en",
+    ): "Alfredo made his bed by himself all week!",
     (
         "شكراً. هل يمكنني إحضار أخي إلى الاجتماع؟",
         "en",
@@ -207,7 +241,24 @@ STAFF_PHRASES = [
 def play(demo: Demo) -> None:
     rosa, karim, lan, jim = "+16175550134", "+16175550177", "+16175550142", "+16175550190"
 
-    demo.scene("A mother texts in Spanish; the teacher reads it in English")
+    demo.scene("The teacher sets up a Friday check-in for her class, with buttons", 0)
+    demo.write(Channel.TELEGRAM, CARTER_CHAT, "/checkin")
+    room_12 = next(data for label, data in demo.buttons_to(CARTER_CHAT) if label == "Room 12")
+    for data in (room_12, "ck:days:fri", "ck:time:14:00", "ck:q:proud"):
+        demo.press(CARTER_CHAT, data)
+
+    demo.scene("2:00 PM: the check-in goes out in each family's language", at=_friday(14, 0))
+    demo.clock_tick()
+    demo.console.print(
+        "[dim](Rosa Pérez works nights and sleeps until 3:00 PM: hers waits. Li Wei lives in "
+        "Los Angeles: his goes at 2:00 PM his time.)[/]"
+    )
+
+    demo.scene("3:00 PM: Rosa's quiet hours end", at=_friday(15, 0))
+    demo.clock_tick()
+    demo.write(Channel.SMS, rosa, "¡Alfredo hizo su cama solo toda la semana!")
+
+    demo.scene("A mother texts in Spanish; the teacher reads it in English", at=_friday(16, 35))
     demo.write(Channel.SMS, rosa, "Hola maestra, Alfredo no durmió bien anoche. ¿Cómo estuvo hoy?")
 
     demo.scene("The teacher replies on Telegram; Rosa reads Spanish, the teacher sees it back", 3)
@@ -217,7 +268,6 @@ def play(demo: Demo) -> None:
         "Thank you for telling me. Alfredo had a calm day and finished his reading.",
         reply_to=demo.last_to(CARTER_CHAT, containing="Rosa"),
     )
-    demo.write(Channel.SMS, rosa, "¡Muchas gracias! Me quedo tranquila.")
 
     demo.scene("Jargon explained: an Arabic-speaking father reads about the IEP meeting")
     demo.write(
@@ -244,6 +294,9 @@ def play(demo: Demo) -> None:
     demo.write(Channel.SMS, jim, "STOP")
     demo.write(Channel.TELEGRAM, KIM_CHAT, "/msg Josie Josie read her poem to the class today.")
 
+    demo.scene("5:00 PM in Boston is 2:00 PM in Los Angeles", at=_friday(17, 0))
+    demo.clock_tick()
+
     demo.scene("A family changes language")
     demo.write(Channel.SMS, lan, "NGÔN NGỮ")
     demo.write(Channel.SMS, lan, "1")
@@ -255,3 +308,10 @@ def play(demo: Demo) -> None:
 
     demo.scene("The teacher checks her families")
     demo.write(Channel.TELEGRAM, CARTER_CHAT, "/families")
+
+    demo.scene("Sunday 2:00 PM: the check-in digest", at=_friday(14, 0) + dt.timedelta(days=2))
+    demo.clock_tick()
+
+
+def _friday(hour: int, minute: int) -> dt.datetime:
+    return START.replace(hour=hour, minute=minute)

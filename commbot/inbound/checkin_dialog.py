@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_time
 from sqlalchemy import select
 
 from ..checkins.plans import create_plan, plans_of
@@ -187,8 +189,8 @@ def _finish(
         CREATED,
         target=target_name(context, plan),
         days=days_text(plan.days, staff.language),
-        time=plan.time,
-        when=arrival_text(first, zone, staff.language, context.now),
+        time=time_text(plan.time, staff.language),
+        when=arrival_text(first, zone, staff.language, context.now, with_day=True),
     )
     sample = template_text(template, staff.language, "…") if template else question
     tell(context, staff, f"{text}\n« {sample} »")
@@ -225,7 +227,8 @@ def _plan_line(context: Context, staff: Staff, plan: CheckinPlan) -> str:
     days = days_text(plan.days, staff.language)
     question = template_text(plan.template, staff.language, "…") if plan.template else plan.question
     paused = f" ({gettext(staff.language, PAUSED_LABEL)})" if plan.paused else ""
-    return f"{target_name(context, plan)}: {days}, {plan.time}{paused}\n« {question} »"
+    time = time_text(plan.time, staff.language)
+    return f"{target_name(context, plan)}: {days}, {time}{paused}\n« {question} »"
 
 
 def _plan_buttons(staff: Staff, plan: CheckinPlan) -> Reply:
@@ -258,6 +261,13 @@ def days_text(days: str, language: str) -> str:
         ends = part.split("-")
         parts.append("–".join(name(d) for d in ends))
     return ", ".join(parts)
+
+
+def time_text(clock: str, language: str) -> str:
+    """ "14:00" as the reader writes times ("2:00 PM", "14:00")."""
+    hours, minutes = clock.split(":")
+    locale = catalog_language(language).replace("-", "_")
+    return format_time(dt.time(int(hours), int(minutes)), format="short", locale=locale)
 
 
 def _classes(context: Context, staff: Staff) -> list[SchoolClass]:
