@@ -247,6 +247,14 @@ def play(demo: Demo) -> None:
     for data in (room_12, "ck:days:fri", "ck:time:14:00", "ck:q:proud"):
         demo.press(CARTER_CHAT, data)
 
+    demo.scene("A parent of two children writes", 5)
+    demo.write(Channel.SMS, lan, "Con tôi sẽ đi khám bác sĩ vào thứ Hai.")
+    demo.write(Channel.SMS, lan, "2")
+    demo.console.print(
+        "[dim](No translation service knows this sentence in the demo: the teacher "
+        "gets it as written, with a note.)[/]"
+    )
+
     demo.scene("2:00 PM: the check-in goes out in each family's language", at=_friday(14, 0))
     demo.clock_tick()
     demo.console.print(
@@ -277,14 +285,6 @@ def play(demo: Demo) -> None:
         "We will look at his OT goals together.",
     )
     demo.write(Channel.SMS, karim, "شكراً. هل يمكنني إحضار أخي إلى الاجتماع؟")
-
-    demo.scene("A parent of two children writes")
-    demo.write(Channel.SMS, lan, "Con tôi sẽ đi khám bác sĩ vào thứ Hai.")
-    demo.write(Channel.SMS, lan, "2")
-    demo.console.print(
-        "[dim](No translation service knows this sentence in the demo: the teacher "
-        "gets it as written, with a note.)[/]"
-    )
 
     demo.scene("A class photo: WhatsApp is closed for Karim, so it goes by SMS")
     demo.write(Channel.TELEGRAM, CARTER_CHAT, "/msg Andrew", quiet=True)

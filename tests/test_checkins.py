@@ -48,7 +48,7 @@ async def test_teacher_sets_up_a_friday_checkin_with_buttons(system: System) -> 
         await system.post_telegram(callback(system, CARTER, data, 50_000 + n))
         await system.drain()
     confirmation = system.telegram_texts(CARTER)[-1]
-    assert "Check-in set for Room 12: Friday at 16:00" in confirmation
+    assert "Check-in set for Room 12: Friday at 4:00\u202fPM" in confirmation
     with transaction(system.engine) as session:
         plan = session.scalar(select(CheckinPlan))
         assert plan is not None and (plan.days, plan.time, plan.template) == ("fri", "16:00", "week")
