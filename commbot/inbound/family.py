@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..dispatch.outcomes import fall_back
 from ..i18n import N_, gettext
+from ..i18n.relationships import relationship_in
 from ..models import (
     AuthorKind,
     Channel,
@@ -268,7 +269,7 @@ def relay(
         staff.language,
         template,
         guardian=guardian.name,
-        relationship=relationship or "",
+        relationship=relationship_in(staff.language, relationship or ""),
         student=student.name,
     )
     to_staff(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
+from ..i18n.relationships import relationship_in
 from ..languages import UnknownLanguage, name_in, normalize_language
 from ..models import (
     Channel,
@@ -185,7 +186,8 @@ def _families(context: Context, staff: Staff) -> None:
             points = usable_points(session, guardian)
             channel = points[0].channel.label if points else "—"
             muted = "" if link.receives_messages else ", no messages"
-            relation = f" ({link.relationship_name})" if link.relationship_name else ""
+            word = relationship_in(staff.language, link.relationship_name)
+            relation = f" ({word})" if word else ""
             reads = name_in(guardian.language, staff.language)
             lines.append(f"   {guardian.name}{relation}: {reads}, {channel}{muted}")
     _tell(context, staff, "\n".join(lines))
