@@ -100,11 +100,22 @@ def next_allowed(ranges: tuple[QuietRange, ...], timezone: str, when: dt.datetim
             end_minute = r.end % MINUTES_PER_DAY
             end_date = date + dt.timedelta(days=1) if r.end == MINUTES_PER_DAY else date
             naive = dt.datetime.combine(end_date, dt.time(end_minute // 60, end_minute % 60))
-            candidate = naive.replace(tzinfo=zone)
-            # A wall time that does not exist (spring forward) resolves to after the gap.
-            candidate = candidate.astimezone(dt.UTC).astimezone(zone)
+            candidate = _wall_time(naive, zone)
             if candidate > local and not is_quiet(ranges, candidate):
                 candidates.append(candidate)
     if not candidates:  # every minute is quiet: deliver rather than hold forever
         return when.astimezone(dt.UTC)
     return min(candidates).astimezone(dt.UTC)
+
+
+def _wall_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    """`naive` as a moment in `zone`. A wall time skipped by a spring-forward jump becomes the
+    moment of the jump: the clock passes from before it straight to after it there."""
+    early = naive.replace(tzinfo=zone, fold=1).astimezone(dt.UTC)
+    late = naive.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
+    if early >= late:  # the wall time exists (once, or twice in a fall-back hour)
+        return min(early, late).astimezone(zone)
+    jump = early
+    while jump < late and jump.astimezone(zone).utcoffset() == early.astimezone(zone).utcoffset():
+        jump += dt.timedelta(minutes=1)
+    return jump.astimezone(zone)
