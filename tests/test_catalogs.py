@@ -64,3 +64,25 @@ def test_spanish_and_arabic_are_used() -> None:
     assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
     # A regional variant reads its base language's catalog.
     assert gettext("es-MX", RESUBSCRIBED) == gettext("es", RESUBSCRIBED)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ru", "ar"])
+def test_counts_use_the_languages_plural_forms(language: str) -> None:
+    from commbot.i18n import ngettext
+
+    def replied(n: int, total: int) -> str:
+        return ngettext(
+            language,
+            "{n} of {total} family replied.",
+            "{n} of {total} families replied.",
+            total,
+            n=n,
+            total=total,
+        )
+
+    one, few, many = replied(1, 1), replied(2, 3), replied(4, 11)
+    assert "1" in one and "3" in few and "11" in many
+    if language == "en":
+        assert one == "1 of 1 family replied." and many == "4 of 11 families replied."
+    else:
+        assert one != "1 of 1 family replied."  # translated, not the English fallback
