@@ -61,7 +61,12 @@ class Thread(Base):
     """A conversation about one student between one guardian and one staff member."""
 
     __tablename__ = "threads"
-    __table_args__ = (UniqueConstraint("student_id", "guardian_id", "staff_id"),)
+    __table_args__ = (
+        UniqueConstraint("student_id", "guardian_id", "staff_id"),
+        # Routing looks threads up by family; check-ins by staff member and family.
+        Index("ix_threads_guardian", "guardian_id", "last_staff_message_at"),
+        Index("ix_threads_staff_guardian", "staff_id", "guardian_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
@@ -123,7 +128,7 @@ class Delivery(Base):
     )
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
     contact_point_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact_points.id", ondelete="SET NULL")
+        ForeignKey("contact_points.id", ondelete="SET NULL"), index=True
     )
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "delivery_channel"))
     address: Mapped[str] = mapped_column(String(64))

@@ -165,7 +165,9 @@ class Guardianship(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("students.id", ondelete="CASCADE"), index=True
+    )
     relationship_name: Mapped[str] = mapped_column("relationship", String(100), default="")
     receives_messages: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -180,7 +182,9 @@ class ContactPoint(Base):
     __table_args__ = (UniqueConstraint("channel", "address"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    guardian_id: Mapped[int] = mapped_column(ForeignKey("guardians.id", ondelete="CASCADE"))
+    guardian_id: Mapped[int] = mapped_column(
+        ForeignKey("guardians.id", ondelete="CASCADE"), index=True
+    )
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
     # E.164 phone number for sms/whatsapp; the chat id (as text) for telegram.
     address: Mapped[str] = mapped_column(String(64))

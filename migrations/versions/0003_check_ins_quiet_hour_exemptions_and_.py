@@ -1,8 +1,8 @@
-"""check-ins and quiet-hour exemptions
+"""check-ins, quiet-hour exemptions and lookup indexes
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 05:21:50.205909
+Create Date: 2026-11-22 05:41:23.574497
 """
 
 from collections.abc import Sequence
@@ -77,14 +77,36 @@ def upgrade() -> None:
     with op.batch_alter_table('checkin_schedules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkin_schedules_next_due_at'), ['next_due_at'], unique=False)
 
+    with op.batch_alter_table('contact_points', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_points_guardian_id'), ['guardian_id'], unique=False)
+
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('skip_quiet_hours', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.create_index(batch_op.f('ix_deliveries_contact_point_id'), ['contact_point_id'], unique=False)
+
+    with op.batch_alter_table('guardianships', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guardianships_student_id'), ['student_id'], unique=False)
+
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.create_index('ix_threads_guardian', ['guardian_id', 'last_staff_message_at'], unique=False)
+        batch_op.create_index('ix_threads_staff_guardian', ['staff_id', 'guardian_id'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.drop_index('ix_threads_staff_guardian')
+        batch_op.drop_index('ix_threads_guardian')
+
+    with op.batch_alter_table('guardianships', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guardianships_student_id'))
+
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deliveries_contact_point_id'))
         batch_op.drop_column('skip_quiet_hours')
+
+    with op.batch_alter_table('contact_points', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_points_guardian_id'))
 
     with op.batch_alter_table('checkin_schedules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checkin_schedules_next_due_at'))
