@@ -1,21 +1,26 @@
 """Firing due check-ins: exactly once per occurrence, however many workers run.
 
-A schedule row is claimed by moving its `next_due_at` forward in the same transaction that
-writes the run and every delivery (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single
-writer otherwise), and `checkin_runs` is unique per occurrence, so a second worker, or the
-same one after a restart, never sends an occurrence twice. After downtime, the latest missed
-occurrence is sent once if it is within the grace window, and older ones are skipped.
+Schedule rows are claimed (`FOR UPDATE SKIP LOCKED` on PostgreSQL, SQLite's single writer
+otherwise) and their `next_due_at` moved forward in the same transaction that writes the
+runs and every delivery; `checkin_runs` is unique per occurrence besides. So a second
+worker, or the same one after a restart, never sends an occurrence twice. After downtime the
+latest missed occurrence is sent once if it is within the grace window; older ones are
+skipped and logged.
+
+A whole district's check-ins may fall due in the same minute, so occurrences are handled in
+batches: one query for all their families, bulk inserts for their deliveries and threads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import quiet_hours
@@ -30,6 +35,7 @@ from ..models import (
     Delivery,
     DeliveryStatus,
     Guardian,
+    Guardianship,
     Lane,
     Message,
     MessageKind,
@@ -37,16 +43,16 @@ from ..models import (
     Staff,
     Student,
     Thread,
+    enrollments,
 )
 from ..staff_messages import FAMILY_HEADER
-from .plans import recipients_query
 from .questions import template_text
 from .timing import latest_at_or_before, next_after
 
 log = logging.getLogger(__name__)
 
 GRACE = dt.timedelta(hours=6)
-CHUNK = 2000  # families handled per round trip: bounds memory for very large plans
+CHUNK = 5000  # families per round of lookups and inserts: bounds memory for huge batches
 
 
 @dataclass
@@ -56,6 +62,19 @@ class FireReport:
     deliveries: int = 0
 
 
+@dataclass
+class _Firing:
+    """One occurrence of one plan in one time zone, being sent."""
+
+    plan: CheckinPlan
+    staff: Staff
+    timezone: str
+    due_at: dt.datetime
+    message: Message
+    families: list[_Family] = field(default_factory=list)
+    sent: int = 0
+
+
 def fire_due(
     engine: Engine,
     now: dt.datetime,
@@ -63,13 +82,9 @@ def fire_due(
     default_timezone: str,
     grace: dt.timedelta = GRACE,
     limit: int | None = None,
-    batch: int = 100,
+    batch: int = 200,
 ) -> FireReport:
-    """Fire every schedule that is due at `now` (at most `limit`), `batch` per transaction.
-
-    Batching matters when a whole district's check-ins fall due in the same minute: one
-    transaction per hundred occurrences rather than one each.
-    """
+    """Fire every schedule due at `now` (at most `limit`), `batch` occurrences per transaction."""
     report = FireReport()
     done = 0
     while limit is None or done < limit:
@@ -82,64 +97,106 @@ def fire_due(
                 .limit(size)
                 .with_for_update(skip_locked=True)
             ).all()
-            for schedule in schedules:
-                _fire_one(session, schedule, now, default_timezone, grace, report)
+            if schedules:
+                _fire_batch(session, schedules, now, default_timezone, grace, report)
         if not schedules:
             break
         done += len(schedules)
     return report
 
 
-def _fire_one(
+def _fire_batch(
     session: Session,
-    schedule: CheckinSchedule,
+    schedules: Sequence[CheckinSchedule],
     now: dt.datetime,
     default_timezone: str,
     grace: dt.timedelta,
     report: FireReport,
 ) -> None:
-    plan = session.get_one(CheckinPlan, schedule.plan_id)
-    occurrence = latest_at_or_before(
-        plan.days, plan.time, schedule.timezone, schedule.next_due_at, now
-    )
-    schedule.next_due_at = next_after(plan.days, plan.time, schedule.timezone, now)
-    if plan.paused:
-        return
-    if now - occurrence > grace:
-        report.skipped += 1
-        log.warning(
-            "check-in plan %s (%s) missed its %s occurrence by %s; skipped",
-            plan.id,
-            schedule.timezone,
-            occurrence.isoformat(timespec="minutes"),
-            now - occurrence,
+    plans = {
+        p.id: p
+        for p in session.scalars(
+            select(CheckinPlan).where(CheckinPlan.id.in_({s.plan_id for s in schedules}))
         )
-        return
-    already = session.scalar(
-        select(CheckinRun.id).where(
-            CheckinRun.plan_id == plan.id,
-            CheckinRun.timezone == schedule.timezone,
-            CheckinRun.due_at == occurrence,
+    }
+    staff = {
+        s.id: s
+        for s in session.scalars(
+            select(Staff).where(Staff.id.in_({p.staff_id for p in plans.values()}))
         )
-    )
-    if already is not None:
+    }
+    due: list[tuple[CheckinPlan, str, dt.datetime]] = []
+    for schedule in schedules:
+        plan = plans[schedule.plan_id]
+        occurrence = latest_at_or_before(
+            plan.days, plan.time, schedule.timezone, schedule.next_due_at, now
+        )
+        schedule.next_due_at = next_after(plan.days, plan.time, schedule.timezone, now)
+        if plan.paused:
+            continue
+        if now - occurrence > grace:
+            report.skipped += 1
+            log.warning(
+                "check-in plan %s (%s) missed its %s occurrence by %s; skipped",
+                plan.id,
+                schedule.timezone,
+                occurrence.isoformat(timespec="minutes"),
+                now - occurrence,
+            )
+            continue
+        due.append((plan, schedule.timezone, occurrence))
+    if not due:
         return
-    run, count = fire_plan(session, plan, schedule.timezone, occurrence, now, default_timezone)
-    report.fired.append(run.id)
-    report.deliveries += count
+    done = set(
+        session.execute(
+            select(CheckinRun.plan_id, CheckinRun.timezone, CheckinRun.due_at).where(
+                CheckinRun.plan_id.in_({plan.id for plan, _, _ in due})
+            )
+        ).all()
+    )
+    firings = [
+        _Firing(
+            plan, staff[plan.staff_id], zone, occurrence, _message(plan, staff[plan.staff_id], now)
+        )
+        for plan, zone, occurrence in due
+        if (plan.id, zone, occurrence) not in done
+    ]
+    if not firings:
+        return
+    session.add_all([f.message for f in firings])
+    session.flush()
+    points = _gather_recipients(session, firings, default_timezone)
+    everyone = [(f, family) for f in firings for family in f.families]
+    for start in range(0, len(everyone), CHUNK):
+        chunk = everyone[start : start + CHUNK]
+        _enqueue(session, chunk, points, now)
+        _touch_threads(session, chunk, now)
+    runs = [
+        CheckinRun(
+            plan_id=f.plan.id,
+            timezone=f.timezone,
+            due_at=f.due_at,
+            fired_at=now,
+            recipients=[[family.guardian_id, family.student_id] for family in f.families],
+            digest_due_at=now + dt.timedelta(hours=f.plan.digest_after_hours),
+        )
+        for f in firings
+    ]
+    session.add_all(runs)
+    session.flush()
+    for firing, run in zip(firings, runs, strict=True):
+        report.fired.append(run.id)
+        report.deliveries += firing.sent
+        log.info(
+            "check-in plan %s fired for %s: %d families",
+            firing.plan.id,
+            firing.timezone,
+            firing.sent,
+        )
 
 
-def fire_plan(
-    session: Session,
-    plan: CheckinPlan,
-    timezone: str,
-    due_at: dt.datetime,
-    now: dt.datetime,
-    default_timezone: str,
-) -> tuple[CheckinRun, int]:
-    """Queue the plan's question to its families in `timezone`; returns the run and count."""
-    staff = session.get_one(Staff, plan.staff_id)
-    message = Message(
+def _message(plan: CheckinPlan, staff: Staff, now: dt.datetime) -> Message:
+    return Message(
         kind=MessageKind.CHECKIN,
         author_kind=AuthorKind.STAFF,
         author_staff_id=staff.id,
@@ -148,100 +205,117 @@ def fire_plan(
         language=plan.question_language or staff.language,
         created_at=now,
     )
-    session.add(message)
-    session.flush()
-    recipients: list[list[int]] = []
-    count = 0
-    rows = session.execute(
-        recipients_query(plan, default_timezone).execution_options(yield_per=CHUNK)
+
+
+@dataclass(frozen=True)
+class _Family:
+    guardian_id: int
+    student_id: int
+    student_name: str
+    language: str
+    timezone: str
+    quiet_hours: str
+
+
+def _gather_recipients(
+    session: Session, firings: list[_Firing], default_timezone: str
+) -> dict[int, list[Any]]:
+    """Everyone each firing asks, and each family's usable contact points in preference
+    order, in two queries for the whole batch (no long lists of ids sent to the database)."""
+    by_class: dict[tuple[int, str], list[_Firing]] = defaultdict(list)
+    by_student: dict[tuple[int, str], list[_Firing]] = defaultdict(list)
+    for f in firings:
+        if f.plan.class_id is not None:
+            by_class[(f.plan.class_id, f.timezone)].append(f)
+        else:
+            by_student[(f.plan.student_id or 0, f.timezone)].append(f)
+    asked = or_(
+        enrollments.c.class_id.in_({c for c, _ in by_class}),
+        Guardianship.student_id.in_({s for s, _ in by_student}),
     )
-    for chunk in rows.partitions(CHUNK):
-        pairs = [
-            (guardian_id, student_id) for guardian_id, student_id, zone in chunk if zone == timezone
-        ]
-        if not pairs:
-            continue
-        recipients.extend([g, s] for g, s in pairs)
-        count += _enqueue(session, plan, staff, message, pairs, now, default_timezone)
-        _touch_threads(session, staff.id, pairs, now)
-    run = CheckinRun(
-        plan_id=plan.id,
-        timezone=timezone,
-        due_at=due_at,
-        fired_at=now,
-        recipients=recipients,
-        digest_due_at=now + dt.timedelta(hours=plan.digest_after_hours),
+    families = (
+        select(
+            Guardianship.guardian_id,
+            Guardianship.student_id,
+            Student.name,
+            Guardian.language,
+            func.coalesce(Guardian.timezone, default_timezone),
+            Guardian.quiet_hours,
+            enrollments.c.class_id,
+        )
+        .join(Guardian, Guardian.id == Guardianship.guardian_id)
+        .join(Student, Student.id == Guardianship.student_id)
+        .outerjoin(enrollments, enrollments.c.student_id == Guardianship.student_id)
+        .where(Guardianship.receives_messages, asked)
+        .order_by(Guardianship.guardian_id, Guardianship.student_id)
     )
-    session.add(run)
-    session.flush()
-    log.info("check-in plan %s fired for %s: %d families", plan.id, timezone, count)
-    return run, count
+    seen: set[tuple[int, int, int]] = set()
+    for guardian_id, student_id, name, language, zone, quiet, class_id in session.execute(families):
+        family = _Family(guardian_id, student_id, name, language, zone, quiet)
+        for f in by_class.get((class_id, zone), []) + by_student.get((student_id, zone), []):
+            key = (id(f), guardian_id, student_id)
+            if key not in seen:  # a student in two classes appears twice in the join
+                seen.add(key)
+                f.families.append(family)
+    points: dict[int, list[Any]] = defaultdict(list)
+    usable = (
+        select(
+            ContactPoint.guardian_id,
+            ContactPoint.priority,  # DISTINCT needs what it is ordered by
+            ContactPoint.id,
+            ContactPoint.channel,
+            ContactPoint.address,
+        )
+        .join(Guardianship, Guardianship.guardian_id == ContactPoint.guardian_id)
+        .outerjoin(enrollments, enrollments.c.student_id == Guardianship.student_id)
+        .where(ContactPoint.opted_out.is_(False), asked)
+        .distinct()
+        .order_by(ContactPoint.guardian_id, ContactPoint.priority, ContactPoint.id)
+    )
+    for point in session.execute(usable):
+        points[point.guardian_id].append(point)
+    return points
 
 
 def _enqueue(
     session: Session,
-    plan: CheckinPlan,
-    staff: Staff,
-    message: Message,
-    pairs: Sequence[tuple[int, int]],
+    chunk: Sequence[tuple[_Firing, _Family]],
+    points: dict[int, list[Any]],
     now: dt.datetime,
-    default_timezone: str,
-) -> int:
-    guardian_ids = sorted({g for g, _ in pairs})
-    guardians = {
-        row.id: row
-        for row in session.execute(
-            select(Guardian.id, Guardian.language, Guardian.timezone, Guardian.quiet_hours).where(
-                Guardian.id.in_(guardian_ids)
-            )
-        )
-    }
-    first_point: dict[int, Any] = {}
-    for point in session.execute(
-        select(
-            ContactPoint.guardian_id, ContactPoint.id, ContactPoint.channel, ContactPoint.address
-        )
-        .where(ContactPoint.guardian_id.in_(guardian_ids), ContactPoint.opted_out.is_(False))
-        .order_by(ContactPoint.guardian_id, ContactPoint.priority, ContactPoint.id)
-    ):
-        first_point.setdefault(point.guardian_id, point)
-    students = {
-        row.id: row.name
-        for row in session.execute(
-            select(Student.id, Student.name).where(Student.id.in_({s for _, s in pairs}))
-        )
-    }
+) -> None:
     quiet_until: dict[tuple[str, str], dt.datetime] = {}
-    headers: dict[tuple[str, int], str] = {}
+    headers: dict[tuple[int, str, int], str] = {}
     rows: list[dict[str, Any]] = []
-    for guardian_id, student_id in pairs:
-        guardian = guardians[guardian_id]
-        point = first_point.get(guardian_id)
-        if point is None:
+    for firing, family in chunk:
+        usable = points.get(family.guardian_id)
+        if not usable:
             continue  # no usable channel: the digest lists them as not reached
-        zone = guardian.timezone or default_timezone
-        key = (guardian.quiet_hours, zone)
+        point = usable[0]
+        key = (family.quiet_hours, family.timezone)
         if key not in quiet_until:
-            quiet_until[key] = quiet_hours.next_allowed(quiet_hours.parse(key[0]), zone, now)
-        header_key = (guardian.language, student_id)
+            quiet_until[key] = quiet_hours.next_allowed(quiet_hours.parse(key[0]), key[1], now)
+        plan = firing.plan
+        header_key = (plan.id, family.language, family.student_id)
         if header_key not in headers:
-            student = students[student_id]
-            header = gettext(guardian.language, FAMILY_HEADER, staff=staff.name, student=student)
+            header = gettext(
+                family.language, FAMILY_HEADER, staff=firing.staff.name, student=family.student_name
+            )
             if plan.template:
-                header += "\n" + template_text(plan.template, guardian.language, student)
+                header += "\n" + template_text(plan.template, family.language, family.student_name)
             headers[header_key] = header
+        firing.sent += 1
         rows.append(
             {
-                "message_id": message.id,
+                "message_id": firing.message.id,
                 "recipient_kind": RecipientKind.GUARDIAN,
-                "guardian_id": guardian_id,
+                "guardian_id": family.guardian_id,
                 "staff_id": None,
                 "contact_point_id": point.id,
                 "channel": point.channel,
                 "address": point.address,
                 "lane": int(Lane.REMINDER),
                 "status": DeliveryStatus.PENDING,
-                "language": guardian.language,
+                "language": family.language,
                 "header": headers[header_key],
                 "body": plan.question or "",
                 "body_language": plan.question_language,
@@ -258,27 +332,30 @@ def _enqueue(
                 "updated_at": now,
             }
         )
+    _insert(session, Delivery.__table__, rows)
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here.
     if rows:
-        # Core executemany: the ORM's bulk path costs more per row and adds nothing here.
-        session.execute(Delivery.__table__.insert(), rows)
-    return len(rows)
+        session.execute(table.insert(), rows)
 
 
 def _touch_threads(
-    session: Session, staff_id: int, pairs: Iterable[tuple[int, int]], now: dt.datetime
+    session: Session, chunk: Iterable[tuple[_Firing, _Family]], now: dt.datetime
 ) -> None:
     """Replies to a check-in go to the staff member who asked: they wrote last."""
-    pairs = list(pairs)
-    wanted = set(pairs)
+    wanted = {(f.staff.id, family.guardian_id, family.student_id) for f, family in chunk}
+    if not wanted:
+        return
     existing = {
-        (guardian_id, student_id): thread_id
-        for guardian_id, student_id, thread_id in session.execute(
-            select(Thread.guardian_id, Thread.student_id, Thread.id).where(
-                Thread.staff_id == staff_id,
-                Thread.guardian_id.in_({g for g, _ in wanted}),
+        (staff_id, guardian_id, student_id): thread_id
+        for staff_id, guardian_id, student_id, thread_id in session.execute(
+            select(Thread.staff_id, Thread.guardian_id, Thread.student_id, Thread.id).where(
+                Thread.staff_id.in_({t for t, _, _ in wanted})
             )
         )
-        if (guardian_id, student_id) in wanted
+        if (staff_id, guardian_id, student_id) in wanted
     }
     if existing:
         session.execute(
@@ -287,19 +364,18 @@ def _touch_threads(
             .values(last_staff_message_at=now, last_message_at=now)
             .execution_options(synchronize_session=False)
         )
-    missing = [p for p in pairs if p not in existing]
-    if missing:
-        session.execute(
-            Thread.__table__.insert(),
-            [
-                {
-                    "guardian_id": g,
-                    "student_id": s,
-                    "staff_id": staff_id,
-                    "created_at": now,
-                    "last_staff_message_at": now,
-                    "last_message_at": now,
-                }
-                for g, s in dict.fromkeys(missing)
-            ],
-        )
+    _insert(
+        session,
+        Thread.__table__,
+        [
+            {
+                "staff_id": t,
+                "guardian_id": g,
+                "student_id": s,
+                "created_at": now,
+                "last_staff_message_at": now,
+                "last_message_at": now,
+            }
+            for t, g, s in sorted(wanted - existing.keys())
+        ],
+    )
