@@ -65,3 +65,13 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """A session whose work commits together, or not at all."""
     with session_factory(engine).begin() as session:
         yield session
+
+
+def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -22,13 +22,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the web app: Telegram and Twilio webhooks, media, /healthz."""
-    import uvicorn
-
-    from ..web import create_app
+    from ..server import serve as run_server
 
     _logging()
-    app = create_app(settings(), database())
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    run_server(settings(), database(), host=host, port=port)
 
 
 def worker() -> None:

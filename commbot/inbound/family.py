@@ -60,7 +60,8 @@ def handle(context: Context, point: ContactPoint) -> None:
         released = release_whatsapp_deliveries(context.session, point, context.now)
         if released:
             context.events.append(f"released {released} held WhatsApp deliveries")
-    if _language_choice(context, point):
+    pending = _pending_choices(context, guardian)
+    if _language_choice(context, point, pending.get(ChoiceKind.LANGUAGE)):
         return
     word = inbound.text.strip().upper()
     if point.channel in (Channel.SMS, Channel.WHATSAPP) and not inbound.media:
@@ -89,37 +90,37 @@ def handle(context: Context, point: ContactPoint) -> None:
         media=[m.to_json() for m in inbound.media],
         created_at=context.now,
     )
-    context.session.add(message)
-    context.session.flush()
-
-    pending = _pending(context, guardian, ChoiceKind.CHILD)
-    if pending is not None:
-        _answer_choice(context, point, pending, message)
+    # The message is added once its route is known, so it is written once, complete.
+    child_choice = pending.get(ChoiceKind.CHILD)
+    if child_choice is not None:
+        _answer_choice(context, point, child_choice, message)
         return
     options = _candidates(context, guardian)
     if len(options) == 1:
         relay(context, message, guardian, *options[0])
     elif not options:
+        context.session.add(message)  # kept, though nobody can answer it here yet
         _reply(context, point, gettext(guardian.language, NOBODY_TO_ANSWER))
         context.events.append("no staff to receive")
     else:
+        context.session.add(message)
+        context.session.flush()
         _ask_which_child(context, point, guardian, options, [message.id])
 
 
-def _pending(context: Context, guardian: Guardian, kind: ChoiceKind) -> PendingChoice | None:
-    return context.session.scalar(
-        select(PendingChoice).where(
-            PendingChoice.guardian_id == guardian.id, PendingChoice.kind == kind
-        )
+def _pending_choices(context: Context, guardian: Guardian) -> dict[ChoiceKind, PendingChoice]:
+    """The numbered questions waiting for this guardian's answer, by kind."""
+    choices = context.session.scalars(
+        select(PendingChoice).where(PendingChoice.guardian_id == guardian.id)
     )
+    return {choice.kind: choice for choice in choices}
 
 
-def _language_choice(context: Context, point: ContactPoint) -> bool:
+def _language_choice(context: Context, point: ContactPoint, pending: PendingChoice | None) -> bool:
     """Asking for the language menu, or answering it. True when the message was that."""
     guardian = point.guardian
     inbound = context.inbound
     session = context.session
-    pending = _pending(context, guardian, ChoiceKind.LANGUAGE)
     if language_menu.is_language_request(inbound.text):
         if pending is None:
             pending = PendingChoice(
@@ -212,7 +213,7 @@ def _ask_which_child(
     message_ids: list[int],
 ) -> None:
     session = context.session
-    existing = _pending(context, guardian, ChoiceKind.CHILD)
+    existing = _pending_choices(context, guardian).get(ChoiceKind.CHILD)
     if existing is None:
         existing = PendingChoice(
             guardian_id=guardian.id, kind=ChoiceKind.CHILD, created_at=context.now
@@ -239,13 +240,14 @@ def _answer_choice(
         student = session.get_one(Student, student_id)
         staff = session.get_one(Staff, staff_id)
         held = [session.get_one(Message, i) for i in pending.message_ids]
-        session.delete(pending)
-        session.delete(message)  # the digit was an answer, not a message for the teacher
+        session.delete(pending)  # the digit was an answer, not a message for the teacher
         for earlier in held:
             relay(context, earlier, guardian, student, staff)
         context.events.append("child chosen")
         return
     # Not an answer: keep this message with the others and ask again.
+    session.add(message)
+    session.flush()
     options = [(session.get_one(Student, s), session.get_one(Staff, t)) for s, t in pending.options]
     _ask_which_child(context, point, guardian, options, [*pending.message_ids, message.id])
 
@@ -259,6 +261,7 @@ def relay(
     thread.last_message_at = context.now
     message.thread_id = thread.id
     message.student_id = student.id
+    session.add(message)
     relationship = session.scalar(
         select(Guardianship.relationship_name).where(
             Guardianship.guardian_id == guardian.id, Guardianship.student_id == student.id

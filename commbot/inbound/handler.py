@@ -7,11 +7,11 @@ import logging
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..channels.base import Inbound
 from ..config import Settings
+from ..db import insert_if_absent
 from ..models import Channel, ContactPoint, InboundReceipt, Staff, utcnow
 from ..phones import redact
 from . import family, linking, staff_side, unknown
@@ -32,15 +32,17 @@ def handle_inbound(
 
     A provider id seen before is a re-posted webhook: nothing happens the second time.
     """
-    receipt = InboundReceipt(provider=inbound.provider, external_id=inbound.provider_id)
-    savepoint = session.begin_nested()
-    session.add(receipt)
-    try:
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
+    first_time = insert_if_absent(
+        session,
+        InboundReceipt.__table__,
+        {
+            "provider": inbound.provider,
+            "external_id": inbound.provider_id,
+            "received_at": now or utcnow(),
+        },
+    )
+    if not first_time:
         return InboundOutcome.DUPLICATE
-    savepoint.commit()
 
     context = Context(session, settings, inbound, now or utcnow())
     route(context)
@@ -78,7 +80,9 @@ def find_contact_point(session: Session, channel: Channel, address: str) -> Cont
     same family: we add that channel to their contact points, last in their order.
     """
     point = session.scalar(
-        select(ContactPoint).where(ContactPoint.channel == channel, ContactPoint.address == address)
+        select(ContactPoint)
+        .options(joinedload(ContactPoint.guardian))
+        .where(ContactPoint.channel == channel, ContactPoint.address == address)
     )
     if point is not None or channel is Channel.TELEGRAM:
         return point
