@@ -43,9 +43,8 @@ from telegram.request import HTTPXRequest
 from commbot.channels.telegram import TelegramSender
 from commbot.channels.telegram_bot import make_bot
 from commbot.config import Settings
-from commbot.dispatch import Dispatcher
-from commbot.dispatch.dispatcher import default_limits
 from commbot.models import Channel, DeliveryStatus
+from commbot.worker import build_dispatcher
 from tests.fakes import FakeTelegram
 
 TARGET_RATIO = 0.95
@@ -94,13 +93,9 @@ async def run_commbot(engine: Engine, settings: Settings, fake: FakeTelegram, n:
     fake.clear()
     sender = TelegramSender(make_bot(settings))
     await sender.bot.initialize()  # as `commbot worker` does
-    dispatcher = Dispatcher(
-        engine,
-        {Channel.TELEGRAM: sender},
-        limits=default_limits(1.0),
-        retry_base_seconds=settings.retry_base_seconds,
-        default_timezone=settings.default_timezone,
-    )
+    dispatcher = build_dispatcher(
+        settings, engine, {Channel.TELEGRAM: sender}
+    )  # as `commbot worker` builds it
     stop = asyncio.Event()
     notes: list[str] = []
     start = time.monotonic()

@@ -27,10 +27,9 @@ from sqlalchemy import Engine, select
 from commbot.channels.telegram import TelegramSender
 from commbot.channels.telegram_bot import make_bot
 from commbot.db import transaction
-from commbot.dispatch import Dispatcher
-from commbot.dispatch.dispatcher import default_limits
 from commbot.models import Channel, Lane, School, Staff, StaffRole, utcnow
 from commbot.outbox import to_staff
+from commbot.worker import build_dispatcher
 from tests.fakes import FakeTelegram
 
 BROADCAST_SIZE = 3000
@@ -100,13 +99,9 @@ async def run(engine: Engine, url: str, replies: int) -> None:
         )
         sender = TelegramSender(make_bot(settings))
         await sender.bot.initialize()  # as `commbot worker` does
-        dispatcher = Dispatcher(
-            engine,
-            {Channel.TELEGRAM: sender},
-            limits=default_limits(1.0),
-            retry_base_seconds=settings.retry_base_seconds,
-            default_timezone=settings.default_timezone,
-        )
+        dispatcher = build_dispatcher(
+            settings, engine, {Channel.TELEGRAM: sender}
+        )  # as `commbot worker` builds it
         stop = asyncio.Event()
         task = asyncio.create_task(dispatcher.run(stop))
         samples: list[tuple[float, int, int]] = []
