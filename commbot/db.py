@@ -73,5 +73,6 @@ def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> bo
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING says whether a row went in; rowcount is not reliable with it on PostgreSQL.
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
