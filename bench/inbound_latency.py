@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import socket
 import subprocess
@@ -59,10 +58,11 @@ START_TIMEOUT = 30.0
 
 def serve(database_url: str) -> None:
     """Run commbot's web app as `commbot serve` does, on a port the OS picks; print the port."""
+    from commbot.logs import configure as configure_logging
     from commbot.server import serve as run_server
 
     clean_environment()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()  # as `commbot serve` does
     settings = make_settings(database_url)
     # Name the protocol so asyncio sets TCP_NODELAY, as it does on sockets uvicorn opens itself.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

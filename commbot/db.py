@@ -14,14 +14,19 @@ from .config import get_settings
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`. Statement parameters (phone numbers, message texts) are kept out
+    of error messages and logs."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,
+            **kwargs,
         )
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

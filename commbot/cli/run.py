@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Annotated
 
 import typer
@@ -14,7 +13,9 @@ telegram_app = typer.Typer(help="Telegram setup.", no_args_is_help=True)
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from ..logs import configure
+
+    configure()
 
 
 def serve(
