@@ -48,3 +48,12 @@ class MediaStore:
 
 def media_url(base_url: str, token: str) -> str:
     return f"{base_url}/media/{token}"
+
+
+def remove_expired(session: Session, now: dt.datetime) -> int:
+    """Delete expired media files and their rows; returns how many were removed."""
+    expired = session.scalars(select(MediaFile).where(MediaFile.expires_at <= now)).all()
+    for media in expired:
+        Path(media.path).unlink(missing_ok=True)
+        session.delete(media)
+    return len(expired)

@@ -19,6 +19,7 @@ from .checkins.digest import send_due_digests
 from .checkins.firing import GRACE, fire_due
 from .checkins.plans import sync_schedules
 from .db import transaction
+from .media import remove_expired
 from .models import CheckinPlan, utcnow
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 FIRE_EVERY = dt.timedelta(seconds=15)
 DIGEST_EVERY = dt.timedelta(minutes=1)
 SYNC_EVERY = dt.timedelta(minutes=10)
+MEDIA_EVERY = dt.timedelta(hours=1)
 
 
 class Clock:
@@ -77,6 +79,17 @@ class Clock:
 
         await asyncio.to_thread(sync)
 
+    async def remove_expired_media(self) -> None:
+        """Photos served to Twilio expire; their files go too."""
+
+        def remove() -> int:
+            with transaction(self.engine) as session:
+                return remove_expired(session, self.now())
+
+        removed = await asyncio.to_thread(remove)
+        if removed:
+            log.info("media: %d expired files removed", removed)
+
 
 def start_clock(clock: Clock) -> AsyncIOScheduler:
     """Start APScheduler's asyncio scheduler with the clock jobs on the running loop."""
@@ -85,6 +98,7 @@ def start_clock(clock: Clock) -> AsyncIOScheduler:
         (clock.fire_checkins, FIRE_EVERY),
         (clock.send_digests, DIGEST_EVERY),
         (clock.sync_plans, SYNC_EVERY),
+        (clock.remove_expired_media, MEDIA_EVERY),
     )
     for job, every in jobs:
         scheduler.add_job(

@@ -70,6 +70,12 @@ def create_app(
         if inbound is None:
             return JSONResponse({"ok": True, "ignored": True})
         outcome = await write(process, inbound)
+        if inbound.callback_id:
+            # Stop the button's spinner. Telegram takes one Bot API call as the webhook's
+            # answer, so nothing is sent from here.
+            return JSONResponse(
+                {"method": "answerCallbackQuery", "callback_query_id": inbound.callback_id}
+            )
         return JSONResponse({"ok": True, "outcome": outcome})
 
     async def _twilio_form(request: Request) -> dict[str, str] | Response:

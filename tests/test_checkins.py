@@ -102,3 +102,10 @@ async def test_checkin_goes_out_at_local_time_once_and_replies_reach_the_teacher
         runs = session.scalar(select(func.count()).select_from(CheckinRun))
         assert runs == 2
         assert checkins == 7  # Room 12's seven families (WhatsApp ones fell back to SMS)
+
+
+async def test_button_presses_are_answered_in_the_webhook_reply(system: System) -> None:
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    await system.telegram_update(CARTER, "/checkin")
+    response = await system.post_telegram(callback(system, CARTER, "ck:student", 70_001))
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "cb70001"}

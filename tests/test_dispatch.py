@@ -923,3 +923,19 @@ async def test_teacher_photo_goes_to_sms_family_as_mms(system: System) -> None:
     assert response.content == image
     missing = await system.http.get("/media/not-a-token")
     assert missing.status_code == 404
+
+
+async def test_expired_media_files_are_removed(system: System) -> None:
+    from commbot.db import transaction as tx
+    from commbot.media import MediaStore, remove_expired
+
+    store = MediaStore(system.settings.media_dir)
+    with tx(system.engine) as session:
+        token = store.save(session, b"\x89PNG...", "image/png", system.clock())
+    path = next(iter(Path(system.settings.media_dir).iterdir()))
+    assert (await system.http.get(f"/media/{token}")).status_code == 200
+    system.clock.advance(days=8)
+    assert (await system.http.get(f"/media/{token}")).status_code == 404
+    with tx(system.engine) as session:
+        assert remove_expired(session, system.clock()) == 1
+    assert not path.exists()

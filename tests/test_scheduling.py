@@ -359,24 +359,30 @@ async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) 
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 3:
+        if len(finished) == 4:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(Clock(engine, default_timezone=NEW_YORK, now=lambda: fixed))
     try:
         scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"fire_checkins", "send_digests", "sync_plans"}
+        assert set(jobs) == {"fire_checkins", "send_digests", "sync_plans", "remove_expired_media"}
         for job in jobs.values():
             assert job.max_instances == 1
             assert job.coalesce is True
         assert jobs["fire_checkins"].trigger.interval == dt.timedelta(seconds=15)
         assert jobs["send_digests"].trigger.interval == dt.timedelta(minutes=1)
         assert jobs["sync_plans"].trigger.interval == dt.timedelta(minutes=10)
+        assert jobs["remove_expired_media"].trigger.interval == dt.timedelta(hours=1)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
-        assert finished == {"fire_checkins": True, "send_digests": True, "sync_plans": True}
+        assert finished == {
+            "fire_checkins": True,
+            "send_digests": True,
+            "sync_plans": True,
+            "remove_expired_media": True,
+        }
     finally:
         scheduler.shutdown(wait=False)
     for _ in range(100):  # the shutdown is handed to the event loop
