@@ -32,9 +32,10 @@ def extract() -> None:
             "--omit-header",
             "-o",
             str(LOCALES_DIR / f"{DOMAIN}.pot"),
-            str(root / "commbot"),
+            "commbot",
         ],
         check=True,
+        cwd=root,  # source references in the catalogs stay relative to the checkout
     )
     for language in CATALOG_LANGUAGES:
         locale = language.replace("-", "_")
