@@ -2,11 +2,13 @@
 
 Both fakes answer sends in the same way: a test may queue failures for the next few sends, and
 a fake may enforce the provider's rate limits so a benchmark measures what the real provider
-would let through. Neither class locks; the fakes call them while holding their own lock.
+would let through. The failure and limit classes do not lock: the fakes call them while
+holding their own lock.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -80,3 +82,40 @@ class RateLimiter:
     def reset(self) -> None:
         self._last_by_key.clear()
         self._recent.clear()
+
+
+class SendCounts:
+    """What a fake let through and what it refused, for benchmarks to read.
+
+    Mixed into both fakes, which set `_lock`, `_limiter`, `_accepted_times` and
+    `_rejected_429` in their constructors.
+    """
+
+    _lock: threading.Lock
+    _limiter: RateLimiter | None
+    _accepted_times: list[float]
+    _rejected_429: int
+
+    @property
+    def accepted_count(self) -> int:
+        with self._lock:
+            return len(self._accepted_times)
+
+    @property
+    def accepted_times(self) -> list[float]:
+        """`time.monotonic()` of every accepted send, for computing an achieved rate."""
+        with self._lock:
+            return list(self._accepted_times)
+
+    @property
+    def rejected_429_count(self) -> int:
+        """Sends answered 429, by the fake's rate limits or by `fail_next`."""
+        with self._lock:
+            return self._rejected_429
+
+    def _reset_counts(self) -> None:
+        """Call while holding `_lock`."""
+        self._accepted_times.clear()
+        self._rejected_429 = 0
+        if self._limiter is not None:
+            self._limiter.reset()

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .faults import FailureQueue, InjectedFailure, RateLimiter
+from .faults import FailureQueue, InjectedFailure, RateLimiter, SendCounts
 from .images import image_size
 from .server import FakeServer
 
@@ -158,7 +158,7 @@ class StoredFile:
 Handler = Callable[[JSONDict, dict[str, bytes], float], Any]
 
 
-class FakeTelegram(FakeServer):
+class FakeTelegram(SendCounts, FakeServer):
     """The Bot API for one bot, `token`, served on ``127.0.0.1``.
 
     With `enforce_limits`, sends are held to Telegram's flood limits: one message per chat per
@@ -256,32 +256,12 @@ class FakeTelegram(FakeServer):
         with self._lock:
             return None if self._webhook is None else dict(self._webhook)
 
-    @property
-    def accepted_count(self) -> int:
-        with self._lock:
-            return len(self._accepted_times)
-
-    @property
-    def accepted_times(self) -> list[float]:
-        """`time.monotonic()` of every delivered send, for computing an achieved rate."""
-        with self._lock:
-            return list(self._accepted_times)
-
-    @property
-    def rejected_429_count(self) -> int:
-        """Sends answered 429, by the flood limits or by `fail_next`."""
-        with self._lock:
-            return self._rejected_429
-
     def clear(self) -> None:
         """Forget recorded requests, downloads and counters (not files, chats or failures)."""
         with self._lock:
             self._requests.clear()
             self._downloads.clear()
-            self._accepted_times.clear()
-            self._rejected_429 = 0
-            if self._limiter is not None:
-                self._limiter.reset()
+            self._reset_counts()
 
     # -- What tests set up -------------------------------------------------------------------
 

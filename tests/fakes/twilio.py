@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from .faults import FailureQueue, InjectedFailure, RateLimiter
+from .faults import FailureQueue, InjectedFailure, RateLimiter, SendCounts
 from .segments import sms_segments
 from .server import FakeServer
 
@@ -143,7 +143,7 @@ class _Media:
     content_type: str
 
 
-class FakeTwilio(FakeServer):
+class FakeTwilio(SendCounts, FakeServer):
     """Twilio's Messages API for one account, served on ``127.0.0.1``.
 
     With `enforce_mps`, each sender (From number or Messaging Service) may send one message per
@@ -199,31 +199,11 @@ class FakeTwilio(FakeServer):
                 return call
         raise KeyError(sid)
 
-    @property
-    def accepted_count(self) -> int:
-        with self._lock:
-            return len(self._accepted_times)
-
-    @property
-    def accepted_times(self) -> list[float]:
-        """`time.monotonic()` of every accepted message, for computing an achieved rate."""
-        with self._lock:
-            return list(self._accepted_times)
-
-    @property
-    def rejected_429_count(self) -> int:
-        """Sends answered 429, by `enforce_mps` or by `fail_next`."""
-        with self._lock:
-            return self._rejected_429
-
     def clear(self) -> None:
         """Forget recorded requests and counters (not media, resources or failures)."""
         with self._lock:
             self._requests.clear()
-            self._accepted_times.clear()
-            self._rejected_429 = 0
-            if self._limiter is not None:
-                self._limiter.reset()
+            self._reset_counts()
 
     # -- What tests set up -------------------------------------------------------------------
 
