@@ -92,48 +92,55 @@ class TelegramSender:
 
     async def send(self, outbound: Outbound) -> SendResult:
         chat_id = int(outbound.address)
+        sent: list[int] = []
         try:
-            return await self._send(chat_id, outbound)
-        except RetryAfter as exc:
-            retry = exc.retry_after
-            seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
-            raise SendError(
-                "telegram-429", "too many requests", permanent=False, retry_after=seconds
-            ) from None
-        except Forbidden as exc:
-            raise SendError("telegram-403", exc.message, permanent=True) from None
-        except BadRequest as exc:
-            code = (
-                "telegram-400-chat-not-found"
-                if "chat not found" in exc.message.lower()
-                else "telegram-400"
-            )
-            raise SendError(code, exc.message, permanent=True) from None
-        except NetworkError as exc:  # includes timeouts and 5xx answers
-            raise SendError("telegram-network", exc.message, permanent=False) from None
+            return await self._send(chat_id, outbound, sent)
         except TelegramError as exc:
-            raise SendError("telegram-error", exc.message, permanent=False) from None
+            error = _telegram_error(exc)
+            if sent:  # retrying would repeat what went out: the next channel gets it whole
+                raise SendError(
+                    "partial", f"sent in part, then {error.code}", permanent=True
+                ) from None
+            raise error from None
 
-    async def _send(self, chat_id: int, outbound: Outbound) -> SendResult:
-        first_id: int | None = None
+    async def _send(self, chat_id: int, outbound: Outbound, sent: list[int]) -> SendResult:
         text = outbound.text
         markup = _keyboard(outbound)
         for item in outbound.media:
             photo: Any = item.telegram_file_id or item.data
             caption = text if len(text) <= CAPTION_LIMIT else None
-            sent = await self.bot.send_photo(chat_id, photo=photo, caption=caption)
-            first_id = first_id or sent.message_id
+            message = await self.bot.send_photo(chat_id, photo=photo, caption=caption)
+            sent.append(message.message_id)
             if caption is not None:
                 text = ""
         parts = split_text(text, TEXT_LIMIT) if text else []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
-            sent = await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
-            first_id = first_id or sent.message_id
-        if first_id is None:
+            message = await self.bot.send_message(
+                chat_id, part, reply_markup=markup if last else None
+            )
+            sent.append(message.message_id)
+        if not sent:
             raise SendError("empty", "nothing to send", permanent=True)
-        return SendResult(str(first_id), parts=len(parts) + len(outbound.media))
+        return SendResult(str(sent[0]), parts=len(sent))
 
     async def download(self, file_id: str) -> bytes:
         file = await self.bot.get_file(file_id)
         return bytes(await file.download_as_bytearray())
+
+
+def _telegram_error(exc: TelegramError) -> SendError:
+    """Telegram's errors as retryable or permanent, the way the dispatcher needs them."""
+    if isinstance(exc, RetryAfter):
+        retry = exc.retry_after
+        seconds = retry.total_seconds() if isinstance(retry, dt.timedelta) else float(retry)
+        return SendError("telegram-429", "too many requests", permanent=False, retry_after=seconds)
+    if isinstance(exc, Forbidden):
+        return SendError("telegram-403", exc.message, permanent=True)
+    if isinstance(exc, BadRequest):
+        missing = "chat not found" in exc.message.lower()
+        code = "telegram-400-chat-not-found" if missing else "telegram-400"
+        return SendError(code, exc.message, permanent=True)
+    if isinstance(exc, NetworkError):  # timeouts and 5xx answers too
+        return SendError("telegram-network", exc.message, permanent=False)
+    return SendError("telegram-error", exc.message, permanent=False)

@@ -120,6 +120,7 @@ class TwilioSender:
         if outbound.channel is Channel.WHATSAPP:
             to = WHATSAPP_PREFIX + to
         common = {"to": to, "status_callback": outbound.status_callback or self.status_callback}
+        first_sid = ""
         try:
             if outbound.template_sid:
                 message = await self.client.messages.create_async(
@@ -131,7 +132,6 @@ class TwilioSender:
                 return SendResult(message.sid or "")
             media_urls = [m.url for m in outbound.media if m.url][:MEDIA_LIMIT]
             parts = split_text(outbound.text, TEXT_LIMIT) if outbound.text else [""]
-            first_sid = ""
             for index, part in enumerate(parts):
                 media = media_urls if index == 0 and media_urls else None
                 if not part and not media:
@@ -144,9 +144,10 @@ class TwilioSender:
                 raise SendError("empty", "nothing to send", permanent=True)
             return SendResult(first_sid, parts=len(parts))
         except TwilioRestException as exc:
-            raise _twilio_error(exc) from None
+            raise _partial(first_sid, _twilio_error(exc)) from None
         except httpx.HTTPError as exc:
-            raise SendError("twilio-network", type(exc).__name__, permanent=False) from None
+            error = SendError("twilio-network", type(exc).__name__, permanent=False)
+            raise _partial(first_sid, error) from None
 
     async def download(self, url: str) -> bytes:
         """Fetch inbound media (Twilio protects it with the account's credentials)."""
@@ -161,6 +162,14 @@ class TwilioSender:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def _partial(first_sid: str, error: SendError) -> SendError:
+    """Once a part has gone out, retrying would repeat it: hand the whole message to the
+    family's next channel instead (a permanent failure here)."""
+    if not first_sid:
+        return error
+    return SendError("partial", f"sent in part, then {error.code}", permanent=True)
 
 
 def _twilio_error(exc: TwilioRestException) -> SendError:

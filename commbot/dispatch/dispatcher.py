@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import random
 import socket
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,11 @@ from .outcomes import record_failure, record_sent
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-CLAIM_TIME = dt.timedelta(seconds=60)
+# Longer than a claimed batch can take (a provider's pause is capped at MAX_PAUSE), so a
+# live worker's claim is never taken over; a dead worker's is, after this long.
+CLAIM_TIME = dt.timedelta(minutes=5)
+MAX_PAUSE = 60.0
+MEDIA_REUSE = dt.timedelta(days=1)  # well inside a media link's lifetime
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
 
@@ -106,6 +111,8 @@ class Dispatcher:
         self.clock = clock
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.poll_interval = poll_interval
+        # Provider file id or URL -> (media token, when stored).
+        self._stored_media: dict[str, tuple[str, dt.datetime | None]] = {}
 
     # -- running -----------------------------------------------------------------------
 
@@ -192,6 +199,19 @@ class Dispatcher:
             for delivery in rows:
                 if self._in_quiet_hours(session, delivery, now):
                     continue
+                if delivery.status is DeliveryStatus.SENDING and delivery.attempts >= MAX_ATTEMPTS:
+                    # Its worker died on the last try: give up on this address as usual.
+                    delivery.claimed_by = None
+                    record_failure(
+                        session,
+                        delivery,
+                        code="abandoned",
+                        message="the worker sending it stopped",
+                        now=now,
+                        retry_at=None,
+                        default_timezone=self.default_timezone,
+                    )
+                    continue
                 delivery.status = DeliveryStatus.SENDING
                 delivery.claimed_by = self.worker_id
                 delivery.claimed_until = now + CLAIM_TIME
@@ -241,9 +261,10 @@ class Dispatcher:
             outbound = await self._outbound(channel, delivery)
             async with self.limiters[channel].slot(delivery.address):
                 result = await sender.send(outbound)
-        except SendError as error:
+        except Exception as exc:  # every failure is recorded: nothing stays half-sent
+            error = exc if isinstance(exc, SendError) else _internal(exc)
             if error.retry_after:
-                self.limiters[channel].pause(min(error.retry_after, 60.0))
+                self.limiters[channel].pause(min(error.retry_after, MAX_PAUSE))
             await asyncio.to_thread(self._failed, delivery.id, error)
             log.info(
                 "delivery %s to %s failed: %s (%s)",
@@ -284,11 +305,14 @@ class Dispatcher:
                     resolved.append(Media(item.content_type, data=await self._fetch(item)))
                 continue
             if item.local_token is None:
-                data = await self._fetch(item)
-                item = Media(
-                    item.content_type,
-                    local_token=await asyncio.to_thread(self._store, data, item.content_type),
-                )
+                # One photo to many families (or retried) is fetched and stored once.
+                source = item.telegram_file_id or item.url or ""
+                token, stored_at = self._stored_media.get(source, ("", None))
+                if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
+                    data = await self._fetch(item)
+                    token = await asyncio.to_thread(self._store, data, item.content_type)
+                    self._stored_media[source] = (token, self.clock())
+                item = Media(item.content_type, local_token=token)
             if not self.public_base_url:
                 raise SendError(
                     "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
@@ -361,13 +385,25 @@ class Dispatcher:
             delivery.error_message = "waiting for the family to reply on WhatsApp"
             return already is None
 
+    def _mine(self, session: Session, delivery_id: int) -> Delivery | None:
+        """The delivery, if this worker's claim on it still stands."""
+        delivery = session.get_one(Delivery, delivery_id)
+        if delivery.claimed_by != self.worker_id or delivery.status is not DeliveryStatus.SENDING:
+            log.warning("delivery %s was claimed by another worker meanwhile", delivery_id)
+            return None
+        return delivery
+
     def _sent(self, delivery_id: int, provider_id: str) -> None:
         with transaction(self.engine) as session:
-            record_sent(session, session.get_one(Delivery, delivery_id), provider_id, self.clock())
+            delivery = self._mine(session, delivery_id)
+            if delivery is not None:
+                record_sent(session, delivery, provider_id, self.clock())
 
     def _failed(self, delivery_id: int, error: SendError) -> None:
         with transaction(self.engine) as session:
-            delivery = session.get_one(Delivery, delivery_id)
+            delivery = self._mine(session, delivery_id)
+            if delivery is None:
+                return
             retry_at = None
             if not error.permanent and delivery.attempts < MAX_ATTEMPTS:
                 retry_at = self.clock() + dt.timedelta(
@@ -388,3 +424,11 @@ class Dispatcher:
         ceiling = self.retry_base_seconds * 2 ** (attempts - 1)
         delay = random.uniform(ceiling / 2, ceiling)
         return max(delay, error.retry_after or 0.0)
+
+
+def _internal(exc: Exception) -> SendError:
+    """An unexpected error while sending: logged with where it happened (not its message,
+    which could quote a number or a text), retried like any other."""
+    where = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("sending failed unexpectedly: %s\n%s", type(exc).__name__, where)
+    return SendError("internal", type(exc).__name__, permanent=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..dispatch.outcomes import fall_back
 from ..i18n import N_, gettext
@@ -27,7 +28,7 @@ from ..models import (
     Thread,
 )
 from ..outbox import notice, release_whatsapp_deliveries, to_staff
-from ..policy import class_teachers, school_coordinators
+from ..policy import class_teachers, school_coordinators, serves
 from ..threads import thread_for
 from . import language_menu
 from .context import Context
@@ -91,7 +92,7 @@ def handle(context: Context, point: ContactPoint) -> None:
         created_at=context.now,
     )
     # The message is added once its route is known, so it is written once, complete.
-    child_choice = pending.get(ChoiceKind.CHILD)
+    child_choice = _unless_overtaken(context, guardian, pending.get(ChoiceKind.CHILD))
     if child_choice is not None:
         _answer_choice(context, point, child_choice, message)
         return
@@ -176,9 +177,10 @@ def _candidates(context: Context, guardian: Guardian) -> list[tuple[Student, Sta
         .order_by(Thread.last_staff_message_at.desc())
     )
     if recent is not None:
-        return [
-            (session.get_one(Student, recent.student_id), session.get_one(Staff, recent.staff_id))
-        ]
+        student = session.get_one(Student, recent.student_id)
+        staff = session.get_one(Staff, recent.staff_id)
+        if _still_theirs(session, guardian, student, staff):
+            return [(student, staff)]
     options: list[tuple[Student, Staff]] = []
     children = session.scalars(
         select(Student)
@@ -197,12 +199,54 @@ def _candidates(context: Context, guardian: Guardian) -> list[tuple[Student, Sta
             .order_by(Thread.last_staff_message_at.desc())
         )
         if last is not None:
-            options.append((student, session.get_one(Staff, last.staff_id)))
-            continue
+            staff_member = session.get_one(Staff, last.staff_id)
+            if serves(session, staff_member, student):
+                options.append((student, staff_member))
+                continue
         staff = class_teachers(session, student) or school_coordinators(session, student)
         if staff:
             options.append((student, staff[0]))
     return options
+
+
+def _unless_overtaken(
+    context: Context, guardian: Guardian, choice: PendingChoice | None
+) -> PendingChoice | None:
+    """A "which child?" question stops standing once a staff member has written to the
+    family since: what it held goes to that conversation, and the new message is read as a
+    reply to the staff member, not as an answer to the old question."""
+    if choice is None:
+        return None
+    session = context.session
+    thread = session.scalar(
+        select(Thread)
+        .where(
+            Thread.guardian_id == guardian.id,
+            Thread.last_staff_message_at > choice.created_at,
+        )
+        .order_by(Thread.last_staff_message_at.desc())
+    )
+    if thread is None:
+        return choice
+    student = session.get_one(Student, thread.student_id)
+    staff = session.get_one(Staff, thread.staff_id)
+    held = [session.get_one(Message, i) for i in choice.message_ids]
+    session.delete(choice)
+    for message in held:
+        relay(context, message, guardian, student, staff)
+    context.events.append("held messages joined a newer conversation")
+    return None
+
+
+def _still_theirs(session: Session, guardian: Guardian, student: Student, staff: Staff) -> bool:
+    """A thread routes replies only while the family and the staff member still have the
+    child in common: after a class change, messages go to the new teacher."""
+    linked = session.scalar(
+        select(Guardianship.id).where(
+            Guardianship.guardian_id == guardian.id, Guardianship.student_id == student.id
+        )
+    )
+    return linked is not None and serves(session, staff, student)
 
 
 def _ask_which_child(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
@@ -19,10 +21,12 @@ from ..models import (
 )
 from ..outbox import notice, usable_points
 from ..policy import SCHOOL_WIDE_ROLES, reachable_guardians, served_students
-from ..staff_messages import write_to_family
+from ..staff_messages import NO_FAMILY, NOT_YOUR_STUDENT, write_to_family
 from . import checkin_dialog, language_menu
 from .context import Context
 
+# How long after `/msg <student>` the next plain message goes to that family.
+COMPOSE_TIME = dt.timedelta(minutes=15)
 HELP = N_(
     "Reply to a family's message to answer it.\n"
     "/msg <student> <text> writes to that student's family.\n"
@@ -31,10 +35,8 @@ HELP = N_(
     "/backtranslation on|off shows or hides what families read, translated back.\n"
     "/checkin sets up a regular check-in with families; /checkins lists yours."
 )
-NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
 NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
 WRITE_NOW = N_("Write your message for {student}'s family now. It goes to: {names}.")
-NO_FAMILY = N_("{student} has no family member who gets messages.")
 UNKNOWN_REPLY = N_("I do not know which family that message came from. Use /msg <student> <text>.")
 NO_FAMILIES = N_("You have no students yet. Ask your coordinator to add you to a class.")
 
@@ -83,6 +85,9 @@ def handle(context: Context, staff: Staff) -> None:
         _reply_to_relayed(context, staff)
     elif text or context.inbound.media:
         compose = context.session.get(StaffCompose, staff.id)
+        if compose is not None and context.now - compose.created_at > COMPOSE_TIME:
+            context.session.delete(compose)  # an old "/msg <student>" is not this text's aim
+            compose = None
         if compose is None:
             _tell(context, staff, gettext(staff.language, HELP))
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 
 from sqlalchemy import Engine, select, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from ..models import TranslationCache
 from .base import TranslationResult, Translator
 
 Key = tuple[str, str, str]  # source, target, text hash
+log = logging.getLogger(__name__)
 
 
 def text_hash(text: str) -> str:
@@ -49,15 +51,27 @@ class CachedTranslator:
                 mine[key] = text
                 self._in_flight[key] = asyncio.get_running_loop().create_future()
         if mine:
+            done: dict[Key, TranslationResult] = {}
             try:
-                fresh = await self.backend.translate(list(mine.values()), source, target)
-            except Exception:  # a backend must not raise, but routing must never see it
-                fresh = [TranslationResult.failed(t) for t in mine.values()]
-            done = dict(zip(mine, fresh, strict=True))
-            await asyncio.to_thread(self._store, {k: r.text for k, r in done.items() if r.ok})
-            for key, result in done.items():
-                results[key] = result
-                self._in_flight.pop(key).set_result(result)
+                try:
+                    fresh = await self.backend.translate(list(mine.values()), source, target)
+                except Exception:  # a backend must not raise; routing must never see it
+                    fresh = [TranslationResult.failed(t) for t in mine.values()]
+                done = dict(zip(mine, fresh, strict=True))
+                try:
+                    await asyncio.to_thread(
+                        self._store, {k: r.text for k, r in done.items() if r.ok}
+                    )
+                except Exception:  # an unsaved translation is still a good one to send
+                    log.warning("could not cache translations", exc_info=False)
+            finally:
+                # Whatever happened, nobody waiting on these texts may wait for ever.
+                for key, text in mine.items():
+                    result = done.get(key) or TranslationResult.failed(text)
+                    results[key] = result
+                    future = self._in_flight.pop(key)
+                    if not future.done():
+                        future.set_result(result)
         for key, future in waiting.items():
             results[key] = await future
         return [results[k] for k in keys]
