@@ -151,3 +151,35 @@ async def test_after_a_class_change_replies_go_to_the_new_teacher(
     await system.drain()
     assert any("Gracias, maestra" in t for t in system.telegram_texts(KIM))
     assert not any("Gracias, maestra" in t for t in system.telegram_texts(CARTER))
+
+
+async def test_a_failure_reported_before_the_send_is_recorded_still_falls_back(
+    system: System,
+) -> None:
+    from commbot.dispatch.outcomes import apply_status_callback, record_sent
+
+    with transaction(system.engine) as session:
+        karim = session.scalar(select(Guardian).where(Guardian.name == "Karim Bashid"))
+        first = to_guardian(
+            session,
+            guardian=karim,
+            now=system.clock(),
+            default_timezone="America/New_York",
+            body="Hello",
+            body_language="en",
+        )
+        session.flush()
+        delivery_id, channel = first.id, first.channel
+    assert channel is Channel.WHATSAPP
+    with transaction(system.engine) as session:  # Twilio's callback comes first ...
+        known = apply_status_callback(
+            session, "SM-fast", "undelivered", "30006", system.clock(), "America/New_York"
+        )
+        assert not known
+    with transaction(system.engine) as session:  # ... then the dispatcher records its send
+        record_sent(session, session.get_one(Delivery, delivery_id), "SM-fast", system.clock())
+    with transaction(system.engine) as session:
+        delivery = session.get_one(Delivery, delivery_id)
+        assert (delivery.status, delivery.error_code) == (DeliveryStatus.UNDELIVERED, "30006")
+        moved = session.scalar(select(Delivery).where(Delivery.fallback_of_id == delivery_id))
+        assert moved is not None and moved.channel is Channel.SMS

@@ -397,7 +397,7 @@ class Dispatcher:
         with transaction(self.engine) as session:
             delivery = self._mine(session, delivery_id)
             if delivery is not None:
-                record_sent(session, delivery, provider_id, self.clock())
+                record_sent(session, delivery, provider_id, self.clock(), self.default_timezone)
 
     def _failed(self, delivery_id: int, error: SendError) -> None:
         with transaction(self.engine) as session:

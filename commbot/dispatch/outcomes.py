@@ -5,11 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..i18n import N_, gettext
-from ..models import Delivery, DeliveryStatus, Guardian, RecipientKind, Staff, Student
+from ..models import (
+    Delivery,
+    DeliveryStatus,
+    EarlyStatusReport,
+    Guardian,
+    RecipientKind,
+    Staff,
+    Student,
+)
 from ..outbox import move_to_next_channel, to_staff
 
 log = logging.getLogger(__name__)
@@ -38,10 +46,17 @@ _RANK = {
     DeliveryStatus.UNDELIVERED: 4,
 }
 # Carrier-side failures reported later by callback that mean "try another channel".
+EARLY_KEPT = dt.timedelta(days=1)
 PERMANENT_CALLBACK_CODES = frozenset({"30003", "30005", "30006", "21610", "21614", "21211"})
 
 
-def record_sent(session: Session, delivery: Delivery, provider_id: str, now: dt.datetime) -> None:
+def record_sent(
+    session: Session,
+    delivery: Delivery,
+    provider_id: str,
+    now: dt.datetime,
+    default_timezone: str = "America/New_York",
+) -> None:
     delivery.status = DeliveryStatus.SENT
     delivery.provider_message_id = provider_id
     delivery.sent_at = now
@@ -49,6 +64,14 @@ def record_sent(session: Session, delivery: Delivery, provider_id: str, now: dt.
     delivery.claimed_until = None
     delivery.error_code = None
     delivery.error_message = None
+    early = session.scalars(
+        select(EarlyStatusReport)
+        .where(EarlyStatusReport.provider_message_id == provider_id)
+        .order_by(EarlyStatusReport.id)
+    ).all()
+    for report in early:
+        _apply(session, delivery, report.status, report.error_code, now, default_timezone)
+        session.delete(report)
 
 
 def record_failure(
@@ -130,17 +153,41 @@ def apply_status_callback(
     now: dt.datetime,
     default_timezone: str,
 ) -> bool:
-    """Record a Twilio status callback. False when the message is not ours."""
+    """Record a Twilio status callback. False when no message of ours has that id yet: the
+    report is kept a day, in case the send it belongs to is being recorded right now."""
     delivery = session.scalar(
         select(Delivery).where(Delivery.provider_message_id == provider_id).with_for_update()
     )
     if delivery is None:
+        session.execute(
+            delete(EarlyStatusReport).where(EarlyStatusReport.received_at < now - EARLY_KEPT)
+        )
+        session.add(
+            EarlyStatusReport(
+                provider_message_id=provider_id,
+                status=status,
+                error_code=error_code,
+                received_at=now,
+            )
+        )
         return False
+    _apply(session, delivery, status, error_code, now, default_timezone)
+    return True
+
+
+def _apply(
+    session: Session,
+    delivery: Delivery,
+    status: str,
+    error_code: str | None,
+    now: dt.datetime,
+    default_timezone: str,
+) -> None:
     new = TWILIO_STATUSES.get(status)
     if new is None:
-        return True  # a status we do not track (e.g. "receiving")
+        return  # a status we do not track (e.g. "receiving")
     if _RANK.get(new, 0) <= _RANK.get(delivery.status, 0) and delivery.status in _RANK:
-        return True  # callbacks may arrive out of order; keep the furthest state
+        return  # callbacks may arrive out of order; keep the furthest state
     delivery.status = new
     if error_code:
         delivery.error_code = error_code
@@ -148,4 +195,3 @@ def apply_status_callback(
         delivery.error_message = f"Twilio reported {status}"
         if error_code in PERMANENT_CALLBACK_CODES:
             fall_back(session, delivery, now, default_timezone)
-    return True

@@ -185,6 +185,19 @@ class ChoiceKind(StrEnum):
     LANGUAGE = "language"
 
 
+class EarlyStatusReport(Base):
+    """A status callback that came before we had recorded its message id (Twilio can answer
+    faster than our own bookkeeping); applied when the send is recorded."""
+
+    __tablename__ = "early_status_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class PendingChoice(Base):
     """A numbered question we asked a guardian: which child, or which language."""
 
