@@ -6,7 +6,6 @@ real python-telegram-bot and twilio clients to the fakes over real HTTP on 127.0
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 from typing import Any
@@ -230,7 +229,3 @@ class System:
 
     def sms_to(self, number: str) -> list[str]:
         return [m.body or "" for m in self.twilio.messages if m.to == number]
-
-
-def run(coro: Any) -> Any:
-    return asyncio.get_event_loop().run_until_complete(coro)

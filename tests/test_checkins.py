@@ -27,14 +27,21 @@ def callback(system: System, chat: int, data: str, update_id: int) -> dict:
             "from": {"id": chat, "is_bot": False, "first_name": "T"},
             "chat_instance": "x",
             "data": data,
-            "message": {"message_id": 1, "date": 0, "chat": {"id": chat, "type": "private"}, "text": "?"},
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": chat, "type": "private"},
+                "text": "?",
+            },
         },
     }
 
 
 def buttons(system: System, chat: int) -> list[tuple[str, str]]:
     markup = system.telegram.sent_messages(chat)[-1].params.get("reply_markup") or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
 
 
 async def test_teacher_sets_up_a_friday_checkin_with_buttons(system: System) -> None:
@@ -51,13 +58,19 @@ async def test_teacher_sets_up_a_friday_checkin_with_buttons(system: System) -> 
     assert "Check-in set for Room 12: Friday at 4:00\u202fPM" in confirmation
     with transaction(system.engine) as session:
         plan = session.scalar(select(CheckinPlan))
-        assert plan is not None and (plan.days, plan.time, plan.template) == ("fri", "16:00", "week")
+        assert plan is not None and (plan.days, plan.time, plan.template) == (
+            "fri",
+            "16:00",
+            "week",
+        )
         zones = sorted(s.timezone for s in session.scalars(select(CheckinSchedule)))
         # Room 12's families live in Boston (default), Los Angeles (Li Wei).
         assert zones == ["America/Los_Angeles", "America/New_York"]
 
 
-async def test_checkin_goes_out_at_local_time_once_and_replies_reach_the_teacher(system: System) -> None:
+async def test_checkin_goes_out_at_local_time_once_and_replies_reach_the_teacher(
+    system: System,
+) -> None:
     await system.link_staff("ecarter@lincoln.example.org", CARTER)
     await system.telegram_update(CARTER, "/checkin")
     await system.drain()

@@ -41,9 +41,6 @@ def queue_to_rosa(system: System, text: str) -> int:
 class Exploding:
     """A sender whose code has a bug: it raises something that is not a SendError."""
 
-    def sender_key(self, outbound: Outbound) -> str:
-        return "exploding"
-
     async def send(self, outbound: Outbound) -> SendResult:
         raise RuntimeError(f"boom while sending to {outbound.address}")
 

@@ -90,7 +90,3 @@ class Sender(Protocol):
     """What the dispatcher needs from a channel."""
 
     async def send(self, outbound: Outbound) -> SendResult: ...
-
-    def sender_key(self, outbound: Outbound) -> str:
-        """Which rate-limited sender (bot, phone number) carries this message."""
-        ...

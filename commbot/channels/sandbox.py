@@ -31,9 +31,6 @@ class SandboxSender:
         self.on_send = on_send
         self._ids = itertools.count(1)
 
-    def sender_key(self, outbound: Outbound) -> str:
-        return f"sandbox:{outbound.channel.value}"
-
     async def send(self, outbound: Outbound) -> SendResult:
         if outbound.address in self.failing:
             raise SendError(self.failing[outbound.address], "sandbox failure", permanent=True)

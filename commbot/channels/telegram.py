@@ -87,9 +87,6 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    def sender_key(self, outbound: Outbound) -> str:
-        return "telegram"
-
     async def send(self, outbound: Outbound) -> SendResult:
         chat_id = int(outbound.address)
         sent: list[int] = []

@@ -94,13 +94,6 @@ class TwilioSender:
         )
         self.status_callback = status_callback
 
-    def sender_key(self, outbound: Outbound) -> str:
-        if outbound.channel is Channel.WHATSAPP:
-            return f"whatsapp:{self.settings.twilio_whatsapp_from}"
-        return (
-            f"sms:{self.settings.twilio_messaging_service_sid or self.settings.twilio_from_number}"
-        )
-
     def _origin(self, channel: Channel) -> dict[str, str]:
         if channel is Channel.WHATSAPP:
             if not self.settings.twilio_whatsapp_from:

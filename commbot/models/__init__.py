@@ -4,7 +4,6 @@ from .base import Base, UTCDateTime, utcnow
 from .checkins import CheckinPlan, CheckinRun, CheckinSchedule, StaffDialog
 from .invites import InviteCode, InviteKind
 from .messaging import (
-    OPEN_STATUSES,
     AuthorKind,
     ChoiceKind,
     Delivery,
@@ -40,7 +39,6 @@ from .people import (
 )
 
 __all__ = [
-    "OPEN_STATUSES",
     "AuthorKind",
     "Base",
     "Channel",

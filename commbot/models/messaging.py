@@ -54,9 +54,6 @@ class DeliveryStatus(StrEnum):
     HELD = "held"
 
 
-OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.HELD)
-
-
 class Thread(Base):
     """A conversation about one student between one guardian and one staff member."""
 

@@ -16,7 +16,6 @@ class PhrasebookTranslator:
 
     def __init__(self, phrases: Phrases | None = None) -> None:
         self.phrases: Phrases = dict(phrases or {})
-        self.calls = 0
 
     def add(self, text: str, target: str, translation: str) -> None:
         self.phrases[(text, target)] = translation
@@ -24,7 +23,6 @@ class PhrasebookTranslator:
     async def translate(
         self, texts: list[str], source: str, target: str
     ) -> list[TranslationResult]:
-        self.calls += 1
         return [
             TranslationResult(self.phrases[(t, target)], True)
             if (t, target) in self.phrases
