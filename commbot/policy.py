@@ -7,7 +7,7 @@ guardians of students they serve, and only those guardians who get messages.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -52,6 +52,11 @@ def reachable_guardians(session: Session, staff: Staff, student: Student) -> lis
     """The guardians `staff` may write to about `student` (empty if they do not serve them)."""
     if not serves(session, staff, student):
         return []
+    return receiving_guardians(session, student)
+
+
+def receiving_guardians(session: Session, student: Student) -> list[Guardian]:
+    """The student's guardians who get messages. Callers have checked who may reach them."""
     return list(
         session.scalars(
             select(Guardian)
@@ -60,6 +65,21 @@ def reachable_guardians(session: Session, staff: Staff, student: Student) -> lis
             .order_by(Guardian.name)
         )
     )
+
+
+def reachable_guardian_named(session: Session, staff: Staff, name: str) -> Guardian | None:
+    """A guardian `staff` may write to, found by full name (any case), in one query."""
+    served = served_students_query(staff).with_only_columns(Student.id)
+    return session.scalars(
+        select(Guardian)
+        .join(Guardianship)
+        .where(
+            Guardianship.student_id.in_(served),
+            Guardianship.receives_messages,
+            func.lower(Guardian.name) == name.strip().lower(),
+        )
+        .order_by(Guardian.id)
+    ).first()
 
 
 def class_teachers(session: Session, student: Student) -> list[Staff]:

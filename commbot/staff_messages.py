@@ -22,7 +22,7 @@ from .i18n import N_, gettext
 from .languages import catalog_language, name_in
 from .models import AuthorKind, Guardian, Message, MessageKind, Staff, Student
 from .outbox import to_guardian, to_staff
-from .policy import reachable_guardians, serves
+from .policy import receiving_guardians, serves
 from .threads import thread_for
 
 if TYPE_CHECKING:  # the inbound package imports this module
@@ -64,7 +64,7 @@ def write_to_family(
     if not serves(session, staff, student):
         reply(context, staff, gettext(staff.language, NOT_YOUR_STUDENT))
         return
-    guardians = only or reachable_guardians(session, staff, student)
+    guardians = only or receiving_guardians(session, student)
     if not guardians:
         reply(context, staff, gettext(staff.language, NO_FAMILY, student=student.name))
         return

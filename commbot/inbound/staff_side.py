@@ -20,7 +20,12 @@ from ..models import (
     Student,
 )
 from ..outbox import notice, usable_points
-from ..policy import SCHOOL_WIDE_ROLES, reachable_guardians, served_students
+from ..policy import (
+    SCHOOL_WIDE_ROLES,
+    reachable_guardian_named,
+    reachable_guardians,
+    served_students,
+)
 from ..staff_messages import NO_FAMILY, NOT_YOUR_STUDENT, write_to_family
 from . import checkin_dialog, language_menu
 from .context import Context
@@ -126,16 +131,10 @@ def _set_family_language(context: Context, staff: Staff, argument: str) -> None:
     except UnknownLanguage:
         _tell(context, staff, gettext(staff.language, SET_LANGUAGE_HELP))
         return
-    matches = [
-        guardian
-        for student in served_students(context.session, staff)
-        for guardian in reachable_guardians(context.session, staff, student)
-        if guardian.name.casefold() == name.strip().casefold()
-    ]
-    if not matches:
+    guardian = reachable_guardian_named(context.session, staff, name)
+    if guardian is None:
         _tell(context, staff, gettext(staff.language, NO_SUCH_FAMILY, name=name.strip()[:60]))
         return
-    guardian = matches[0]
     guardian.language = code
     text = gettext(
         staff.language,
