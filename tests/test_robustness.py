@@ -180,3 +180,25 @@ async def test_a_failure_reported_before_the_send_is_recorded_still_falls_back(
         assert (delivery.status, delivery.error_code) == (DeliveryStatus.UNDELIVERED, "30006")
         moved = session.scalar(select(Delivery).where(Delivery.fallback_of_id == delivery_id))
         assert moved is not None and moved.channel is Channel.SMS
+
+
+async def test_an_idle_worker_renews_its_lease_only_when_half_used(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commbot.dispatch import leases
+
+    renewals = 0
+    real_hold = leases.hold
+
+    def counting_hold(*args: object) -> bool:
+        nonlocal renewals
+        renewals += 1
+        return real_hold(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(leases, "hold", counting_hold)
+    for _ in range(5):
+        await system.dispatcher.tick(Channel.SMS)
+    assert renewals == 1
+    system.clock.advance(seconds=leases.LEASE_TIME.total_seconds() / 2)
+    await system.dispatcher.tick(Channel.SMS)
+    assert renewals == 2

@@ -112,6 +112,7 @@ class Dispatcher:
         self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self.poll_interval = poll_interval
         # Provider file id or URL -> (media token, when stored).
+        self._leases: dict[Channel, dt.datetime] = {}  # until when we hold each lease
         self._stored_media: dict[str, tuple[str, dt.datetime | None]] = {}
 
     # -- running -----------------------------------------------------------------------
@@ -148,10 +149,7 @@ class Dispatcher:
     async def tick(self, channel: Channel) -> int:
         """Claim one batch for `channel` and send it. Returns how many were attempted."""
         now = self.clock()
-        holds = await asyncio.to_thread(
-            leases.hold, self.engine, f"channel:{channel.value}", self.worker_id, now
-        )
-        if not holds:
+        if not await self._hold_lease(channel, now):
             return 0
         claimed = await asyncio.to_thread(self._claim, channel, now)
         if not claimed:
@@ -174,6 +172,20 @@ class Dispatcher:
                 tasks.append(asyncio.create_task(self._deliver_in_order(channel, address, items)))
         await asyncio.gather(*tasks)
         return len(claimed)
+
+    async def _hold_lease(self, channel: Channel, now: dt.datetime) -> bool:
+        """Renew this channel's lease once half of it has run, not on every poll."""
+        held_until = self._leases.get(channel)
+        if held_until is not None and now < held_until - leases.LEASE_TIME / 2:
+            return True
+        holds = await asyncio.to_thread(
+            leases.hold, self.engine, f"channel:{channel.value}", self.worker_id, now
+        )
+        if holds:
+            self._leases[channel] = now + leases.LEASE_TIME
+        else:
+            self._leases.pop(channel, None)
+        return holds
 
     async def _deliver_in_order(self, channel: Channel, address: str, items: list[Claimed]) -> None:
         for item in items:
