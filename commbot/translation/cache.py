@@ -36,34 +36,38 @@ class CachedTranslator:
         self, texts: list[str], source: str, target: str
     ) -> list[TranslationResult]:
         keys = [(source, target, text_hash(t)) for t in texts]
-        cached = await asyncio.to_thread(self._lookup, set(keys))
-        results: dict[Key, TranslationResult] = {
-            k: TranslationResult(v, True) for k, v in cached.items()
-        }
+        # Claim each text before any await: a request that arrives while another one is
+        # looking the text up (or translating it) waits for that one instead of racing it.
         waiting: dict[Key, asyncio.Future[TranslationResult]] = {}
         mine: dict[Key, str] = {}
         for key, text in zip(keys, texts, strict=True):
-            if key in results or key in waiting or key in mine:
+            if key in waiting or key in mine:
                 continue
             if key in self._in_flight:
                 waiting[key] = self._in_flight[key]
             else:
                 mine[key] = text
                 self._in_flight[key] = asyncio.get_running_loop().create_future()
+        results: dict[Key, TranslationResult] = {}
         if mine:
             done: dict[Key, TranslationResult] = {}
             try:
-                try:
-                    fresh = await self.backend.translate(list(mine.values()), source, target)
-                except Exception:  # a backend must not raise; routing must never see it
-                    fresh = [TranslationResult.failed(t) for t in mine.values()]
-                done = dict(zip(mine, fresh, strict=True))
-                try:
-                    await asyncio.to_thread(
-                        self._store, {k: r.text for k, r in done.items() if r.ok}
-                    )
-                except Exception:  # an unsaved translation is still a good one to send
-                    log.warning("could not cache translations", exc_info=False)
+                cached = await asyncio.to_thread(self._lookup, set(mine))
+                done.update({k: TranslationResult(v, True) for k, v in cached.items()})
+                todo = {k: t for k, t in mine.items() if k not in done}
+                if todo:
+                    try:
+                        fresh = await self.backend.translate(list(todo.values()), source, target)
+                    except Exception:  # a backend must not raise; routing must never see it
+                        fresh = [TranslationResult.failed(t) for t in todo.values()]
+                    new = dict(zip(todo, fresh, strict=True))
+                    done.update(new)
+                    try:
+                        await asyncio.to_thread(
+                            self._store, {k: r.text for k, r in new.items() if r.ok}
+                        )
+                    except Exception:  # an unsaved translation is still a good one to send
+                        log.warning("could not cache translations", exc_info=False)
             finally:
                 # Whatever happened, nobody waiting on these texts may wait for ever.
                 for key, text in mine.items():
