@@ -31,13 +31,11 @@ from _common import DEFAULT_TIMEZONE, backend_name, fresh_database, parser, verd
 from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.sql.expression import TableClause
 
-from commbot.checkins.plans import create_plan
 from commbot.db import make_engine, transaction
+from commbot.features.checkins.actions import create_checkin
+from commbot.features.checkins.models import CheckinPlan, CheckinRun, CheckinSchedule
 from commbot.models import (
     Channel,
-    CheckinPlan,
-    CheckinRun,
-    CheckinSchedule,
     ContactPoint,
     Delivery,
     Guardian,
@@ -197,7 +195,7 @@ def seed(engine: Engine, guardians: int, now: dt.datetime) -> dt.datetime:
                 )
     with transaction(engine) as session:
         for c in range(1, classes + 1):
-            create_plan(
+            create_checkin(
                 session,
                 staff=session.get_one(Staff, c),
                 days=PLAN_DAYS,
@@ -237,7 +235,7 @@ def peak_rss_mb() -> float:
 
 def fire(url: str, now: dt.datetime, limit: int) -> None:
     """The child process: the worker's job, timed, with its own peak memory."""
-    from commbot.checkins.firing import fire_due
+    from commbot.features.checkins.firing import fire_due
 
     engine = make_engine(url)
     baseline_mb = peak_rss_mb()

@@ -20,14 +20,13 @@ from sqlalchemy import Engine, select
 
 from .channels.base import Inbound, Media
 from .channels.sandbox import SandboxSender, SandboxSent
-from .checkins.digest import send_due_digests
-from .checkins.firing import fire_due
 from .config import TranslatorName, load_settings
+from .conversations import handle_inbound
 from .db import make_engine, transaction
 from .dispatch import ChannelSettings, Dispatcher
 from .glossary import load_glossary
-from .inbound import handle_inbound
 from .invites import create_invite
+from .jobs import run_due
 from .media import MediaStore
 from .migrate import upgrade
 from .models import Channel, ContactPoint, Guardian, Staff
@@ -166,10 +165,8 @@ class Demo:
         asyncio.run(self.dispatcher.drain())
 
     def clock_tick(self) -> None:
-        """What the worker's scheduler does every few seconds: fire due check-ins, digests."""
-        zone = self.settings.default_timezone
-        fire_due(self.engine, self.now, default_timezone=zone)
-        send_due_digests(self.engine, self.now)
+        """What the worker's clock does every few seconds: every job, at the demo's time."""
+        run_due(self.engine, self.now, self.settings.default_timezone)
         asyncio.run(self.dispatcher.drain())
 
     def last_to(self, address: str, containing: str = "") -> str:

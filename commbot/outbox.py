@@ -1,10 +1,17 @@
-"""Writing deliveries: every outgoing message becomes a `Delivery` row in the caller's
-transaction (the transactional outbox). Nothing here talks to a provider."""
+"""The transactional outbox: every outgoing message is a `Delivery` row written in the
+caller's transaction, from one typed `DeliverySpec`, by one builder (`enqueue` for one row,
+`enqueue_many` for a bulk insert). Nothing here talks to a provider.
+
+`to_guardian`, `to_staff` and `notice` are the usual ways to make a spec: they pick the
+contact point, the language and `not_before` (the family's quiet hours).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +30,91 @@ from .models import (
 )
 
 STAFF_NOT_LINKED = "waiting for the staff member to link Telegram"
+
+Buttons = list[list[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class DeliverySpec:
+    """Everything one outgoing message needs; the only shape a `Delivery` is made from.
+
+    `header` is bot-authored text already in `language`; `body` is a person's words in
+    `body_language`, translated at dispatch time.
+    """
+
+    recipient_kind: RecipientKind
+    channel: Channel
+    address: str
+    language: str
+    not_before: dt.datetime
+    lane: Lane = Lane.CONVERSATION
+    header: str = ""
+    body: str = ""
+    body_language: str | None = None
+    media: Sequence[dict[str, Any]] = ()
+    buttons: Buttons = field(default_factory=list)
+    guardian_id: int | None = None
+    staff_id: int | None = None
+    contact_point_id: int | None = None
+    message_id: int | None = None
+    fallback_of_id: int | None = None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    note: str | None = None  # why it waits, for `commbot outbox`
+    show_original: bool = False
+    back_translate_via: str | None = None
+    explain_terms: bool = False
+    skip_quiet_hours: bool = False
+
+
+def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
+    """The spec as `deliveries` columns: the one place they are spelled out."""
+    return {
+        "message_id": spec.message_id,
+        "recipient_kind": spec.recipient_kind,
+        "guardian_id": spec.guardian_id,
+        "staff_id": spec.staff_id,
+        "contact_point_id": spec.contact_point_id,
+        "channel": spec.channel,
+        "address": spec.address,
+        "lane": int(spec.lane),
+        "status": spec.status,
+        "language": spec.language,
+        "header": spec.header,
+        "body": spec.body,
+        "body_language": spec.body_language,
+        "show_original": spec.show_original,
+        "back_translate_via": spec.back_translate_via,
+        "explain_terms": spec.explain_terms,
+        "skip_quiet_hours": spec.skip_quiet_hours,
+        "media": list(spec.media),
+        "buttons": list(spec.buttons),
+        "attempts": 0,
+        "error_message": spec.note,
+        "fallback_of_id": spec.fallback_of_id,
+        "not_before": spec.not_before,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def enqueue(session: Session, spec: DeliverySpec, now: dt.datetime) -> Delivery:
+    """Queue one message; the row is returned so callers can report on it."""
+    delivery = Delivery(**_columns(spec, now))
+    session.add(delivery)
+    return delivery
+
+
+def enqueue_many(session: Session, specs: Iterable[DeliverySpec], now: dt.datetime) -> int:
+    """Queue many messages in one executemany (check-ins, broadcasts, reminders)."""
+    rows = [_columns(spec, now) for spec in specs]
+    if rows:
+        # Core executemany (psycopg pipelines it): the ORM's unit of work adds nothing here.
+        session.execute(Delivery.__table__.insert(), rows)
+    return len(rows)
+
+
+# -- making specs ----------------------------------------------------------------------
 
 
 def usable_points(
@@ -48,6 +140,16 @@ def guardian_not_before(
     return quiet_hours.next_allowed(ranges, guardian.timezone or default_timezone, now)
 
 
+def family_quiet_until(
+    quiet: str, timezone: str, now: dt.datetime, cache: dict[tuple[str, str], dt.datetime]
+) -> dt.datetime:
+    """`guardian_not_before` for bulk senders, computed once per (quiet hours, zone)."""
+    key = (quiet, timezone)
+    if key not in cache:
+        cache[key] = quiet_hours.next_allowed(quiet_hours.parse(quiet), timezone, now)
+    return cache[key]
+
+
 def to_guardian(
     session: Session,
     *,
@@ -58,7 +160,7 @@ def to_guardian(
     header: str = "",
     body: str = "",
     body_language: str | None = None,
-    media: Sequence[dict[str, str]] = (),
+    media: Sequence[dict[str, Any]] = (),
     lane: Lane = Lane.CONVERSATION,
     urgent: bool = False,
     exclude_points: Iterable[int] = (),
@@ -72,28 +174,27 @@ def to_guardian(
         if not points:
             return None
         point = points[0]
-    delivery = Delivery(
-        message=message,
+    if message is not None and message.id is None:
+        session.flush()
+    spec = DeliverySpec(
         recipient_kind=RecipientKind.GUARDIAN,
-        guardian_id=guardian.id,
-        contact_point_id=point.id,
         channel=point.channel,
         address=point.address,
-        lane=int(lane),
         language=guardian.language,
+        not_before=guardian_not_before(guardian, now, default_timezone, urgent),
+        lane=lane,
         header=header,
         body=body,
         body_language=body_language,
-        media=list(media),
-        not_before=guardian_not_before(guardian, now, default_timezone, urgent),
-        next_attempt_at=now,
-        created_at=now,
-        fallback_of_id=fallback_of.id if fallback_of else None,
+        media=media,
+        guardian_id=guardian.id,
+        contact_point_id=point.id,
+        message_id=message.id if message is not None else None,
+        fallback_of_id=fallback_of.id if fallback_of is not None else None,
         explain_terms=explain_terms,
         skip_quiet_hours=urgent,
     )
-    session.add(delivery)
-    return delivery
+    return enqueue(session, spec, now)
 
 
 def move_to_next_channel(
@@ -141,36 +242,35 @@ def to_staff(
     body: str = "",
     body_language: str | None = None,
     show_original: bool = False,
-    media: Sequence[dict[str, str]] = (),
+    media: Sequence[dict[str, Any]] = (),
     lane: Lane = Lane.CONVERSATION,
-    buttons: list[list[dict[str, str]]] | None = None,
+    buttons: Buttons | None = None,
     back_translate_via: str | None = None,
 ) -> Delivery:
     """Queue a message to a staff member's Telegram; held until they link it."""
     linked = staff.telegram_chat_id is not None
-    delivery = Delivery(
-        message=message,
+    if message is not None and message.id is None:
+        session.flush()
+    spec = DeliverySpec(
         recipient_kind=RecipientKind.STAFF,
-        staff_id=staff.id,
         channel=Channel.TELEGRAM,
         address=str(staff.telegram_chat_id) if linked else "",
-        lane=int(lane),
         language=staff.language,
+        not_before=now,
+        lane=lane,
         header=header,
         body=body,
         body_language=body_language,
+        media=media,
+        buttons=buttons or [],
+        staff_id=staff.id,
+        message_id=message.id if message is not None else None,
+        status=DeliveryStatus.PENDING if linked else DeliveryStatus.HELD,
+        note=None if linked else STAFF_NOT_LINKED,
         show_original=show_original,
         back_translate_via=back_translate_via,
-        media=list(media),
-        buttons=buttons or [],
-        status=DeliveryStatus.PENDING if linked else DeliveryStatus.HELD,
-        error_message=None if linked else STAFF_NOT_LINKED,
-        not_before=now,
-        next_attempt_at=now,
-        created_at=now,
     )
-    session.add(delivery)
-    return delivery
+    return enqueue(session, spec, now)
 
 
 def notice(
@@ -185,30 +285,29 @@ def notice(
     guardian_id: int | None = None,
     staff_id: int | None = None,
     contact_point_id: int | None = None,
-    buttons: list[list[dict[str, str]]] | None = None,
+    buttons: Buttons | None = None,
 ) -> Delivery:
     """A bot-authored reply to whoever just wrote, on the channel they wrote from.
 
     Replies answer the person right now, so they skip quiet hours: the family just wrote.
     """
-    delivery = Delivery(
+    spec = DeliverySpec(
         recipient_kind=recipient_kind,
+        channel=channel,
+        address=address,
+        language=language,
+        not_before=now,
+        header=text,
+        buttons=buttons or [],
         guardian_id=guardian_id,
         staff_id=staff_id,
         contact_point_id=contact_point_id,
-        channel=channel,
-        address=address,
-        lane=int(Lane.CONVERSATION),
-        language=language,
-        header=text,
-        buttons=buttons or [],
-        not_before=now,
-        next_attempt_at=now,
-        created_at=now,
         skip_quiet_hours=True,
     )
-    session.add(delivery)
-    return delivery
+    return enqueue(session, spec, now)
+
+
+# -- releasing what waited -------------------------------------------------------------
 
 
 def release_staff_deliveries(session: Session, staff: Staff, now: dt.datetime) -> int:

@@ -14,9 +14,9 @@ from .channels.telegram_bot import make_bot
 from .channels.twilio import TwilioSender
 from .config import Settings
 from .dispatch import Dispatcher
+from .jobs import start_clock
 from .media import MediaStore
 from .models import Channel
-from .scheduler import Clock, start_clock
 from .translation import make_translator
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ async def run_worker(settings: Settings, engine: Engine) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("worker %s sending on %s", dispatcher.worker_id, ", ".join(c.value for c in senders))
-    scheduler = start_clock(Clock(engine, default_timezone=settings.default_timezone))
+    scheduler = start_clock(engine, settings.default_timezone)
     try:
         await dispatcher.run(stop)
     finally:

@@ -57,7 +57,7 @@ def test_code_and_template_agree() -> None:
 
 
 def test_spanish_and_arabic_are_used() -> None:
-    from commbot.inbound.family import RESUBSCRIBED
+    from commbot.conversations.family import RESUBSCRIBED
 
     assert gettext("es", RESUBSCRIBED) != RESUBSCRIBED
     arabic = gettext("ar", RESUBSCRIBED)

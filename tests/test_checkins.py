@@ -8,10 +8,11 @@ import zoneinfo
 
 from sqlalchemy import func, select
 
-from commbot.checkins.digest import send_due_digests
-from commbot.checkins.firing import fire_due
 from commbot.db import transaction
-from commbot.models import CheckinPlan, CheckinRun, CheckinSchedule, Delivery, Lane
+from commbot.features.checkins.digest import send_due_digests
+from commbot.features.checkins.firing import fire_due
+from commbot.features.checkins.models import CheckinPlan, CheckinRun, CheckinSchedule
+from commbot.models import Delivery, Lane
 
 from .support import System
 

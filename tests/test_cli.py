@@ -137,8 +137,8 @@ def test_outbox_lists_deliveries_as_json(cli_env: Path) -> None:
     invoke("roster", "import", str(EXAMPLES / "roster.csv"))
     invoke("invite", "staff", "ecarter@lincoln.example.org")
     from commbot.channels.base import Inbound
+    from commbot.conversations import handle_inbound
     from commbot.db import get_engine, transaction
-    from commbot.inbound import handle_inbound
     from commbot.models import Channel, utcnow
 
     with transaction(get_engine()) as session:

@@ -21,11 +21,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from commbot.channels.base import Sender
+from commbot.conversations.family import HELP_TEXT, RESUBSCRIBED
 from commbot.db import transaction
 from commbot.dispatch import ChannelSettings
 from commbot.dispatch.dispatcher import MAX_ATTEMPTS, default_limits
 from commbot.i18n import gettext
-from commbot.inbound.family import HELP_TEXT, RESUBSCRIBED
 from commbot.models import (
     Channel,
     ContactPoint,

@@ -13,20 +13,18 @@ from collections import Counter
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import Engine, func, select
 
-from commbot.checkins.firing import FireReport, fire_due
-from commbot.checkins.plans import create_plan
 from commbot.db import transaction
+from commbot.features.checkins.actions import create_checkin
+from commbot.features.checkins.firing import FireReport, fire_due
+from commbot.features.checkins.models import CheckinPlan, CheckinRun, CheckinSchedule
+from commbot.jobs import JOBS, JobContext, start_clock
 from commbot.models import (
-    CheckinPlan,
-    CheckinRun,
-    CheckinSchedule,
     Delivery,
     Lane,
     SchoolClass,
     Staff,
     Student,
 )
-from commbot.scheduler import Clock, start_clock
 
 from .support import System
 
@@ -72,7 +70,7 @@ def add_plan(
             )
         else:
             target["student_id"] = session.scalar(select(Student.id).where(Student.name == student))
-        plan = create_plan(
+        plan = create_checkin(
             session,
             staff=staff,
             days=days,
@@ -82,7 +80,7 @@ def add_plan(
             template="week",
             **target,
         )
-        return plan.id
+        return plan.plan.id
 
 
 def checkin_deliveries(system: System) -> list[Delivery]:
@@ -186,14 +184,14 @@ async def test_eight_hours_late_is_skipped_logged_and_next_week_fires(
 ) -> None:
     plan_id = add_plan(system)
     system.clock.now = boston(2026, 11, 27, 18, 0)
-    with caplog.at_level(logging.WARNING, logger="commbot.checkins.firing"):
+    with caplog.at_level(logging.WARNING, logger="commbot.features.checkins.firing"):
         report = fire(system)
     assert report.fired == [] and report.skipped == 1 and report.deliveries == 0
     assert checkin_deliveries(system) == [] and runs(system.engine) == []
     warnings = [
         r
         for r in caplog.records
-        if r.levelno == logging.WARNING and r.name == "commbot.checkins.firing"
+        if r.levelno == logging.WARNING and r.name == "commbot.features.checkins.firing"
     ]
     assert len(warnings) == 1 and "skipped" in warnings[0].getMessage()
     assert next_due(system.engine, plan_id) == boston(2026, 12, 4, 10, 0)
@@ -228,7 +226,7 @@ async def test_several_missed_weeks_fire_at_most_once(system: System) -> None:
 async def test_several_missed_weeks_past_grace_fire_nothing(system: System, caplog) -> None:
     plan_id = add_plan(system)
     system.clock.now = boston(2026, 12, 18, 20, 0)
-    with caplog.at_level(logging.WARNING, logger="commbot.checkins.firing"):
+    with caplog.at_level(logging.WARNING, logger="commbot.features.checkins.firing"):
         report = fire(system)
     assert report.fired == [] and report.skipped == 1
     assert checkin_deliveries(system) == []
@@ -362,7 +360,7 @@ async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) 
         if len(finished) == 4:
             loop.call_soon_threadsafe(all_ran.set)
 
-    scheduler = start_clock(Clock(engine, default_timezone=NEW_YORK, now=lambda: fixed))
+    scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
     try:
         scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -394,12 +392,16 @@ async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) 
 
 async def test_clock_fire_checkins_queues_due_deliveries(system: System) -> None:
     add_plan(system, time="16:00")
-    clock = Clock(system.engine, default_timezone=NEW_YORK, now=system.clock)
-    await clock.fire_checkins()
+    [fire] = [job for job in JOBS if job.name == "fire_checkins"]
+
+    def fire_checkins() -> None:
+        fire.run(JobContext(system.engine, system.clock(), NEW_YORK))
+
+    fire_checkins()
     assert checkin_deliveries(system) == []  # not due yet
     system.clock.now = boston(2026, 11, 27, 16, 0) + dt.timedelta(seconds=5)
-    await clock.fire_checkins()
-    await clock.fire_checkins()
+    fire_checkins()
+    fire_checkins()
     (delivery,) = checkin_deliveries(system)
     assert delivery.address == ROSA
     await system.drain()

@@ -277,3 +277,16 @@ class SenderLease(Base):
     sender: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[dt.datetime]
+
+
+class StaffDialog(Base):
+    """Where a staff member is in a multi-step Telegram dialog (setting up a check-in, say)."""
+
+    __tablename__ = "staff_dialogs"
+
+    staff_id: Mapped[int] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

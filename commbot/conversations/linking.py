@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..actions.telegram_link import link_telegram_chat
 from ..i18n import N_, gettext
-from ..invites import Redemption, redeem
-from ..models import Channel, RecipientKind
-from ..outbox import notice, release_staff_deliveries
+from ..invites import Redemption
+from ..models import RecipientKind
 from .context import Context
 
 
@@ -22,51 +22,34 @@ def _bilingual(message: str) -> str:
 def handle_start(context: Context) -> None:
     parts = context.inbound.text.strip().split(maxsplit=1)
     code = parts[1].strip() if len(parts) > 1 else ""
-    chat_id = int(context.inbound.address)
-    session = context.session
     if not code:
-        reply(context, _bilingual(NO_CODE))
+        context.reply(_bilingual(NO_CODE))
         context.events.append("start without code")
         return
-    result = redeem(session, code, chat_id, context.now)
+    result = link_telegram_chat(
+        context.session, code, int(context.inbound.address), now=context.now
+    )
     context.events.append(f"invite {result.outcome.value}")
     if result.outcome is Redemption.LINKED_STAFF and result.staff is not None:
         staff = result.staff
-        session.flush()
-        release_staff_deliveries(session, staff, context.now)
-        text = gettext(staff.language, STAFF_WELCOME, name=staff.name)
-        reply(context, text, language=staff.language, staff_id=staff.id, kind=RecipientKind.STAFF)
+        context.recipient, context.staff_id, context.language = (
+            RecipientKind.STAFF,
+            staff.id,
+            staff.language,
+        )
+        context.reply(gettext(staff.language, STAFF_WELCOME, name=staff.name))
     elif result.outcome is Redemption.LINKED_GUARDIAN and result.guardian is not None:
         guardian = result.guardian
-        text = gettext(guardian.language, GUARDIAN_WELCOME, name=guardian.name)
-        reply(context, text, language=guardian.language, guardian_id=guardian.id)
+        context.recipient, context.guardian_id, context.language = (
+            RecipientKind.GUARDIAN,
+            guardian.id,
+            guardian.language,
+        )
+        context.reply(gettext(guardian.language, GUARDIAN_WELCOME, name=guardian.name))
     elif result.outcome is Redemption.CHAT_TAKEN:
-        reply(context, _bilingual(CHAT_TAKEN))
+        context.reply(_bilingual(CHAT_TAKEN))
     else:
-        reply(context, _bilingual(BAD_CODE))
-
-
-def reply(
-    context: Context,
-    text: str,
-    *,
-    language: str = "en",
-    staff_id: int | None = None,
-    guardian_id: int | None = None,
-    kind: RecipientKind | None = None,
-) -> None:
-    notice(
-        context.session,
-        channel=Channel.TELEGRAM,
-        address=context.inbound.address,
-        text=text,
-        language=language,
-        now=context.now,
-        recipient_kind=kind
-        or (RecipientKind.GUARDIAN if guardian_id is not None else RecipientKind.UNKNOWN),
-        staff_id=staff_id,
-        guardian_id=guardian_id,
-    )
+        context.reply(_bilingual(BAD_CODE))
 
 
 NO_CODE = N_(

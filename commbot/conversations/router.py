@@ -1,4 +1,5 @@
-"""The entry point for every inbound message, from every channel."""
+"""The entry point for every inbound message, from every channel: record it once, find
+who is writing (staff, guardian, unknown), and hand it to that side's handlers."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..config import Settings
 from ..db import insert_if_absent
 from ..models import Channel, ContactPoint, InboundReceipt, Staff, utcnow
 from ..phones import redact
-from . import family, linking, staff_side, unknown
+from . import family, linking, staff, unknown
 from .context import Context
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,9 @@ def route(context: Context) -> None:
         linking.handle_start(context)
         return
     if inbound.channel is Channel.TELEGRAM:
-        staff = session.scalar(select(Staff).where(Staff.telegram_chat_id == int(inbound.address)))
-        if staff is not None:
-            staff_side.handle(context, staff)
+        member = session.scalar(select(Staff).where(Staff.telegram_chat_id == int(inbound.address)))
+        if member is not None:
+            staff.handle(context, member)
             return
     point = find_contact_point(session, inbound.channel, inbound.address)
     if point is not None:

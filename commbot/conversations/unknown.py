@@ -7,8 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
-from ..models import RecipientKind, UnknownSenderReply
-from ..outbox import notice
+from ..models import UnknownSenderReply
 from .context import Context
 
 REPLY_INTERVAL = dt.timedelta(days=1)
@@ -38,13 +37,5 @@ def handle(context: Context) -> None:
         session.add(record)
     record.last_replied_at = context.now
     text = gettext("en", UNKNOWN_SENDER) + "\n\n" + gettext("es", UNKNOWN_SENDER)
-    notice(
-        session,
-        channel=inbound.channel,
-        address=inbound.address,
-        text=text,
-        language="en",
-        now=context.now,
-        recipient_kind=RecipientKind.UNKNOWN,
-    )
+    context.reply(text)
     context.events.append("unknown sender, answered")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import N_, gettext
 from ..languages import CATALOG_LANGUAGES, native_name
+from .callbacks import ButtonData, Choice
 
 # What people type to ask for the menu, in each supported language (compared casefolded).
 LANGUAGE_WORDS = frozenset(
@@ -26,7 +27,7 @@ LANGUAGE_WORDS = frozenset(
         "WIKA",
     )
 )
-CALLBACK_PREFIX = "lang:"
+LANGUAGE_BUTTON = ButtonData("lang", Choice("code", *CATALOG_LANGUAGES))
 
 CHOOSE = N_("Reply with the number of your language:")
 CHOSEN = N_("From now on, we will write to you in {language}.")
@@ -45,21 +46,10 @@ def menu_text(current_language: str) -> str:
 def menu_buttons() -> list[list[dict[str, str]]]:
     """Two buttons a row, each naming its language in that language."""
     buttons = [
-        {"text": native_name(code), "callback_data": CALLBACK_PREFIX + code}
+        {"text": native_name(code), "callback_data": LANGUAGE_BUTTON.encode(code=code)}
         for code in CATALOG_LANGUAGES
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-
-
-def picked(text: str, callback_data: str | None) -> str | None:
-    """The language a reply picks: a button press or a number from the list."""
-    if callback_data and callback_data.startswith(CALLBACK_PREFIX):
-        code = callback_data[len(CALLBACK_PREFIX) :]
-        return code if code in CATALOG_LANGUAGES else None
-    choice = text.strip().rstrip(".)")
-    if choice.isdigit() and 1 <= int(choice) <= len(CATALOG_LANGUAGES):
-        return CATALOG_LANGUAGES[int(choice) - 1]
-    return None
 
 
 def confirmation(language: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from ...models.base import Base, utcnow
 
 
 class CheckinPlan(Base):
@@ -62,16 +62,3 @@ class CheckinRun(Base):
     recipients: Mapped[list[Any]] = mapped_column(default=list)
     digest_due_at: Mapped[dt.datetime] = mapped_column(index=True)
     digest_sent_at: Mapped[dt.datetime | None]
-
-
-class StaffDialog(Base):
-    """Where a staff member is in a multi-step Telegram dialog (e.g. setting up a check-in)."""
-
-    __tablename__ = "staff_dialogs"
-
-    staff_id: Mapped[int] = mapped_column(
-        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
-    )
-    kind: Mapped[str] = mapped_column(String(40))
-    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -8,14 +8,8 @@ from collections.abc import Iterator
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import (
-    CheckinPlan,
-    CheckinSchedule,
-    Guardian,
-    Guardianship,
-    Staff,
-    enrollments,
-)
+from ...models import Guardian, Guardianship, SchoolClass, Staff, Student, enrollments
+from .models import CheckinPlan, CheckinSchedule
 from .timing import next_after
 
 
@@ -63,41 +57,16 @@ def sync_schedules(
         session.execute(delete(CheckinSchedule).where(CheckinSchedule.id.in_(gone)))
 
 
-def create_plan(
-    session: Session,
-    *,
-    staff: Staff,
-    days: str,
-    time: str,
-    now: dt.datetime,
-    default_timezone: str,
-    class_id: int | None = None,
-    student_id: int | None = None,
-    template: str | None = None,
-    question: str | None = None,
-) -> CheckinPlan:
-    if (class_id is None) == (student_id is None):
-        raise ValueError("a check-in is for one class or one student")
-    if (template is None) == (question is None):
-        raise ValueError("a check-in asks a catalog question or the staff member's own")
-    plan = CheckinPlan(
-        staff_id=staff.id,
-        class_id=class_id,
-        student_id=student_id,
-        days=days,
-        time=time,
-        template=template,
-        question=question,
-        question_language=staff.language if question else None,
-        created_at=now,
-    )
-    session.add(plan)
-    session.flush()
-    sync_schedules(session, plan, now, default_timezone)
-    return plan
-
-
 def plans_of(session: Session, staff: Staff) -> Iterator[CheckinPlan]:
     yield from session.scalars(
         select(CheckinPlan).where(CheckinPlan.staff_id == staff.id).order_by(CheckinPlan.id)
     )
+
+
+def target_name(session: Session, plan: CheckinPlan) -> str:
+    """The class's or the student's name, as staff know it."""
+    if plan.class_id is not None:
+        school_class = session.get(SchoolClass, plan.class_id)
+        return school_class.name if school_class else "?"
+    student = session.get(Student, plan.student_id)
+    return student.name if student else "?"

@@ -20,20 +20,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from .. import quiet_hours
-from ..db import transaction
-from ..i18n import gettext
-from ..models import (
+from ...actions.send_to_family import FAMILY_HEADER
+from ...db import transaction
+from ...i18n import gettext
+from ...models import (
     AuthorKind,
-    CheckinPlan,
-    CheckinRun,
-    CheckinSchedule,
     ContactPoint,
-    Delivery,
-    DeliveryStatus,
     Guardian,
     Guardianship,
     Lane,
@@ -45,8 +40,9 @@ from ..models import (
     Thread,
     enrollments,
 )
-from ..staff_messages import FAMILY_HEADER
-from .questions import template_text
+from ...outbox import DeliverySpec, enqueue_many, family_quiet_until
+from .messages import template_text
+from .models import CheckinPlan, CheckinRun, CheckinSchedule
 from .timing import latest_at_or_before, next_after
 
 log = logging.getLogger(__name__)
@@ -285,15 +281,12 @@ def _enqueue(
 ) -> None:
     quiet_until: dict[tuple[str, str], dt.datetime] = {}
     headers: dict[tuple[int, str, int], str] = {}
-    rows: list[dict[str, Any]] = []
+    specs: list[DeliverySpec] = []
     for firing, family in chunk:
         usable = points.get(family.guardian_id)
         if not usable:
             continue  # no usable channel: the digest lists them as not reached
         point = usable[0]
-        key = (family.quiet_hours, family.timezone)
-        if key not in quiet_until:
-            quiet_until[key] = quiet_hours.next_allowed(quiet_hours.parse(key[0]), key[1], now)
         plan = firing.plan
         header_key = (plan.id, family.language, family.student_id)
         if header_key not in headers:
@@ -304,41 +297,32 @@ def _enqueue(
                 header += "\n" + template_text(plan.template, family.language, family.student_name)
             headers[header_key] = header
         firing.sent += 1
-        rows.append(
-            {
-                "message_id": firing.message.id,
-                "recipient_kind": RecipientKind.GUARDIAN,
-                "guardian_id": family.guardian_id,
-                "staff_id": None,
-                "contact_point_id": point.id,
-                "channel": point.channel,
-                "address": point.address,
-                "lane": int(Lane.REMINDER),
-                "status": DeliveryStatus.PENDING,
-                "language": family.language,
-                "header": headers[header_key],
-                "body": plan.question or "",
-                "body_language": plan.question_language,
-                "show_original": False,
-                "back_translate_via": None,
-                "explain_terms": bool(plan.question),
-                "skip_quiet_hours": False,
-                "media": [],
-                "buttons": [],
-                "attempts": 0,
-                "not_before": quiet_until[key],
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
+        specs.append(
+            DeliverySpec(
+                recipient_kind=RecipientKind.GUARDIAN,
+                channel=point.channel,
+                address=point.address,
+                language=family.language,
+                not_before=family_quiet_until(
+                    family.quiet_hours, family.timezone, now, quiet_until
+                ),
+                lane=Lane.REMINDER,
+                header=headers[header_key],
+                body=plan.question or "",
+                body_language=plan.question_language,
+                guardian_id=family.guardian_id,
+                contact_point_id=point.id,
+                message_id=firing.message.id,
+                explain_terms=bool(plan.question),
+            )
         )
-    _insert(session, Delivery.__table__, rows)
+    enqueue_many(session, specs, now)
 
 
-def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _insert_threads(session: Session, rows: list[dict[str, Any]]) -> None:
     # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here.
     if rows:
-        session.execute(table.insert(), rows)
+        session.execute(Thread.__table__.insert(), rows)
 
 
 def _touch_threads(
@@ -364,9 +348,8 @@ def _touch_threads(
             .values(last_staff_message_at=now, last_message_at=now)
             .execution_options(synchronize_session=False)
         )
-    _insert(
+    _insert_threads(
         session,
-        Thread.__table__,
         [
             {
                 "staff_id": t,

@@ -10,11 +10,13 @@ from babel.dates import format_datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ..db import transaction
-from ..i18n import N_, gettext, ngettext
-from ..languages import catalog_language
-from ..models import CheckinPlan, CheckinRun, Guardian, Message, SchoolClass, Staff, Student, Thread
-from ..outbox import to_staff
+from ...db import transaction
+from ...i18n import N_, gettext, ngettext
+from ...languages import catalog_language
+from ...models import Guardian, Message, Staff, Student, Thread
+from ...outbox import to_staff
+from .models import CheckinPlan, CheckinRun
+from .plans import target_name
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,7 @@ def digest_text(session: Session, run: CheckinRun, plan: CheckinPlan, staff: Sta
     replied = sorted(label[g] for g in guardian_ids if g in replied_ids)
     waiting = sorted(label[g] for g in guardian_ids if g not in replied_ids)
     lines = [
-        gettext(language, HEADER, target=_target(session, plan), when=_when(run, language)),
+        gettext(language, HEADER, target=target_name(session, plan), when=_when(run, language)),
         ngettext(
             language,
             "{n} of {total} family replied.",
@@ -97,14 +99,6 @@ def digest_text(session: Session, run: CheckinRun, plan: CheckinPlan, staff: Sta
                 shown += " " + gettext(language, AND_MORE, n=len(people) - NAMES_SHOWN)
             lines.append(f"{gettext(language, title)} {shown}")
     return "\n".join(lines)
-
-
-def _target(session: Session, plan: CheckinPlan) -> str:
-    if plan.class_id is not None:
-        school_class = session.get(SchoolClass, plan.class_id)
-        return school_class.name if school_class else "?"
-    student = session.get(Student, plan.student_id)
-    return student.name if student else "?"
 
 
 def _when(run: CheckinRun, language: str) -> str:

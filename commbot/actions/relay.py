@@ -1,0 +1,130 @@
+"""A family writes: find who should get it, and pass it to them on the child's thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..i18n import N_, gettext
+from ..i18n.relationships import relationship_in
+from ..models import Guardian, Guardianship, Message, Staff, Student, Thread
+from ..outbox import to_staff
+from ..policy import class_teachers, school_coordinators, serves
+from ..threads import thread_for
+
+# A thread where staff wrote this recently decides where a family's reply goes.
+RECENT_THREAD = dt.timedelta(days=14)
+
+RELAY_HEADER = N_("{guardian} ({relationship} of {student}) wrote:")
+RELAY_HEADER_NO_RELATIONSHIP = N_("{guardian} (family of {student}) wrote:")
+
+Target = tuple[Student, Staff]
+
+
+def reply_targets(session: Session, guardian: Guardian, now: dt.datetime) -> list[Target]:
+    """Where this family's message could go: one (child, staff member) pair per child.
+
+    The staff member who wrote to them most recently (within two weeks) takes it, while
+    they still serve that child; otherwise each child's last correspondent, class teacher
+    or, failing those, a coordinator.
+    """
+    recent = session.scalar(
+        select(Thread)
+        .where(
+            Thread.guardian_id == guardian.id,
+            Thread.last_staff_message_at >= now - RECENT_THREAD,
+        )
+        .order_by(Thread.last_staff_message_at.desc())
+    )
+    if recent is not None:
+        student = session.get_one(Student, recent.student_id)
+        staff = session.get_one(Staff, recent.staff_id)
+        if still_theirs(session, guardian, student, staff):
+            return [(student, staff)]
+    targets: list[Target] = []
+    children = session.scalars(
+        select(Student)
+        .join(Guardianship)
+        .where(Guardianship.guardian_id == guardian.id)
+        .order_by(Student.name)
+    )
+    for student in children:
+        last = session.scalar(
+            select(Thread)
+            .where(
+                Thread.guardian_id == guardian.id,
+                Thread.student_id == student.id,
+                Thread.last_staff_message_at.is_not(None),
+            )
+            .order_by(Thread.last_staff_message_at.desc())
+        )
+        if last is not None:
+            correspondent = session.get_one(Staff, last.staff_id)
+            if serves(session, correspondent, student):
+                targets.append((student, correspondent))
+                continue
+        team = class_teachers(session, student) or school_coordinators(session, student)
+        if team:
+            targets.append((student, team[0]))
+    return targets
+
+
+def still_theirs(session: Session, guardian: Guardian, student: Student, staff: Staff) -> bool:
+    """A thread routes replies only while the family and the staff member still have the
+    child in common: after a class change, messages go to the new teacher."""
+    linked = session.scalar(
+        select(Guardianship.id).where(
+            Guardianship.guardian_id == guardian.id, Guardianship.student_id == student.id
+        )
+    )
+    return linked is not None and serves(session, staff, student)
+
+
+def keep_unanswered(session: Session, message: Message) -> None:
+    """Keep a family's message that nobody at school can receive yet: never drop it."""
+    session.add(message)
+
+
+def relay_family_message(
+    session: Session,
+    guardian: Guardian,
+    message: Message,
+    student: Student,
+    staff: Staff,
+    *,
+    now: dt.datetime,
+) -> Thread:
+    """Put the family's message on its thread and queue it to the staff member."""
+    thread = thread_for(session, student, guardian, staff, now)
+    thread.last_message_at = now
+    message.thread_id = thread.id
+    message.student_id = student.id
+    session.add(message)
+    session.flush()
+    relationship = session.scalar(
+        select(Guardianship.relationship_name).where(
+            Guardianship.guardian_id == guardian.id, Guardianship.student_id == student.id
+        )
+    )
+    template = RELAY_HEADER if relationship else RELAY_HEADER_NO_RELATIONSHIP
+    header = gettext(
+        staff.language,
+        template,
+        guardian=guardian.name,
+        relationship=relationship_in(staff.language, relationship or ""),
+        student=student.name,
+    )
+    to_staff(
+        session,
+        staff=staff,
+        now=now,
+        message=message,
+        header=header,
+        body=message.text,
+        body_language=message.language,
+        show_original=True,
+        media=message.media,
+    )
+    return thread

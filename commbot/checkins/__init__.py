@@ -1,1 +1,0 @@
-"""Recurring check-ins: plans, their schedules per time zone, firing, and digests."""

@@ -1,0 +1,127 @@
+"""Numbered questions to families ("Reply with the number: 1. Alfredo 2. Sofia").
+
+One mechanism for every kind (which child, which language, and the polls to come): a
+number answers the most recent open question for that person. Each kind says how many
+options it has, what an answer does, whether another message closes it, and when it
+lapses on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import ChoiceKind, ContactPoint, Guardian, PendingChoice
+from .context import Context
+
+Answer = Callable[[Context, ContactPoint, PendingChoice, int], None]
+Lapse = Callable[[Context, Guardian, PendingChoice], bool]
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: ChoiceKind
+    answer: Answer  # called with the 0-based option picked; the question is already closed
+    closes_on_other_message: bool = True
+    lapsed: Lapse | None = None  # True when it no longer stands (and has cleaned up)
+
+
+def number_in(text: str) -> int | None:
+    """The number someone replied ("2", "2.", "2)"), if that is all they wrote."""
+    choice = text.strip().rstrip(".)")
+    if choice.isascii() and choice.isdigit() and len(choice) <= 3:
+        return int(choice)
+    return None
+
+
+class PendingQuestions:
+    def __init__(self) -> None:
+        self._kinds: dict[ChoiceKind, Question] = {}
+
+    def add(self, question: Question) -> None:
+        if question.kind in self._kinds:
+            raise ValueError(f"question {question.kind} is registered twice")
+        self._kinds[question.kind] = question
+
+    def ask(
+        self,
+        session: Session,
+        guardian: Guardian,
+        kind: ChoiceKind,
+        options: Sequence[Any],
+        now: dt.datetime,
+        message_ids: Sequence[int] = (),
+    ) -> PendingChoice:
+        """Open (or re-open) a question; asking again makes it the most recent."""
+        pending = session.scalar(
+            select(PendingChoice).where(
+                PendingChoice.guardian_id == guardian.id, PendingChoice.kind == kind
+            )
+        )
+        if pending is None:
+            pending = PendingChoice(guardian_id=guardian.id, kind=kind)
+            session.add(pending)
+        pending.options = list(options)
+        pending.message_ids = list(message_ids)
+        pending.created_at = now
+        return pending
+
+    def close_kind(self, session: Session, guardian: Guardian, kind: ChoiceKind) -> None:
+        pending = session.scalar(
+            select(PendingChoice).where(
+                PendingChoice.guardian_id == guardian.id, PendingChoice.kind == kind
+            )
+        )
+        if pending is not None:
+            session.delete(pending)
+
+    def open(self, context: Context, guardian: Guardian) -> list[PendingChoice]:
+        """This person's open questions, most recent first (lapsed ones dropped)."""
+        rows = context.session.scalars(
+            select(PendingChoice)
+            .where(PendingChoice.guardian_id == guardian.id)
+            .order_by(PendingChoice.created_at.desc(), PendingChoice.id.desc())
+        ).all()
+        standing = []
+        for row in rows:
+            question = self._kinds.get(row.kind)
+            if question is None:
+                continue
+            if question.lapsed is not None and question.lapsed(context, guardian, row):
+                continue
+            standing.append(row)
+        return standing
+
+    def answer(
+        self, context: Context, point: ContactPoint, open_questions: Sequence[PendingChoice]
+    ) -> bool:
+        """A number answering the most recent open question. True if it did."""
+        if not open_questions or context.inbound.media:
+            return False
+        number = number_in(context.inbound.text)
+        latest = open_questions[0]
+        if number is None or not 1 <= number <= len(latest.options):
+            return False
+        context.session.delete(latest)
+        self._kinds[latest.kind].answer(context, point, latest, number - 1)
+        return True
+
+    def close_on_other_message(
+        self, context: Context, open_questions: Sequence[PendingChoice]
+    ) -> list[PendingChoice]:
+        """They wrote something else: close the questions that close then; the rest stay."""
+        remaining = []
+        for row in open_questions:
+            if self._kinds[row.kind].closes_on_other_message:
+                context.session.delete(row)
+            else:
+                remaining.append(row)
+        return remaining
+
+
+QUESTIONS = PendingQuestions()

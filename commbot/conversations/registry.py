@@ -1,0 +1,128 @@
+"""Registries: staff commands and button presses, each registered once with what it needs.
+
+Like python-telegram-bot's handler groups or Zulip's event maps: a handler is looked up,
+never found by walking an if/elif chain. `/help` is generated from the commands a person's
+role may use, and an unknown command lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..i18n import N_, gettext
+from ..models import Staff, StaffRole
+from .callbacks import ButtonData, Value
+from .context import Context
+
+ALL_ROLES = frozenset(StaffRole)
+
+CommandHandler = Callable[[Context, Staff, str], None]
+ButtonHandler = Callable[[Context, Staff, dict[str, Value]], None]
+
+HELP_INTRO = N_("Reply to a family's message to answer it.")
+UNKNOWN_COMMAND = N_("I do not know the command {command}. You can use:")
+NOT_FOR_YOUR_ROLE = N_("{command} is not available to you. You can use:")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # with its slash: "/msg"
+    handler: CommandHandler
+    help: str | None  # a catalog message; None keeps it out of /help (covered by another)
+    roles: frozenset[StaffRole] = ALL_ROLES
+    refusal: str | None = None  # a catalog message for those whose role may not use it
+
+
+class Commands:
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+
+    def add(
+        self,
+        name: str,
+        handler: CommandHandler,
+        help: str | None,
+        roles: Iterable[StaffRole] = ALL_ROLES,
+        refusal: str | None = None,
+    ) -> None:
+        if name in self._commands:
+            raise ValueError(f"{name} is registered twice")
+        self._commands[name] = Command(name, handler, help, frozenset(roles), refusal)
+
+    def command(
+        self,
+        name: str,
+        help: str | None,
+        roles: Iterable[StaffRole] = ALL_ROLES,
+        refusal: str | None = None,
+    ) -> Callable[[CommandHandler], CommandHandler]:
+        def register(handler: CommandHandler) -> CommandHandler:
+            self.add(name, handler, help, roles, refusal)
+            return handler
+
+        return register
+
+    def find(self, name: str) -> Command | None:
+        return self._commands.get(name)
+
+    def available_to(self, role: StaffRole) -> list[Command]:
+        return [c for c in self._commands.values() if role in c.roles]
+
+    def help_text(self, role: StaffRole, language: str) -> str:
+        lines = [gettext(language, HELP_INTRO)]
+        lines += [gettext(language, c.help) for c in self.available_to(role) if c.help]
+        return "\n".join(lines)
+
+    def run(self, context: Context, staff: Staff, name: str, argument: str) -> None:
+        """Run `name` for `staff`, or say it is unknown or not theirs, with what they can use."""
+        command = self._commands.get(name)
+        if command is not None and staff.role in command.roles:
+            command.handler(context, staff, argument)
+            return
+        if command is not None and command.refusal is not None:
+            context.reply(gettext(staff.language, command.refusal))
+            context.events.append("command not allowed")
+            return
+        template = UNKNOWN_COMMAND if command is None else NOT_FOR_YOUR_ROLE
+        first = gettext(staff.language, template, command=name[:40])
+        listing = self.help_text(staff.role, staff.language).split("\n", 1)[-1]
+        context.reply(f"{first}\n{listing}")
+        context.events.append("unknown command" if command is None else "command not allowed")
+
+
+@dataclass(frozen=True)
+class Button:
+    data: ButtonData
+    handler: ButtonHandler
+
+
+class Buttons:
+    """Button presses by prefix. A press that decodes to nothing registered is `None`."""
+
+    def __init__(self) -> None:
+        self._buttons: dict[str, Button] = {}
+
+    def add(self, data: ButtonData, handler: ButtonHandler) -> None:
+        if data.prefix in self._buttons:
+            raise ValueError(f"button prefix {data.prefix!r} is registered twice")
+        self._buttons[data.prefix] = Button(data, handler)
+
+    def on(self, data: ButtonData) -> Callable[[ButtonHandler], ButtonHandler]:
+        def register(handler: ButtonHandler) -> ButtonHandler:
+            self.add(data, handler)
+            return handler
+
+        return register
+
+    def resolve(self, raw: str) -> tuple[Button, dict[str, Value]] | None:
+        prefix = raw.split(":", 1)[0]
+        button = self._buttons.get(prefix)
+        if button is None:
+            return None
+        values = button.data.decode(raw)
+        return None if values is None else (button, values)
+
+
+COMMANDS = Commands()
+BUTTONS = Buttons()

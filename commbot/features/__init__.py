@@ -1,0 +1,21 @@
+"""Features, one package each: `models`, `actions`, `handlers`, `jobs`, `messages`.
+
+Shared machinery (channels, conversations, outbox, dispatch, jobs) stays outside. The
+parts that register themselves are loaded by whoever needs them: `commbot.models` loads
+every feature's tables, `commbot.conversations` their handlers, `commbot.jobs` their jobs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Literal
+
+FEATURES = ("checkins",)
+
+Part = Literal["models", "handlers", "jobs"]
+
+
+def load(part: Part) -> None:
+    """Import `part` of every feature (once; Python caches modules)."""
+    for name in FEATURES:
+        importlib.import_module(f"{__name__}.{name}.{part}")

@@ -1,0 +1,29 @@
+"""The ASGI app: webhooks in, media out, health. Nothing is sent from a request.
+
+Webhooks verify their provider, record the message and the outbox rows it causes in one
+transaction, and answer. Malformed input gets a 400 with the reason, never a 500. Each
+route group is a module with a `routes(web)` function; a new group (the dashboard, say)
+is one more module and one more line here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from starlette.applications import Starlette
+
+from ..config import Settings
+from ..models import utcnow
+from . import health, media, telegram, twilio
+from .context import WebContext
+
+ROUTE_GROUPS = (telegram, twilio, media, health)
+
+
+def create_app(
+    settings: Settings, engine: Engine, clock: Callable[[], dt.datetime] = utcnow
+) -> Starlette:
+    web = WebContext(settings, engine, clock)
+    return Starlette(routes=[route for group in ROUTE_GROUPS for route in group.routes(web)])

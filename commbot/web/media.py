@@ -1,0 +1,29 @@
+"""Photos served to Twilio under unguessable, expiring links."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from ..db import transaction
+from ..media import MediaStore
+from .context import WebContext
+
+
+def routes(web: WebContext) -> list[Route]:
+    async def media(request: Request) -> Response:
+        token = request.path_params["token"]
+
+        def find() -> tuple[str, str] | None:
+            with transaction(web.engine) as session:
+                found = MediaStore.find(session, token, web.clock())
+                return (found.path, found.content_type) if found else None
+
+        found = await run_in_threadpool(find)
+        if found is None:
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(found[0], media_type=found[1])
+
+    return [Route("/media/{token}", media, methods=["GET"])]
