@@ -12,7 +12,7 @@ import zoneinfo
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AliasChoices, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,11 +37,6 @@ def _http_url(value: str | None) -> str | None:
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
 
 
-def _env(name: str) -> dict[str, object]:
-    """Bind a field to exactly one environment variable name."""
-    return {"validation_alias": AliasChoices(name)}
-
-
 class Settings(BaseSettings):
     """Everything commbot reads from its environment. Names match the README's table."""
 
@@ -49,27 +44,35 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False
     )
 
-    database_url: str = Field("sqlite:///commbot.db", **_env("DATABASE_URL"))
-    public_base_url: HttpUrl = Field(None, **_env("PUBLIC_BASE_URL"))
-    telegram_bot_token: str | None = Field(None, **_env("TELEGRAM_BOT_TOKEN"))
-    telegram_webhook_secret: str | None = Field(None, **_env("TELEGRAM_WEBHOOK_SECRET"))
+    database_url: str = Field("sqlite:///commbot.db", validation_alias="DATABASE_URL")
+    public_base_url: HttpUrl = Field(None, validation_alias="PUBLIC_BASE_URL")
+    telegram_bot_token: str | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_webhook_secret: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_base_url: HttpUrl = Field(
-        "https://api.telegram.org", **_env("TELEGRAM_API_BASE_URL")
+        "https://api.telegram.org", validation_alias="TELEGRAM_API_BASE_URL"
     )
-    twilio_account_sid: str | None = Field(None, **_env("TWILIO_ACCOUNT_SID"))
-    twilio_auth_token: str | None = Field(None, **_env("TWILIO_AUTH_TOKEN"))
-    twilio_from_number: str | None = Field(None, **_env("TWILIO_FROM_NUMBER"))
-    twilio_messaging_service_sid: str | None = Field(None, **_env("TWILIO_MESSAGING_SERVICE_SID"))
-    twilio_whatsapp_from: str | None = Field(None, **_env("TWILIO_WHATSAPP_FROM"))
-    twilio_whatsapp_template_sid: str | None = Field(None, **_env("TWILIO_WHATSAPP_TEMPLATE_SID"))
-    twilio_api_base_url: HttpUrl = Field("https://api.twilio.com", **_env("TWILIO_API_BASE_URL"))
-    translator: TranslatorName = Field(TranslatorName.GOOGLETRANS, **_env("COMMBOT_TRANSLATOR"))
-    libretranslate_url: HttpUrl = Field(None, **_env("LIBRETRANSLATE_URL"))
-    libretranslate_api_key: str | None = Field(None, **_env("LIBRETRANSLATE_API_KEY"))
-    default_timezone: str = Field("America/New_York", **_env("COMMBOT_DEFAULT_TIMEZONE"))
-    media_dir: str = Field("media", **_env("COMMBOT_MEDIA_DIR"))
-    retry_base_seconds: float = Field(5.0, gt=0, **_env("COMMBOT_RETRY_BASE_SECONDS"))
-    twilio_mps: float = Field(1.0, gt=0, **_env("COMMBOT_TWILIO_MPS"))
+    twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str | None = Field(None, validation_alias="TWILIO_FROM_NUMBER")
+    twilio_messaging_service_sid: str | None = Field(
+        None, validation_alias="TWILIO_MESSAGING_SERVICE_SID"
+    )
+    twilio_whatsapp_from: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
+    twilio_whatsapp_template_sid: str | None = Field(
+        None, validation_alias="TWILIO_WHATSAPP_TEMPLATE_SID"
+    )
+    twilio_api_base_url: HttpUrl = Field(
+        "https://api.twilio.com", validation_alias="TWILIO_API_BASE_URL"
+    )
+    translator: TranslatorName = Field(
+        TranslatorName.GOOGLETRANS, validation_alias="COMMBOT_TRANSLATOR"
+    )
+    libretranslate_url: HttpUrl = Field(None, validation_alias="LIBRETRANSLATE_URL")
+    libretranslate_api_key: str | None = Field(None, validation_alias="LIBRETRANSLATE_API_KEY")
+    default_timezone: str = Field("America/New_York", validation_alias="COMMBOT_DEFAULT_TIMEZONE")
+    media_dir: str = Field("media", validation_alias="COMMBOT_MEDIA_DIR")
+    retry_base_seconds: float = Field(5.0, gt=0, validation_alias="COMMBOT_RETRY_BASE_SECONDS")
+    twilio_mps: float = Field(1.0, gt=0, validation_alias="COMMBOT_TWILIO_MPS")
 
     @field_validator("default_timezone")
     @classmethod
@@ -100,12 +103,11 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{name} is not set; this command needs it.")
 
 
+# Each field is bound to exactly one environment variable (its validation alias).
 _FIELD_BY_ENV: dict[str, str] = {
-    choice: name
+    info.validation_alias: name
     for name, info in Settings.model_fields.items()
-    if isinstance(info.validation_alias, AliasChoices)
-    for choice in info.validation_alias.choices
-    if isinstance(choice, str)
+    if isinstance(info.validation_alias, str)
 }
 
 

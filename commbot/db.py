@@ -74,10 +74,10 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values).on_conflict_do_nothing()
     # RETURNING says whether a row went in; rowcount is not reliable with it on PostgreSQL.
     return session.execute(statement.returning(*table.primary_key.columns)).first() is not None

@@ -30,7 +30,7 @@ from .jobs import run_due
 from .media import MediaStore
 from .migrate import upgrade
 from .models import Channel, ContactPoint, Guardian, Staff
-from .roster import import_roster
+from .roster import Outcome, import_roster
 from .translation.phrasebook import PhrasebookTranslator
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -84,7 +84,7 @@ class Demo:
         with transaction(self.engine) as session:
             report = import_roster(session, EXAMPLES / "roster.csv", "Lincoln Elementary")
         self.console.print(
-            f"Roster: {report.counts['created']} family–student pairs from examples/roster.csv."
+            f"Roster: {report.counts[Outcome.CREATED]} family–student pairs from examples/roster.csv."
         )
 
     def link(self, chat: str, *, email: str | None = None, guardian: str | None = None) -> None:

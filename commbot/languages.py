@@ -74,7 +74,7 @@ def name_in(code: str, reader: str) -> str:
 
 def english_name(code: str) -> str:
     language = code.split("-")[0]
-    return _ENGLISH.languages.get(language, code)
+    return str(_ENGLISH.languages.get(language, code))
 
 
 def is_rtl(code: str) -> bool:

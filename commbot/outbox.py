@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from . import quiet_hours
@@ -110,7 +110,7 @@ def enqueue_many(session: Session, specs: Iterable[DeliverySpec], now: dt.dateti
     rows = [_columns(spec, now) for spec in specs]
     if rows:
         # Core executemany (psycopg pipelines it): the ORM's unit of work adds nothing here.
-        session.execute(Delivery.__table__.insert(), rows)
+        session.execute(insert(Delivery), rows)
     return len(rows)
 
 

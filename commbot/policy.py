@@ -24,7 +24,7 @@ from .models import (
 SCHOOL_WIDE_ROLES = frozenset({StaffRole.COORDINATOR, StaffRole.ADMIN})
 
 
-def served_students_query(staff: Staff) -> Select[tuple[Student]]:
+def served_students_query(staff: Staff) -> Select[Student]:
     if staff.role in SCHOOL_WIDE_ROLES:
         query = select(Student)
         if staff.school_id is not None:

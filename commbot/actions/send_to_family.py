@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-import textstat  # type: ignore[import-untyped]  # no stubs; one pure function used
+import textstat  # no stubs; one pure function used
 from sqlalchemy.orm import Session
 
 from ..glossary import load_glossary

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...actions.send_to_family import FAMILY_HEADER
@@ -322,7 +322,7 @@ def _enqueue(
 def _insert_threads(session: Session, rows: list[dict[str, Any]]) -> None:
     # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here.
     if rows:
-        session.execute(Thread.__table__.insert(), rows)
+        session.execute(insert(Thread), rows)
 
 
 def _touch_threads(

@@ -13,7 +13,7 @@ from .models import CheckinPlan, CheckinSchedule
 from .timing import next_after
 
 
-def recipients_query(plan: CheckinPlan, default_timezone: str) -> Select[tuple[int, int, str]]:
+def recipients_query(plan: CheckinPlan, default_timezone: str) -> Select[int, int, str]:
     """(guardian id, student id, time zone) for everyone the plan asks, who gets messages."""
     zone = func.coalesce(Guardian.timezone, default_timezone)
     query = (

@@ -53,7 +53,9 @@ def trigger(days: str, time: str, timezone: str) -> CronTrigger:
 
 def next_after(days: str, time: str, timezone: str, after: dt.datetime) -> dt.datetime:
     """The first occurrence strictly after `after`, in UTC."""
-    fire = trigger(days, time, timezone).get_next_fire_time(None, after + dt.timedelta(seconds=1))
+    fire: dt.datetime | None = trigger(days, time, timezone).get_next_fire_time(
+        None, after + dt.timedelta(seconds=1)
+    )
     if fire is None:
         raise InvalidSchedule("the schedule never fires")
     return fire.astimezone(dt.UTC)
