@@ -83,9 +83,8 @@ class Demo:
         upgrade(self.engine)
         with transaction(self.engine) as session:
             report = import_roster(session, EXAMPLES / "roster.csv", "Lincoln Elementary")
-        self.console.print(
-            f"Roster: {report.counts[Outcome.CREATED]} family–student pairs from examples/roster.csv."
-        )
+        created = report.counts[Outcome.CREATED]
+        self.console.print(f"Roster: {created} family–student pairs from examples/roster.csv.")
 
     def link(self, chat: str, *, email: str | None = None, guardian: str | None = None) -> None:
         with transaction(self.engine) as session:
