@@ -30,10 +30,10 @@ from .jobs import run_due
 from .media import MediaStore
 from .migrate import upgrade
 from .models import Channel, ContactPoint, Guardian, Staff
+from .resources import example_roster
 from .roster import Outcome, import_roster
 from .translation.phrasebook import PhrasebookTranslator
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCHOOL_ZONE = zoneinfo.ZoneInfo("America/New_York")
 # Friday 20 November 2026, 1:30 PM in Boston: the teacher sets up a check-in after lunch.
 START = dt.datetime(2026, 11, 20, 13, 30, tzinfo=SCHOOL_ZONE)
@@ -82,7 +82,7 @@ class Demo:
     def setup(self) -> None:
         upgrade(self.engine)
         with transaction(self.engine) as session:
-            report = import_roster(session, EXAMPLES / "roster.csv", "Lincoln Elementary")
+            report = import_roster(session, example_roster(), "Lincoln Elementary")
         created = report.counts[Outcome.CREATED]
         self.console.print(f"Roster: {created} family–student pairs from examples/roster.csv.")
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .languages import catalog_language
+from .resources import MissingResource, glossary_path
 
-GLOSSARY_PATH = Path(__file__).resolve().parent.parent / "locales" / "glossary.toml"
 # Scripts written without spaces between words: match forms as plain substrings.
 UNSPACED = ("zh", "ja", "th")
 
@@ -106,9 +106,11 @@ class Glossary:
 
 
 @functools.cache
-def load_glossary(path: Path = GLOSSARY_PATH) -> Glossary:
+def load_glossary(path: Path | None = None) -> Glossary:
+    """The glossary at `path` (the installed one by default); `MissingResource` if absent."""
+    path = path or glossary_path()
     if not path.is_file():
-        return Glossary(())
+        raise MissingResource("glossary", [path])
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     terms = []

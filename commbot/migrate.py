@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+from .resources import migrations_dir
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
-    if not MIGRATIONS_DIR.is_dir():
-        raise RuntimeError(
-            f"migrations not found at {MIGRATIONS_DIR}: install commbot from its checkout "
-            "(pip install -e .)"
-        )
+    """Alembic's settings for commbot's migrations (`MissingResource` if they are not installed)."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     if engine is not None:
         config.set_main_option("sqlalchemy.url", engine.url.render_as_string(False))
     return config

@@ -7,14 +7,15 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
-from commbot.i18n import LOCALES_DIR, gettext, po_path
+from commbot.i18n import gettext, po_path
 from commbot.languages import CATALOG_LANGUAGES
+from commbot.resources import locales_dir
 
 PLACEHOLDER = re.compile(r"\{\w+\}")
 
 
 def template_ids() -> set[str | tuple[str, ...]]:
-    with (LOCALES_DIR / "commbot.pot").open("rb") as handle:
+    with (locales_dir() / "commbot.pot").open("rb") as handle:
         return {m.id for m in read_po(handle) if m.id}
 
 
@@ -48,7 +49,7 @@ def test_code_and_template_agree() -> None:
     found = {
         (entry[2] if isinstance(entry[2], str) else entry[2][0])
         for entry in extract_from_dir(
-            str(LOCALES_DIR.parent / "commbot"),
+            str(locales_dir().parent / "commbot"),
             method_map=[("**.py", "python")],
             keywords=keywords,
         )

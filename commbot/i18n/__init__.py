@@ -2,6 +2,8 @@
 
 Catalogs are compiled in memory from their `.po` files the first time a language is used,
 so a fresh clone works without a build step and an edited catalog takes effect on restart.
+A language without a catalog of its own reads English (`catalog_language`); a shipped
+catalog that is missing from the install is an error, never a silent switch to English.
 """
 
 from __future__ import annotations
@@ -15,21 +17,22 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from ..languages import catalog_language
+from ..resources import MissingResource, locales_dir
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 DOMAIN = "commbot"
 
 
 def po_path(language: str) -> Path:
-    return LOCALES_DIR / language.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return locales_dir() / language.replace("-", "_") / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @functools.cache
 def translations(language: str) -> NullTranslations:
-    """gettext translations for `language`, falling back to English (the source text)."""
-    path = po_path(catalog_language(language))
+    """gettext translations for `language`, or for the shipped catalog that fits it best."""
+    code = catalog_language(language)
+    path = po_path(code)
     if not path.is_file():
-        return NullTranslations()
+        raise MissingResource(f"{code} message catalog", [path])
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=None)
     buffer = io.BytesIO()

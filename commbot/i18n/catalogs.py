@@ -10,13 +10,15 @@ import subprocess
 import sys
 
 from ..languages import CATALOG_LANGUAGES
-from . import DOMAIN, LOCALES_DIR, po_path
+from ..resources import locales_dir
+from . import DOMAIN, po_path
 
 KEYWORDS = ("gettext:2", "ngettext:2,3", "N_")
 
 
 def extract() -> None:
-    root = LOCALES_DIR.parent
+    locales = locales_dir()  # run from a checkout: the template and sources are written there
+    root = locales.parent
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     subprocess.run(
         [
@@ -31,7 +33,7 @@ def extract() -> None:
             "--sort-by-file",
             "--omit-header",
             "-o",
-            str(LOCALES_DIR / f"{DOMAIN}.pot"),
+            str(locales / f"{DOMAIN}.pot"),
             "commbot",
         ],
         check=True,
@@ -49,9 +51,9 @@ def extract() -> None:
                 "-D",
                 DOMAIN,
                 "-i",
-                str(LOCALES_DIR / f"{DOMAIN}.pot"),
+                str(locales / f"{DOMAIN}.pot"),
                 "-d",
-                str(LOCALES_DIR),
+                str(locales),
                 "-l",
                 locale,
                 *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []),
