@@ -8,8 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..db import transaction
+from ..dispatch import history
+from ..errors import UserError
 from ..models import Delivery, DeliveryStatus, Guardian, Staff
 from .context import console, database
 
@@ -22,20 +25,22 @@ def outbox(
         DeliveryStatus | None, typer.Option(help="Only deliveries in this status.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+    history_of: Annotated[
+        int | None,
+        typer.Option("--history", metavar="ID", help="What happened to one delivery, in order."),
+    ] = None,
 ) -> None:
     """Recent deliveries: who, which channel, status, attempts and errors (no phone numbers)."""
+    if history_of is not None:
+        _print_history(history_of, as_json)
+        return
     with transaction(database()) as session:
         query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
         if status is not None:
             query = query.where(Delivery.status == status)
         rows = []
         for d in session.scalars(query):
-            if d.guardian_id:
-                name = session.get_one(Guardian, d.guardian_id).name
-            elif d.staff_id:
-                name = session.get_one(Staff, d.staff_id).name
-            else:
-                name = "(unknown sender)"
+            name = _recipient(session, d)
             rows.append(
                 {
                     "id": d.id,
@@ -49,11 +54,61 @@ def outbox(
                     "error": " ".join(filter(None, [d.error_code, d.error_message])) or None,
                 }
             )
+    _print_rows(rows, as_json, empty="(no deliveries)")
+
+
+def _recipient(session: Session, delivery: Delivery) -> str:
+    """Who a delivery is for, by name: never their number or chat id."""
+    if delivery.guardian_id:
+        return session.get_one(Guardian, delivery.guardian_id).name
+    if delivery.staff_id:
+        return session.get_one(Staff, delivery.staff_id).name
+    return "(unknown sender)"
+
+
+def _print_history(delivery_id: int, as_json: bool) -> None:
+    """One delivery's events, oldest first; its creation is the first line."""
+    with transaction(database()) as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None:
+            raise UserError(f"no delivery has the id {delivery_id}")
+        name = _recipient(session, delivery)
+        fallback_of = delivery.fallback_of_id
+        rows: list[dict[str, object]] = [
+            {
+                "time": delivery.created_at.isoformat(timespec="seconds"),
+                "event": "queued",
+                "status": "pending",
+                "error": None,
+                "provider_id": None,
+                "detail": f"fallback of delivery {fallback_of}" if fallback_of else None,
+            }
+        ]
+        for event in history.events(session, delivery_id):
+            words = history.explain(event.error_code)
+            error = f"{event.error_code}: {words}" if event.error_code and words else None
+            rows.append(
+                {
+                    "time": event.at.isoformat(timespec="seconds"),
+                    "event": event.kind.value,
+                    "status": event.status,
+                    "error": error or event.error_code,
+                    "provider_id": event.provider_message_id,
+                    "detail": event.detail,
+                }
+            )
+        title = f"delivery {delivery.id} to {name} by {delivery.channel.value}: {delivery.status}"
+    if not as_json:
+        console.print(title)
+    _print_rows(rows, as_json, empty="(no events)")
+
+
+def _print_rows(rows: list[dict[str, object]], as_json: bool, *, empty: str) -> None:
     if as_json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(*(rows[0].keys() if rows else ["(no deliveries)"]))
+    table = Table(*(rows[0].keys() if rows else [empty]))
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)
