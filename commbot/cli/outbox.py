@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated
 
@@ -76,7 +77,7 @@ def _print_history(delivery_id: int, as_json: bool) -> None:
         fallback_of = delivery.fallback_of_id
         rows: list[dict[str, object]] = [
             {
-                "time": delivery.created_at.isoformat(timespec="seconds"),
+                "time": _time(delivery.created_at),
                 "event": "queued",
                 "status": "pending",
                 "error": None,
@@ -89,7 +90,7 @@ def _print_history(delivery_id: int, as_json: bool) -> None:
             error = f"{event.error_code}: {words}" if event.error_code and words else None
             rows.append(
                 {
-                    "time": event.at.isoformat(timespec="seconds"),
+                    "time": _time(event.at),
                     "event": event.kind.value,
                     "status": event.status,
                     "error": error or event.error_code,
@@ -98,9 +99,24 @@ def _print_history(delivery_id: int, as_json: bool) -> None:
                 }
             )
         title = f"delivery {delivery.id} to {name} by {delivery.channel.value}: {delivery.status}"
-    if not as_json:
-        console.print(title)
-    _print_rows(rows, as_json, empty="(no events)")
+    if as_json:
+        _print_rows(rows, as_json, empty="(no events)")
+        return
+    console.print(title + " (times in UTC)")
+    table = Table()
+    for column in rows[0]:
+        # Times and kinds stay whole on a narrow terminal; ids fold, words wrap.
+        whole = {"time": 19, "event": 9, "status": 11}.get(column)
+        overflow = "fold" if column == "provider_id" else "ellipsis"
+        table.add_column(column, no_wrap=whole is not None, min_width=whole, overflow=overflow)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+def _time(at: dt.datetime) -> str:
+    """UTC, to the second: `2026-11-20 21:30:05`."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _print_rows(rows: list[dict[str, object]], as_json: bool, *, empty: str) -> None:
