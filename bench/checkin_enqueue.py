@@ -149,7 +149,6 @@ def seed(engine: Engine, guardians: int, now: dt.datetime) -> dt.datetime:
                     "language": LANGUAGES[n % len(LANGUAGES)],
                     "timezone": DEFAULT_TIMEZONE,
                     "quiet_hours": QUIET_HOURS if n % QUIET_EVERY == 0 else "",
-                    "photo_consent": "none",
                     "preferred_channel": Channel.SMS,
                     "created_at": now,
                 }
@@ -166,6 +165,7 @@ def seed(engine: Engine, guardians: int, now: dt.datetime) -> dt.datetime:
                     "student_id": n,
                     "relationship": "parent",
                     "receives_messages": True,
+                    "photo_consent": "none",
                 }
                 for n in ids
             ],

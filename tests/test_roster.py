@@ -64,7 +64,7 @@ def test_personas_are_stored_as_families_asked(session: Session) -> None:
     karim = session.scalar(select(Guardian).where(Guardian.name == "Karim Bashid"))
     assert karim is not None
     assert [p.channel for p in karim.contact_points] == [Channel.WHATSAPP, Channel.SMS]
-    assert karim.photo_consent is PhotoConsent.GROUP
+    assert [g.photo_consent for g in karim.guardianships] == [PhotoConsent.GROUP]
     lan = session.scalar(select(Guardian).where(Guardian.name == "Lan Nguyen"))
     assert lan is not None and len(lan.guardianships) == 2
 
@@ -102,7 +102,7 @@ def test_changed_row_updates(session: Session, tmp_path: Path) -> None:
     session.expire_all()
     carmen = session.scalar(select(Guardian))
     assert carmen is not None
-    assert (carmen.timezone, carmen.quiet_hours, carmen.photo_consent) == (
+    assert (carmen.timezone, carmen.quiet_hours, carmen.guardianships[0].photo_consent) == (
         "America/Chicago",
         "",
         PhotoConsent.NONE,
@@ -144,6 +144,48 @@ def test_one_guardian_for_two_children(session: Session, tmp_path: Path) -> None
     assert count(session, Guardian) == 1
     assert count(session, Guardianship) == 2
     assert count(session, ContactPoint) == 1
+
+
+SIBLING = GOOD.replace("S1,Ana Ruiz", "S2,Luis Ruiz").replace(",group", ",individual")
+
+
+def consents(session: Session) -> dict[str, PhotoConsent]:
+    """Each child's photo consent, by student id."""
+    session.expire_all()
+    rows = session.execute(
+        select(Student.external_id, Guardianship.photo_consent).join(Guardianship.student)
+    )
+    return {student_id: consent for student_id, consent in rows}
+
+
+def test_photo_consent_is_kept_per_child(session: Session, tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD, SIBLING)
+    first = import_roster(session, path)
+    session.commit()
+    assert first.counts[Outcome.CREATED] == 2
+    assert count(session, Guardian) == 1
+    assert consents(session) == {"S1": PhotoConsent.GROUP, "S2": PhotoConsent.INDIVIDUAL}
+
+    again = import_roster(session, path)
+    session.commit()
+    assert again.counts == {
+        Outcome.CREATED: 0,
+        Outcome.UPDATED: 0,
+        Outcome.UNCHANGED: 2,
+        Outcome.REJECTED: 0,
+    }
+    assert consents(session) == {"S1": PhotoConsent.GROUP, "S2": PhotoConsent.INDIVIDUAL}
+
+
+def test_changing_one_childs_consent_updates_that_link_only(
+    session: Session, tmp_path: Path
+) -> None:
+    import_roster(session, write(tmp_path, GOOD, SIBLING))
+    session.commit()
+    report = import_roster(session, write(tmp_path, GOOD, SIBLING.replace(",individual", ",none")))
+    session.commit()
+    assert (report.counts[Outcome.UPDATED], report.counts[Outcome.UNCHANGED]) == (1, 1)
+    assert consents(session) == {"S1": PhotoConsent.GROUP, "S2": PhotoConsent.NONE}
 
 
 def test_missing_columns_stop_the_whole_file(session: Session, tmp_path: Path) -> None:

@@ -39,6 +39,8 @@ class Channel(StrEnum):
 
 
 class PhotoConsent(StrEnum):
+    """What a guardian allows for one child's photos, from least to most shared."""
+
     NONE = "none"
     INDIVIDUAL = "individual"
     GROUP = "group"
@@ -144,9 +146,6 @@ class Guardian(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # Canonical "HH:MM-HH:MM" ranges joined by ";" (see commbot.quiet_hours); "" for none.
     quiet_hours: Mapped[str] = mapped_column(String(200), default="")
-    photo_consent: Mapped[PhotoConsent] = mapped_column(
-        enum_column(PhotoConsent, "photo_consent"), default=PhotoConsent.NONE
-    )
     # The channel the family asked for; a Telegram preference takes effect once they link.
     preferred_channel: Mapped[Channel] = mapped_column(
         enum_column(Channel, "preferred_channel"), default=Channel.SMS
@@ -160,6 +159,8 @@ class Guardian(Base):
 
 
 class Guardianship(Base):
+    """A guardian's link to one student; consent is per child, as the roster gives it."""
+
     __tablename__ = "guardianships"
     __table_args__ = (UniqueConstraint("guardian_id", "student_id"),)
 
@@ -170,6 +171,9 @@ class Guardianship(Base):
     )
     relationship_name: Mapped[str] = mapped_column("relationship", String(100), default="")
     receives_messages: Mapped[bool] = mapped_column(Boolean, default=True)
+    photo_consent: Mapped[PhotoConsent] = mapped_column(
+        enum_column(PhotoConsent, "photo_consent"), default=PhotoConsent.NONE
+    )
 
     guardian: Mapped[Guardian] = relationship(back_populates="guardianships")
     student: Mapped[Student] = relationship(back_populates="guardianships")

@@ -187,7 +187,11 @@ def _apply(session: Session, school: School, record: RosterRecord, changes: _Cha
             pair = Guardianship(guardian_id=guardian.id, student_id=student.id)
             session.add(pair)
             changes.created_pair = True
-        changes.set(pair, relationship_name=record.guardian.relationship)
+        changes.set(
+            pair,
+            relationship_name=record.guardian.relationship,
+            photo_consent=record.guardian.photo_consent,
+        )
 
 
 def _class(session: Session, school: School, record: ClassRecord, changes: _Changes) -> SchoolClass:
@@ -247,7 +251,6 @@ def _guardian(
         language=record.language,
         timezone=record.timezone,
         quiet_hours=record.quiet_hours,
-        photo_consent=record.photo_consent,
         preferred_channel=record.channel,
     )
     _contact_points(session, guardian, record, changes)

@@ -43,6 +43,7 @@ class GuardianRecord:
     channel: Channel
     timezone: str | None
     quiet_hours: str
+    # `relationship` and `photo_consent` belong to this row's guardian–student link.
     photo_consent: PhotoConsent
     external_id: str | None = None
 
