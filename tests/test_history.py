@@ -7,18 +7,23 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from commbot import config, db
 from commbot.cli import app, main
 from commbot.db import transaction
 from commbot.dispatch import history
+from commbot.dispatch.outcomes import apply_status_callback, cancel
+from commbot.errors import UserError
 from commbot.models import Channel, Delivery, DeliveryEvent, Guardian
 
+from .fakes import FakeTelegram, FakeTwilio
 from .support import System
+from .test_dispatch import template_system
 
 CARTER = 7001
 ROSA = "+16175550134"  # Spanish, SMS only
@@ -150,9 +155,8 @@ async def test_a_report_that_came_before_the_send_was_recorded_is_in_the_history
     [queued] = deliveries_to(system, "Rosa Pérez")
     # The worker sends, but Twilio's callback arrives before the worker records the send.
     [claimed] = system.dispatcher._claim(Channel.SMS, system.clock())
+    assert claimed.delivery.id == queued.id
     with transaction(system.engine) as session:
-        from commbot.dispatch.outcomes import apply_status_callback
-
         known = apply_status_callback(
             session, "SM-early", "delivered", None, system.clock(), "America/New_York"
         )
@@ -211,7 +215,46 @@ async def test_outbox_history_of_an_unknown_id_is_one_line(
 
     # --debug shows the traceback instead.
     monkeypatch.setattr("sys.argv", ["commbot", "--debug", "outbox", "--history", "999999"])
-    from commbot.errors import UserError
-
     with pytest.raises(UserError, match="no delivery has the id 999999"):
         main()
+
+
+async def test_messages_held_for_the_whatsapp_window_show_the_hold_then_the_send(
+    engine: Engine, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    async with template_system(engine, fake_telegram, fake_twilio, tmp_path) as system:
+        await system.telegram_update(CARTER, "/msg Andrew First note")
+        await system.telegram_update(CARTER, "/msg Andrew Second note")
+        await system.drain()
+        first, second = deliveries_to(system, "Karim Bashid")
+        assert [(e.kind.value, e.detail) for e in events_of(system, first.id)] == [
+            ("held", "outside the 24-hour reply window; template sent"),
+        ]
+        assert [(e.kind.value, e.detail) for e in events_of(system, second.id)] == [
+            ("held", "outside the 24-hour reply window"),
+        ]
+        system.clock.advance(hours=2)
+        await system.sms(KARIM, "hi", whatsapp=True)
+        await system.drain()
+        assert kinds(events_of(system, first.id)) == [
+            ("held", "held", None),
+            ("attempt", "sending", None),
+            ("sent", "sent", None),
+        ]
+
+
+async def test_a_cancelled_delivery_records_why_and_where_it_went(system: System) -> None:
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    await system.drain()
+    await system.sms(KARIM, "Salam", whatsapp=True)  # window open: WhatsApp would be used
+    await system.drain()
+    await system.telegram_update(CARTER, "/msg Andrew Queued for WhatsApp")
+    [waiting] = deliveries_to(system, "Karim Bashid")
+    with transaction(system.engine) as session:
+        delivery = session.get_one(Delivery, waiting.id)
+        cancel(session, delivery, "the family opted out", system.clock(), "America/New_York")
+    whatsapp, sms = deliveries_to(system, "Karim Bashid")
+    assert [(e.kind.value, e.status, e.detail) for e in events_of(system, whatsapp.id)] == [
+        ("cancelled", "cancelled", "the family opted out"),
+        ("fallback", "cancelled", f"moved to sms as delivery {sms.id}"),
+    ]

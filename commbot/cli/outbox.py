@@ -107,8 +107,12 @@ def _print_history(delivery_id: int, as_json: bool) -> None:
     for column in rows[0]:
         # Times and kinds stay whole on a narrow terminal; ids fold, words wrap.
         whole = {"time": 19, "event": 9, "status": 11}.get(column)
-        overflow = "fold" if column == "provider_id" else "ellipsis"
-        table.add_column(column, no_wrap=whole is not None, min_width=whole, overflow=overflow)
+        table.add_column(
+            column,
+            no_wrap=whole is not None,
+            min_width=whole,
+            overflow="fold" if column == "provider_id" else "ellipsis",
+        )
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)
