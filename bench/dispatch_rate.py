@@ -1,7 +1,7 @@
 """How close commbot's dispatcher gets to Telegram's 30 messages/s without a single 429.
 
 Seeds 3,000 guardians, each with their own Telegram chat, queues one BROADCAST-lane delivery
-to each, and runs commbot's `Dispatcher` (real clock, `default_limits(1.0)`, the real
+to each, and runs commbot's `Dispatcher` (real clock, the channels' own limits, the real
 python-telegram-bot client) against `FakeTelegram(enforce_limits=True)`, which answers 429 to
 more than 30 sends in any 1 s window or more than 1 per chat per second. Then it sends the same
 3,000 messages with python-telegram-bot's own `AIORateLimiter` (3,000 `send_message` calls

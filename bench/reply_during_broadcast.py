@@ -1,7 +1,7 @@
 """Does a conversation reply jump a running broadcast? Time from its commit to Telegram.
 
 Queues a 3,000-message Telegram broadcast (lane BROADCAST), starts commbot's `Dispatcher`
-(real clock, `default_limits(1.0)`) against `FakeTelegram(enforce_limits=True)`, and ~3 s into
+(real clock, the channels' own limits) against `FakeTelegram(enforce_limits=True)`, and ~3 s into
 the broadcast commits one CONVERSATION-lane delivery to a linked staff member (`to_staff`). It
 measures from that commit until the fake accepts the reply (matched by chat_id), then stops;
 the broadcast need not finish. `--replies N` repeats the reply every ~3 s for more samples.

@@ -15,9 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class ConfigError(Exception):
-    """A configuration value is missing or malformed. The message names the variable."""
+from .errors import ConfigError as ConfigError  # its home is errors.py; kept importable here
 
 
 class TranslatorName(StrEnum):

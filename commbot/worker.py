@@ -14,6 +14,7 @@ from .channels.telegram_bot import make_bot
 from .channels.twilio import TwilioSender
 from .config import Settings
 from .dispatch import Dispatcher
+from .errors import ConfigError
 from .jobs import start_clock
 from .media import MediaStore
 from .models import Channel
@@ -46,7 +47,6 @@ def build_dispatcher(
         engine,
         senders,
         retry_base_seconds=settings.retry_base_seconds,
-        twilio_mps=settings.twilio_mps,
         translator=make_translator(settings, engine),
         media_store=MediaStore(settings.media_dir),
         public_base_url=settings.public_base_url,
@@ -59,8 +59,6 @@ def build_dispatcher(
 async def run_worker(settings: Settings, engine: Engine) -> None:
     senders = build_senders(settings)
     if not senders:
-        from .config import ConfigError
-
         raise ConfigError(
             "TELEGRAM_BOT_TOKEN or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN is not set; "
             "the worker has no channel to send through."

@@ -24,7 +24,7 @@ from commbot.channels.base import Sender
 from commbot.conversations.family import HELP_TEXT, RESUBSCRIBED
 from commbot.db import transaction
 from commbot.dispatch import ChannelSettings
-from commbot.dispatch.dispatcher import MAX_ATTEMPTS, default_limits
+from commbot.dispatch.dispatcher import MAX_ATTEMPTS
 from commbot.i18n import gettext
 from commbot.models import (
     Channel,
@@ -582,7 +582,8 @@ async def test_real_limiter_keeps_under_telegram_flood_limits(
                         now=system.clock(),
                         recipient_kind=RecipientKind.UNKNOWN,
                     )
-            dispatcher = system.make_dispatcher(senders_of(system), limits=default_limits(1.0))
+            # No override: the limits the channels state (Telegram's 30/s and 1/s per chat).
+            dispatcher = system.make_dispatcher(senders_of(system), limits=None)
             for _ in range(200):
                 await dispatcher.drain()
                 if all(d.status is DeliveryStatus.SENT for d in system.deliveries()):

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from telegram import Bot
 
 from commbot.channels.base import Outbound, SendResult
+from commbot.channels.sandbox import SandboxSender
 from commbot.db import transaction
 from commbot.models import Channel, Delivery, DeliveryStatus, Guardian, Lane
 from commbot.outbox import to_guardian
@@ -38,7 +39,7 @@ def queue_to_rosa(system: System, text: str) -> int:
         return delivery.id
 
 
-class Exploding:
+class Exploding(SandboxSender):
     """A sender whose code has a bug: it raises something that is not a SendError."""
 
     async def send(self, outbound: Outbound) -> SendResult:

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..dispatch.outcomes import fall_back
+from ..dispatch.outcomes import cancel
 from ..models import ContactPoint, Delivery, DeliveryStatus
 
 OPTED_OUT_NOTE = "the family opted out of this channel"
@@ -27,9 +27,7 @@ def opt_out(
         )
     ).all()
     for delivery in waiting:
-        delivery.status = DeliveryStatus.CANCELLED
-        delivery.error_message = OPTED_OUT_NOTE
-        fall_back(session, delivery, now, default_timezone)
+        cancel(session, delivery, OPTED_OUT_NOTE, now, default_timezone)
     return len(waiting)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..errors import SendError
 from ..models import Channel
 
 
@@ -68,25 +69,59 @@ class SendResult:
     parts: int = 1
 
 
-class SendError(Exception):
-    """A send that did not happen. `permanent` errors are not retried on this address."""
+@dataclass(frozen=True)
+class RateLimit:
+    """How fast a provider takes our sends: overall, and per chat where it has such a limit."""
 
-    def __init__(
-        self,
-        code: str,
-        message: str,
-        *,
-        permanent: bool,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-        self.permanent = permanent
-        self.retry_after = retry_after
+    per_second: float
+    per_chat_interval: float | None = None
 
 
-class Sender(Protocol):
-    """What the dispatcher needs from a channel."""
+@dataclass(frozen=True)
+class ChannelLimits:
+    """What one channel can carry, and how fast."""
 
-    async def send(self, outbound: Outbound) -> SendResult: ...
+    text_length: int  # characters per message part; longer texts are split
+    media_count: int  # attachments per message
+    rate: RateLimit
+    # Free text only this long after the person last wrote to us (WhatsApp's 24 hours);
+    # outside it, only an approved template. None: no such window.
+    reply_window: dt.timedelta | None = None
+
+    def needs_template(self, last_inbound_at: dt.datetime | None, now: dt.datetime) -> bool:
+        """True when free text may not be sent now, only a template."""
+        if self.reply_window is None:
+            return False
+        return last_inbound_at is None or now - last_inbound_at >= self.reply_window
+
+
+class ChannelAdapter(Protocol):
+    """What the dispatcher needs from a provider. One adapter may serve several channels
+    (Twilio: SMS and WhatsApp), so questions about a channel name it."""
+
+    def limits(self, channel: Channel) -> ChannelLimits: ...
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        """Send, or raise `SendError` saying whether trying again could help."""
+        ...
+
+    def can_fetch(self, media: Media) -> bool:
+        """Whether `media` lives with this provider (so `fetch_media` can get it)."""
+        ...
+
+    async def fetch_media(self, media: Media) -> bytes: ...
+
+
+Sender = ChannelAdapter  # the name most callers know it by
+
+__all__ = [
+    "ChannelAdapter",
+    "ChannelLimits",
+    "Inbound",
+    "Media",
+    "Outbound",
+    "RateLimit",
+    "SendError",
+    "SendResult",
+    "Sender",
+]

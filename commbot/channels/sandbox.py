@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .base import Outbound, SendError, SendResult
+from ..models import Channel
+from . import telegram, twilio
+from .base import ChannelLimits, Media, Outbound, RateLimit, SendError, SendResult
 
 # A tiny valid PNG, standing in for a photo someone took.
 SAMPLE_PHOTO = bytes.fromhex(
@@ -40,5 +42,13 @@ class SandboxSender:
             self.on_send(record)
         return SendResult(record.provider_message_id)
 
-    async def download(self, locator: str) -> bytes:
+    def limits(self, channel: Channel) -> ChannelLimits:
+        """The real channel's limits (WhatsApp's window too), without its rate limit."""
+        real = telegram.LIMITS if channel is Channel.TELEGRAM else twilio.limits_for(channel, 1)
+        return replace(real, rate=RateLimit(per_second=1000))
+
+    def can_fetch(self, media: Media) -> bool:
+        return True
+
+    async def fetch_media(self, media: Media) -> bytes:
         return SAMPLE_PHOTO

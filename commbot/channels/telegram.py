@@ -8,15 +8,32 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from ..errors import InputError
 from ..models import Channel
 from ..text import split_text
-from .base import Inbound, Media, Outbound, SendError, SendResult
+from .base import ChannelLimits, Inbound, Media, Outbound, RateLimit, SendError, SendResult
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+MEDIA_LIMIT = 10
+# Bot API: about 30 messages a second overall, and one a second to any one chat.
+LIMITS = ChannelLimits(
+    text_length=TEXT_LIMIT,
+    media_count=MEDIA_LIMIT,
+    rate=RateLimit(per_second=30, per_chat_interval=1.0),
+)
+# Our error codes for Telegram's answers, in plain words (delivery history).
+ERROR_WORDS = {
+    "telegram-429": "Telegram asked us to slow down",
+    "telegram-403": "the person blocked the bot or never started it",
+    "telegram-400": "Telegram refused the message as malformed",
+    "telegram-400-chat-not-found": "Telegram does not know this chat",
+    "telegram-network": "Telegram could not be reached",
+    "telegram-error": "Telegram reported an error",
+}
 
 
-class MalformedUpdate(ValueError):
+class MalformedUpdate(InputError):
     pass
 
 
@@ -82,10 +99,13 @@ def _keyboard(outbound: Outbound) -> InlineKeyboardMarkup | None:
 
 
 class TelegramSender:
-    """Sends through one bot. Rate limits are the dispatcher's job, not this class's."""
+    """Sends through one bot. It states Telegram's rate limits; the dispatcher keeps them."""
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+
+    def limits(self, channel: Channel) -> ChannelLimits:
+        return LIMITS
 
     async def send(self, outbound: Outbound) -> SendResult:
         chat_id = int(outbound.address)
@@ -103,7 +123,7 @@ class TelegramSender:
     async def _send(self, chat_id: int, outbound: Outbound, sent: list[int]) -> SendResult:
         text = outbound.text
         markup = _keyboard(outbound)
-        for item in outbound.media:
+        for item in outbound.media[:MEDIA_LIMIT]:
             photo: Any = item.telegram_file_id or item.data
             caption = text if len(text) <= CAPTION_LIMIT else None
             message = await self.bot.send_photo(chat_id, photo=photo, caption=caption)
@@ -121,8 +141,13 @@ class TelegramSender:
             raise SendError("empty", "nothing to send", permanent=True)
         return SendResult(str(sent[0]), parts=len(sent))
 
-    async def download(self, file_id: str) -> bytes:
-        file = await self.bot.get_file(file_id)
+    def can_fetch(self, media: Media) -> bool:
+        return media.telegram_file_id is not None
+
+    async def fetch_media(self, media: Media) -> bytes:
+        if media.telegram_file_id is None:
+            raise SendError("media", "not a Telegram file", permanent=True)
+        file = await self.bot.get_file(media.telegram_file_id)
         return bytes(await file.download_as_bytearray())
 
 

@@ -13,21 +13,93 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 from ..config import Settings
-from ..models import Channel
+from ..errors import InputError
+from ..models import Channel, DeliveryStatus
 from ..phones import InvalidPhoneNumber, to_e164
 from ..text import split_text
-from .base import Inbound, Media, Outbound, SendError, SendResult
+from .base import ChannelLimits, Inbound, Media, Outbound, RateLimit, SendError, SendResult
 from .twilio_http import HttpxTwilioClient
 
 TEXT_LIMIT = 1600
 MEDIA_LIMIT = 10
 WHATSAPP_PREFIX = "whatsapp:"
-# The number cannot receive messages from us: try the family's next way of being reached.
+# WhatsApp takes free text only within 24 hours of the family's last message to us.
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+# The number cannot receive messages from us, whether Twilio says so when we send or later
+# in a status callback: try the family's next way of being reached.
 PERMANENT_CODES = frozenset({21211, 21610, 21614, 30003, 30005, 30006})
 RETRYABLE_CODES = frozenset({20429, 20500, 20503, 30001, 30008})
+ERROR_WORDS = {
+    "21211": "not a valid phone number",
+    "21610": "the family replied STOP to this number",
+    "21614": "this number cannot receive text messages",
+    "20429": "Twilio asked us to slow down",
+    "20500": "Twilio had an internal error",
+    "20503": "Twilio was unavailable",
+    "30001": "Twilio's queue was full",
+    "30003": "the phone was unreachable (off or out of coverage)",
+    "30005": "the number is unknown or no longer exists",
+    "30006": "a landline, or a carrier that cannot take texts",
+    "30007": "the carrier filtered the message",
+    "30008": "the carrier reported an unknown error",
+    "63016": "outside WhatsApp's 24-hour window",
+    "twilio-network": "Twilio could not be reached",
+}
+
+# Twilio's message statuses (sends and status callbacks) as ours.
+STATUSES = {
+    "accepted": DeliveryStatus.SENT,
+    "queued": DeliveryStatus.SENT,
+    "sending": DeliveryStatus.SENT,
+    "sent": DeliveryStatus.SENT,
+    "delivered": DeliveryStatus.DELIVERED,
+    "read": DeliveryStatus.READ,
+    "failed": DeliveryStatus.FAILED,
+    "undelivered": DeliveryStatus.UNDELIVERED,
+}
+# Callbacks may arrive out of order: a later state never moves back to an earlier one.
+_RANK = {
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+    DeliveryStatus.FAILED: 4,
+    DeliveryStatus.UNDELIVERED: 4,
+}
 
 
-class MalformedTwilioRequest(ValueError):
+def is_permanent(code: str | int | None) -> bool:
+    """Whether a Twilio error code means this number will not take our messages."""
+    if code is None or code == "":
+        return False
+    try:
+        return int(code) in PERMANENT_CODES
+    except ValueError:
+        return False
+
+
+def reported_status(current: DeliveryStatus, reported: str) -> DeliveryStatus | None:
+    """The status a report moves a delivery to, or None if it does not move it (a status we
+    do not track, such as "receiving", or one behind where the delivery already is)."""
+    new = STATUSES.get(reported)
+    if new is None:
+        return None
+    if current in _RANK and _RANK[new] <= _RANK[current]:
+        return None
+    return new
+
+
+def limits_for(channel: Channel, per_second: float) -> ChannelLimits:
+    """SMS and WhatsApp limits at the account's `per_second` (Twilio queues the rest)."""
+    return ChannelLimits(
+        text_length=TEXT_LIMIT,
+        media_count=MEDIA_LIMIT,
+        rate=RateLimit(per_second=per_second),
+        reply_window=WHATSAPP_WINDOW if channel is Channel.WHATSAPP else None,
+    )
+
+
+class MalformedTwilioRequest(InputError):
     pass
 
 
@@ -94,6 +166,9 @@ class TwilioSender:
         )
         self.status_callback = status_callback
 
+    def limits(self, channel: Channel) -> ChannelLimits:
+        return limits_for(channel, self.settings.twilio_mps)
+
     def _origin(self, channel: Channel) -> dict[str, str]:
         if channel is Channel.WHATSAPP:
             if not self.settings.twilio_whatsapp_from:
@@ -142,11 +217,16 @@ class TwilioSender:
             error = SendError("twilio-network", type(exc).__name__, permanent=False)
             raise _partial(first_sid, error) from None
 
-    async def download(self, url: str) -> bytes:
+    def can_fetch(self, media: Media) -> bool:
+        return media.url is not None
+
+    async def fetch_media(self, media: Media) -> bytes:
         """Fetch inbound media (Twilio protects it with the account's credentials)."""
         assert self.settings.twilio_account_sid and self.settings.twilio_auth_token
+        if media.url is None:
+            raise SendError("media", "not a Twilio media URL", permanent=True)
         response = await self.http._client.get(
-            self.http.rewrite(url),
+            self.http.rewrite(media.url),
             auth=(self.settings.twilio_account_sid, self.settings.twilio_auth_token),
             follow_redirects=True,
         )
@@ -168,7 +248,7 @@ def _partial(first_sid: str, error: SendError) -> SendError:
 def _twilio_error(exc: TwilioRestException) -> SendError:
     code = int(exc.code) if exc.code else 0
     label = str(code or exc.status)
-    if code in PERMANENT_CODES:
+    if is_permanent(code):
         return SendError(label, exc.msg, permanent=True)
     if code in RETRYABLE_CODES or exc.status == 429 or exc.status >= 500:
         return SendError(label, exc.msg, permanent=False)

@@ -18,7 +18,7 @@ TWILIO_API_HOST = "https://api.twilio.com"
 _logger = logging.getLogger("commbot.twilio_http")
 
 
-class HttpxTwilioClient(AsyncHttpClient):
+class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped
     """Sends twilio's requests with one pooled `httpx.AsyncClient`."""
 
     def __init__(self, base_url: str = TWILIO_API_HOST, timeout: float = 15.0) -> None:
@@ -47,7 +47,7 @@ class HttpxTwilioClient(AsyncHttpClient):
             method,
             self.rewrite(url),
             params=params,  # type: ignore[arg-type]
-            data=data,  # type: ignore[arg-type]
+            data=data,
             headers=headers,
             auth=auth,
             timeout=timeout or self.timeout,

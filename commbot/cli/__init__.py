@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from ..config import ConfigError
-from ..errors import UserError
-from ..roster import RosterFileError
+from ..errors import CommbotError
 from . import database, invite, roster, run, staff
 from .outbox import outbox
 
@@ -20,6 +19,19 @@ app = typer.Typer(
     rich_markup_mode="rich",
     add_completion=False,
 )
+_debug = False
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+) -> None:
+    global _debug
+    _debug = debug
+
+
 app.add_typer(database.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(staff.app, name="staff")
@@ -34,8 +46,11 @@ _errors = Console(stderr=True)
 
 
 def main() -> None:
+    """Run a command; commbot's own errors end it with one line (`--debug`: the traceback)."""
     try:
         app()
-    except (ConfigError, UserError, RosterFileError) as exc:
+    except CommbotError as exc:
+        if _debug:
+            raise
         _errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)

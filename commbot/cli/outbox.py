@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..db import transaction
+from ..dispatch import history
+from ..errors import UserError
 from ..models import Delivery, DeliveryStatus, Guardian, Staff
 from .context import console, database
 
@@ -22,20 +26,22 @@ def outbox(
         DeliveryStatus | None, typer.Option(help="Only deliveries in this status.")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+    history_of: Annotated[
+        int | None,
+        typer.Option("--history", metavar="ID", help="What happened to one delivery, in order."),
+    ] = None,
 ) -> None:
     """Recent deliveries: who, which channel, status, attempts and errors (no phone numbers)."""
+    if history_of is not None:
+        _print_history(history_of, as_json)
+        return
     with transaction(database()) as session:
         query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
         if status is not None:
             query = query.where(Delivery.status == status)
         rows = []
         for d in session.scalars(query):
-            if d.guardian_id:
-                name = session.get_one(Guardian, d.guardian_id).name
-            elif d.staff_id:
-                name = session.get_one(Staff, d.staff_id).name
-            else:
-                name = "(unknown sender)"
+            name = _recipient(session, d)
             rows.append(
                 {
                     "id": d.id,
@@ -49,11 +55,80 @@ def outbox(
                     "error": " ".join(filter(None, [d.error_code, d.error_message])) or None,
                 }
             )
+    _print_rows(rows, as_json, empty="(no deliveries)")
+
+
+def _recipient(session: Session, delivery: Delivery) -> str:
+    """Who a delivery is for, by name: never their number or chat id."""
+    if delivery.guardian_id:
+        return session.get_one(Guardian, delivery.guardian_id).name
+    if delivery.staff_id:
+        return session.get_one(Staff, delivery.staff_id).name
+    return "(unknown sender)"
+
+
+def _print_history(delivery_id: int, as_json: bool) -> None:
+    """One delivery's events, oldest first; its creation is the first line."""
+    with transaction(database()) as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None:
+            raise UserError(f"no delivery has the id {delivery_id}")
+        name = _recipient(session, delivery)
+        fallback_of = delivery.fallback_of_id
+        rows: list[dict[str, object]] = [
+            {
+                "time": _time(delivery.created_at),
+                "event": "queued",
+                "status": "pending",
+                "error": None,
+                "provider_id": None,
+                "detail": f"fallback of delivery {fallback_of}" if fallback_of else None,
+            }
+        ]
+        for event in history.events(session, delivery_id):
+            words = history.explain(event.error_code)
+            error = f"{event.error_code}: {words}" if event.error_code and words else None
+            rows.append(
+                {
+                    "time": _time(event.at),
+                    "event": event.kind.value,
+                    "status": event.status,
+                    "error": error or event.error_code,
+                    "provider_id": event.provider_message_id,
+                    "detail": event.detail,
+                }
+            )
+        title = f"delivery {delivery.id} to {name} by {delivery.channel.value}: {delivery.status}"
+    if as_json:
+        _print_rows(rows, as_json, empty="(no events)")
+        return
+    console.print(title + " (times in UTC)")
+    table = Table()
+    for column in rows[0]:
+        # Times and kinds stay whole on a narrow terminal; ids fold, words wrap.
+        whole = {"time": 19, "event": 9, "status": 11}.get(column)
+        table.add_column(
+            column,
+            no_wrap=whole is not None,
+            min_width=whole,
+            overflow="fold" if column == "provider_id" else "ellipsis",
+        )
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+def _time(at: dt.datetime) -> str:
+    """UTC, to the second: `2026-11-20 21:30:05`."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _print_rows(rows: list[dict[str, object]], as_json: bool, *, empty: str) -> None:
     if as_json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
-    table = Table(*(rows[0].keys() if rows else ["(no deliveries)"]))
+    table = Table(*(rows[0].keys() if rows else [empty]))
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row.values()))
     console.print(table)

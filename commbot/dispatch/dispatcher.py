@@ -3,6 +3,9 @@
 One asyncio task per channel (Telegram, SMS, WhatsApp), each holding that sender's lease,
 each with its own rate limiter. Claims are small (about half a second of sending), and
 lower lanes are claimed first, so a conversation reply never waits behind a broadcast.
+
+What a provider can take (rates, sizes, WhatsApp's window, fetching media) is the channel
+adapter's to say (`channels/base.py`); this module claims, limits, retries and falls back.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..channels.base import Media, Outbound, Sender, SendError
+from ..channels.base import ChannelAdapter, ChannelLimits, Media, Outbound, RateLimit, SendError
 from ..db import transaction
 from ..media import MediaStore, media_url
 from ..models import (
     Channel,
     ContactPoint,
     Delivery,
+    DeliveryEventKind,
     DeliveryStatus,
     Guardian,
     RecipientKind,
@@ -37,7 +41,7 @@ from ..outbox import guardian_not_before
 from ..phones import redact
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
-from . import leases
+from . import history, leases
 from .compose import render
 from .outcomes import record_failure, record_sent
 
@@ -49,38 +53,25 @@ MAX_ATTEMPTS = 6
 CLAIM_TIME = dt.timedelta(minutes=5)
 MAX_PAUSE = 60.0
 MEDIA_REUSE = dt.timedelta(days=1)  # well inside a media link's lifetime
-WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
-
-@dataclass(frozen=True)
-class ChannelSettings:
-    per_second: float
-    per_chat_interval: float | None = None
-
-
-def default_limits(twilio_mps: float) -> dict[Channel, ChannelSettings]:
-    return {
-        Channel.TELEGRAM: ChannelSettings(per_second=30, per_chat_interval=1.0),
-        Channel.SMS: ChannelSettings(per_second=twilio_mps),
-        Channel.WHATSAPP: ChannelSettings(per_second=twilio_mps),
-    }
+ChannelSettings = RateLimit  # the name `limits=` overrides were written with
 
 
 @dataclass
 class Claimed:
     delivery: Delivery
-    whatsapp_window_open: bool = True
+    # The channel takes only a template now (WhatsApp, 24 hours after the family last wrote).
+    template_only: bool = False
 
 
 class Dispatcher:
     def __init__(
         self,
         engine: Engine,
-        senders: dict[Channel, Sender],
+        senders: dict[Channel, ChannelAdapter],
         *,
         retry_base_seconds: float = 5.0,
-        twilio_mps: float = 1.0,
-        limits: dict[Channel, ChannelSettings] | None = None,
+        limits: dict[Channel, RateLimit] | None = None,
         translator: Translator | None = None,
         media_store: MediaStore | None = None,
         public_base_url: str | None = None,
@@ -94,13 +85,17 @@ class Dispatcher:
         self.engine = engine
         self.senders = senders
         self.retry_base_seconds = retry_base_seconds
-        limits = limits or default_limits(twilio_mps)
+        self.channel_limits: dict[Channel, ChannelLimits] = {
+            channel: sender.limits(channel) for channel, sender in senders.items()
+        }
+        # The providers' own rates, unless the caller sets others (tests, the demo).
+        rates = limits or {channel: limit.rate for channel, limit in self.channel_limits.items()}
         self.limiters = {
-            channel: SenderLimiter(limit.per_second, limit.per_chat_interval)
-            for channel, limit in limits.items()
+            channel: SenderLimiter(rate.per_second, rate.per_chat_interval)
+            for channel, rate in rates.items()
         }
         self.batch_sizes = {
-            channel: max(1, int(limit.per_second / 2)) for channel, limit in limits.items()
+            channel: max(1, int(rate.per_second / 2)) for channel, rate in rates.items()
         }
         self.translator = translator or NoTranslator()
         self.media_store = media_store
@@ -199,6 +194,7 @@ class Dispatcher:
             # A worker that died mid-send leaves a stale claim: take it over.
             and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now),
         )
+        window = self.channel_limits[channel].reply_window
         with transaction(self.engine) as session:
             rows = session.scalars(
                 select(Delivery)
@@ -229,10 +225,10 @@ class Dispatcher:
                 delivery.claimed_until = now + CLAIM_TIME
                 delivery.attempts += 1
                 item = Claimed(delivery)
-                if channel is Channel.WHATSAPP and delivery.contact_point_id is not None:
+                if window is not None and delivery.contact_point_id is not None:
                     point = session.get(ContactPoint, delivery.contact_point_id)
                     last = point.last_inbound_at if point else None
-                    item.whatsapp_window_open = last is not None and now - last < WHATSAPP_WINDOW
+                    item.template_only = self.channel_limits[channel].needs_template(last, now)
                 claimed.append(item)
             return claimed
 
@@ -266,9 +262,10 @@ class Dispatcher:
     async def _deliver(self, channel: Channel, item: Claimed) -> None:
         delivery = item.delivery
         sender = self.senders[channel]
+        started = self.clock()
         try:
-            if channel is Channel.WHATSAPP and not item.whatsapp_window_open:
-                await self._whatsapp_closed(sender, delivery)
+            if item.template_only:
+                await self._window_closed(channel, sender, delivery)
                 return
             outbound = await self._outbound(channel, delivery)
             async with self.limiters[channel].slot(delivery.address):
@@ -277,7 +274,7 @@ class Dispatcher:
             error = exc if isinstance(exc, SendError) else _internal(exc)
             if error.retry_after:
                 self.limiters[channel].pause(min(error.retry_after, MAX_PAUSE))
-            await asyncio.to_thread(self._failed, delivery.id, error)
+            await asyncio.to_thread(self._failed, delivery.id, error, started)
             log.info(
                 "delivery %s to %s failed: %s (%s)",
                 delivery.id,
@@ -286,7 +283,7 @@ class Dispatcher:
                 "permanent" if error.permanent else "retryable",
             )
             return
-        await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id)
+        await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id, started)
 
     async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
         text = await render(delivery, self.translator)
@@ -306,6 +303,7 @@ class Dispatcher:
     async def _media_for(self, channel: Channel, delivery: Delivery) -> tuple[Media, ...]:
         """Turn stored media references into what the target channel can carry."""
         items = [Media.from_json(m) for m in delivery.media]
+        items = items[: self.channel_limits[channel].media_count]
         if not items:
             return ()
         resolved: list[Media] = []
@@ -337,18 +335,16 @@ class Dispatcher:
         return tuple(resolved)
 
     async def _fetch(self, item: Media) -> bytes:
+        """The photo's bytes, from the provider it came in through."""
+        source = next((s for s in self.senders.values() if s.can_fetch(item)), None)
+        if source is None:
+            raise SendError("media", "photo has no source", permanent=True)
         try:
-            if item.telegram_file_id:
-                telegram = self.senders.get(Channel.TELEGRAM)
-                return await telegram.download(item.telegram_file_id)  # type: ignore[union-attr]
-            if item.url:
-                twilio = self.senders.get(Channel.SMS) or self.senders.get(Channel.WHATSAPP)
-                return await twilio.download(item.url)  # type: ignore[union-attr]
+            return await source.fetch_media(item)
         except Exception as exc:
             raise SendError(
                 "media", f"could not fetch the photo: {type(exc).__name__}", permanent=False
             ) from None
-        raise SendError("media", "photo has no source", permanent=True)
 
     def _store(self, data: bytes, content_type: str) -> str:
         if self.media_store is None:
@@ -356,9 +352,12 @@ class Dispatcher:
         with transaction(self.engine) as session:
             return self.media_store.save(session, data, content_type, self.clock())
 
-    async def _whatsapp_closed(self, sender: Sender, delivery: Delivery) -> None:
-        """Outside WhatsApp's 24-hour window: send the approved template once and hold the
-        message until the family replies, or move to their next channel without a template."""
+    async def _window_closed(
+        self, channel: Channel, sender: ChannelAdapter, delivery: Delivery
+    ) -> None:
+        """Outside the channel's reply window (WhatsApp's 24 hours): send the approved
+        template once and hold the message until the family replies, or move to their next
+        channel without a template."""
         if not self.whatsapp_template_sid:
             error = SendError(
                 "whatsapp-window", "outside the 24-hour window and no template", permanent=True
@@ -369,7 +368,7 @@ class Dispatcher:
         if not first:
             return
         outbound = Outbound(
-            channel=Channel.WHATSAPP,
+            channel=channel,
             address=delivery.address,
             text="",
             template_sid=self.whatsapp_template_sid,
@@ -377,7 +376,7 @@ class Dispatcher:
             status_callback=self.status_callback,
         )
         try:
-            async with self.limiters[Channel.WHATSAPP].slot(delivery.address):
+            async with self.limiters[channel].slot(delivery.address):
                 await sender.send(outbound)
         except SendError as error:
             await asyncio.to_thread(self._failed, delivery.id, error)
@@ -395,6 +394,14 @@ class Dispatcher:
             )
             delivery.status = DeliveryStatus.HELD
             delivery.error_message = "waiting for the family to reply on WhatsApp"
+            history.record(
+                session,
+                delivery,
+                DeliveryEventKind.HELD,
+                self.clock(),
+                detail="outside the 24-hour reply window"
+                + ("; template sent" if already is None else ""),
+            )
             return already is None
 
     def _mine(self, session: Session, delivery_id: int) -> Delivery | None:
@@ -405,17 +412,23 @@ class Dispatcher:
             return None
         return delivery
 
-    def _sent(self, delivery_id: int, provider_id: str) -> None:
+    def _sent(self, delivery_id: int, provider_id: str, started: dt.datetime | None = None) -> None:
         with transaction(self.engine) as session:
             delivery = self._mine(session, delivery_id)
             if delivery is not None:
+                history.attempt(session, delivery, started or self.clock())
                 record_sent(session, delivery, provider_id, self.clock(), self.default_timezone)
 
-    def _failed(self, delivery_id: int, error: SendError) -> None:
+    def _failed(
+        self, delivery_id: int, error: SendError, started: dt.datetime | None = None
+    ) -> None:
+        """Record a failure; `started` is when the attempt began, if one was made."""
         with transaction(self.engine) as session:
             delivery = self._mine(session, delivery_id)
             if delivery is None:
                 return
+            if started is not None:
+                history.attempt(session, delivery, started)
             retry_at = None
             if not error.permanent and delivery.attempts < MAX_ATTEMPTS:
                 retry_at = self.clock() + dt.timedelta(

@@ -8,9 +8,11 @@ import logging
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..channels import twilio
 from ..i18n import N_, gettext
 from ..models import (
     Delivery,
+    DeliveryEventKind,
     DeliveryStatus,
     EarlyStatusReport,
     Guardian,
@@ -19,6 +21,7 @@ from ..models import (
     Student,
 )
 from ..outbox import move_to_next_channel, to_staff
+from . import history
 
 log = logging.getLogger(__name__)
 
@@ -27,27 +30,7 @@ UNREACHABLE = N_(
     "Your message was not delivered. Please call the family or the school office."
 )
 
-# Twilio status callback → our status; later states never move back to earlier ones.
-TWILIO_STATUSES = {
-    "accepted": DeliveryStatus.SENT,
-    "queued": DeliveryStatus.SENT,
-    "sending": DeliveryStatus.SENT,
-    "sent": DeliveryStatus.SENT,
-    "delivered": DeliveryStatus.DELIVERED,
-    "read": DeliveryStatus.READ,
-    "failed": DeliveryStatus.FAILED,
-    "undelivered": DeliveryStatus.UNDELIVERED,
-}
-_RANK = {
-    DeliveryStatus.SENT: 1,
-    DeliveryStatus.DELIVERED: 2,
-    DeliveryStatus.READ: 3,
-    DeliveryStatus.FAILED: 4,
-    DeliveryStatus.UNDELIVERED: 4,
-}
-# Carrier-side failures reported later by callback that mean "try another channel".
 EARLY_KEPT = dt.timedelta(days=1)
-PERMANENT_CALLBACK_CODES = frozenset({"30003", "30005", "30006", "21610", "21614", "21211"})
 
 
 def record_sent(
@@ -64,13 +47,22 @@ def record_sent(
     delivery.claimed_until = None
     delivery.error_code = None
     delivery.error_message = None
+    history.record(session, delivery, DeliveryEventKind.SENT, now, provider_message_id=provider_id)
     early = session.scalars(
         select(EarlyStatusReport)
         .where(EarlyStatusReport.provider_message_id == provider_id)
         .order_by(EarlyStatusReport.id)
     ).all()
     for report in early:
-        _apply(session, delivery, report.status, report.error_code, now, default_timezone)
+        _apply(
+            session,
+            delivery,
+            report.status,
+            report.error_code,
+            now,
+            default_timezone,
+            reported_at=report.received_at,
+        )
         session.delete(report)
 
 
@@ -92,8 +84,33 @@ def record_failure(
     if retry_at is not None:
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = retry_at
+        wait = max(0, round((retry_at - now).total_seconds()))
+        history.record(
+            session,
+            delivery,
+            DeliveryEventKind.RETRY,
+            now,
+            error_code=code,
+            detail=f"trying again in {wait} s",
+        )
         return
     delivery.status = DeliveryStatus.FAILED
+    history.record(session, delivery, DeliveryEventKind.FAILED, now, error_code=code)
+    fall_back(session, delivery, now, default_timezone)
+
+
+def cancel(
+    session: Session,
+    delivery: Delivery,
+    reason: str,
+    now: dt.datetime,
+    default_timezone: str,
+) -> None:
+    """Cancel a waiting delivery (the family opted out of its channel), record why, and
+    move it to the family's next channel, or tell the writer."""
+    delivery.status = DeliveryStatus.CANCELLED
+    delivery.error_message = reason
+    history.record(session, delivery, DeliveryEventKind.CANCELLED, now, detail=reason)
     fall_back(session, delivery, now, default_timezone)
 
 
@@ -112,9 +129,14 @@ def fall_back(
         exclude_points=_tried_points(session, delivery),
     )
     if moved is not None:
+        session.flush()  # for the new delivery's id
+        detail = f"moved to {moved.channel.value} as delivery {moved.id}"
+        history.record(session, delivery, DeliveryEventKind.FALLBACK, now, detail=detail)
         return
     guardian = session.get_one(Guardian, delivery.guardian_id)
-    _tell_author(session, delivery, guardian, now)
+    told = _tell_author(session, delivery, guardian, now)
+    detail = "no other channel; " + ("the writer was told" if told else "nobody to tell")
+    history.record(session, delivery, DeliveryEventKind.FALLBACK, now, detail=detail)
 
 
 def _tried_points(session: Session, delivery: Delivery) -> set[int]:
@@ -129,11 +151,13 @@ def _tried_points(session: Session, delivery: Delivery) -> set[int]:
 
 def _tell_author(
     session: Session, delivery: Delivery, guardian: Guardian, now: dt.datetime
-) -> None:
+) -> bool:
+    """Tell the staff member who wrote that the family could not be reached; False when
+    no staff member wrote it."""
     message = delivery.message
     if message is None or message.author_staff_id is None:
         log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
-        return
+        return False
     staff = session.get_one(Staff, message.author_staff_id)
     student = session.get(Student, message.student_id) if message.student_id else None
     text = gettext(
@@ -143,6 +167,7 @@ def _tell_author(
         student=student.name if student else "?",
     )
     to_staff(session, staff=staff, now=now, header=text)
+    return True
 
 
 def apply_status_callback(
@@ -155,6 +180,9 @@ def apply_status_callback(
 ) -> bool:
     """Record a Twilio status callback. False when no message of ours has that id yet: the
     report is kept a day, in case the send it belongs to is being recorded right now."""
+    # The values come from a web form: keep them to their columns' sizes.
+    provider_id, status = provider_id[:64], status[:32]
+    error_code = error_code[:32] if error_code else None
     delivery = session.scalar(
         select(Delivery).where(Delivery.provider_message_id == provider_id).with_for_update()
     )
@@ -182,16 +210,26 @@ def _apply(
     error_code: str | None,
     now: dt.datetime,
     default_timezone: str,
+    reported_at: dt.datetime | None = None,
 ) -> None:
-    new = TWILIO_STATUSES.get(status)
+    """Apply one status report; every report goes into the history, even one that does not
+    move the delivery (untracked, or out of order)."""
+    history.record(
+        session,
+        delivery,
+        DeliveryEventKind.STATUS,
+        reported_at or now,
+        status=status,
+        error_code=error_code,
+        provider_message_id=delivery.provider_message_id,
+    )
+    new = twilio.reported_status(delivery.status, status)
     if new is None:
-        return  # a status we do not track (e.g. "receiving")
-    if _RANK.get(new, 0) <= _RANK.get(delivery.status, 0) and delivery.status in _RANK:
-        return  # callbacks may arrive out of order; keep the furthest state
+        return
     delivery.status = new
     if error_code:
         delivery.error_code = error_code
     if new in (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED):
         delivery.error_message = f"Twilio reported {status}"
-        if error_code in PERMANENT_CALLBACK_CODES:
+        if twilio.is_permanent(error_code):
             fall_back(session, delivery, now, default_timezone)

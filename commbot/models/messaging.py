@@ -165,6 +165,37 @@ class Delivery(Base):
     message: Mapped[Message | None] = relationship(back_populates="deliveries")
 
 
+class DeliveryEventKind(StrEnum):
+    QUEUED = "queued"
+    ATTEMPT = "attempt"
+    SENT = "sent"
+    RETRY = "retry"  # the attempt failed; another comes later
+    FAILED = "failed"  # failed for good on this channel
+    STATUS = "status"  # the provider reported on the message
+    FALLBACK = "fallback"  # moved to the family's next channel, or given up on
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class DeliveryEvent(Base):
+    """One thing that happened to a delivery, appended, never changed: the delivery row says
+    where it stands now, its events say how it got there. No addresses or message text."""
+
+    __tablename__ = "delivery_events"
+    __table_args__ = (Index("ix_delivery_events_delivery", "delivery_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime]
+    kind: Mapped[DeliveryEventKind] = mapped_column(
+        enum_column(DeliveryEventKind, "delivery_event_kind")
+    )
+    status: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
 class InboundReceipt(Base):
     """Provider ids already processed, so a re-posted webhook is handled once."""
 

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import UserError
 from . import records as r
 from .records import ClassRecord, GuardianRecord, RosterRecord, RowError, TeacherRecord
 
@@ -26,7 +27,7 @@ COLUMNS = (
 )
 
 
-class RosterFileError(ValueError):
+class RosterFileError(UserError, ValueError):
     """The file as a whole cannot be read (missing columns, not a CSV, wrong encoding)."""
 
 
