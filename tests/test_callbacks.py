@@ -118,12 +118,6 @@ def test_a_prefix_must_be_one_non_empty_word(prefix: str) -> None:
         ButtonData(prefix, Number("n"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="encode checks only the 64 bytes, not each field's own rule: it makes data "
-    "that its own decode refuses (text over max_length, empty required text, numbers "
-    "over 18 digits, True as a number)",
-)
 @pytest.mark.parametrize(
     ("codec", "values"),
     [
@@ -200,17 +194,11 @@ def test_malformed_data_decodes_to_none(codec: ButtonData, data: str) -> None:
     assert codec.decode(data) is None
 
 
-def test_the_longest_plan_id_that_decodes_fits_in_a_bigint() -> None:
+def test_the_longest_plan_id_that_decodes_fits_the_plan_id_column() -> None:
     decoded = PLAN.decode("ckp:pause:" + "9" * 18)
-    assert decoded is not None and int(decoded["plan"]) < 2**63
+    assert decoded is None or int(decoded["plan"]) <= 2**31 - 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="decode measures bytes with str.encode(), which raises on a lone surrogate; "
-    'JSON can carry one ("\\ud800"), so a webhook press could raise',
-)
 def test_decode_of_a_lone_surrogate_is_none() -> None:
     assert PLAN.decode("ckp:pause:\ud800") is None
 
@@ -246,7 +234,7 @@ def test_decoded_plans_re_encode_to_a_press_that_decodes_the_same() -> None:
     for _ in range(2000):
         values: dict[str, Value] = {
             "action": rng.choice(["pause", "resume", "delete"]),
-            "plan": rng.randrange(0, 10**18),
+            "plan": rng.randrange(0, 2**31),
         }
         assert PLAN.decode(PLAN.encode(**values)) == values
         step_value = "".join(rng.choice("ab:1,é") for _ in range(rng.randrange(1, 20)))

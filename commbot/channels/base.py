@@ -9,6 +9,16 @@ from typing import Any, Protocol
 from ..errors import SendError
 from ..models import Channel
 
+_CONTROLS = {c: None for c in range(32) if chr(c) not in "\n\r\t"} | {0x7F: None}
+
+
+def clean_text(text: str) -> str:
+    """What people wrote, safe to store on any database: control characters (NUL among
+    them, which PostgreSQL refuses) dropped, and lone surrogates (which JSON can carry but
+    UTF-8 cannot) replaced. Applied once, where provider traffic comes in."""
+    text = text.translate(_CONTROLS)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
 
 @dataclass(frozen=True)
 class Media:

@@ -11,7 +11,16 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from ..errors import InputError
 from ..models import Channel
 from ..text import split_text
-from .base import ChannelLimits, Inbound, Media, Outbound, RateLimit, SendError, SendResult
+from .base import (
+    ChannelLimits,
+    Inbound,
+    Media,
+    Outbound,
+    RateLimit,
+    SendError,
+    SendResult,
+    clean_text,
+)
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -57,7 +66,7 @@ def parse_update(data: Any) -> Inbound | None:
             text="",
             provider_id=str(update.update_id),
             received_at=dt.datetime.now(dt.UTC),
-            callback_data=query.data,
+            callback_data=clean_text(query.data) if query.data is not None else None,
             callback_id=query.id,
             reply_to_provider_id=str(query.message.message_id),
         )
@@ -78,12 +87,12 @@ def parse_update(data: Any) -> Inbound | None:
     return Inbound(
         channel=Channel.TELEGRAM,
         address=str(message.chat.id),
-        text=message.text or message.caption or "",
+        text=clean_text(message.text or message.caption or ""),
         provider_id=str(update.update_id),
         received_at=message.date.astimezone(dt.UTC) if message.date else dt.datetime.now(dt.UTC),
         media=tuple(media),
         reply_to_provider_id=str(reply_to) if reply_to is not None else None,
-        display_name=message.from_user.full_name if message.from_user else None,
+        display_name=clean_text(message.from_user.full_name) if message.from_user else None,
     )
 
 

@@ -17,7 +17,16 @@ from ..errors import InputError
 from ..models import Channel, DeliveryStatus
 from ..phones import InvalidPhoneNumber, to_e164
 from ..text import split_text
-from .base import ChannelLimits, Inbound, Media, Outbound, RateLimit, SendError, SendResult
+from .base import (
+    ChannelLimits,
+    Inbound,
+    Media,
+    Outbound,
+    RateLimit,
+    SendError,
+    SendResult,
+    clean_text,
+)
 from .twilio_http import HttpxTwilioClient
 
 TEXT_LIMIT = 1600
@@ -131,11 +140,11 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     return Inbound(
         channel=channel,
         address=address,
-        text=(form.get("Body") or "").strip(),
+        text=clean_text(form.get("Body") or "").strip(),
         provider_id=sid,
         received_at=dt.datetime.now(dt.UTC),
         media=media,
-        display_name=form.get("ProfileName") or None,
+        display_name=clean_text(form.get("ProfileName") or "") or None,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64  # Telegram refuses longer callback_data
 SEPARATOR = ":"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses larger ones in a lookup
 
 Value = str | int
 
@@ -35,23 +36,26 @@ class Text:
         return raw
 
     def format(self, value: Value) -> str:
-        return str(value)
+        text = str(value)
+        if self.parse(text) is None:
+            raise ButtonDataError(f"{self.name}: {len(text)} characters do not fit the field")
+        return text
 
 
 @dataclass(frozen=True)
 class Number:
-    """A non-negative integer id, small enough for any column."""
+    """A non-negative integer id that fits an INTEGER column."""
 
     name: str
 
     def parse(self, raw: str) -> Value | None:
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
             return None
         return int(raw)
 
     def format(self, value: Value) -> str:
-        if not isinstance(value, int) or value < 0:
-            raise ButtonDataError(f"{self.name} must be a non-negative integer")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+            raise ButtonDataError(f"{self.name} must be a non-negative id up to {MAX_ID}")
         return str(value)
 
 
@@ -104,7 +108,11 @@ class ButtonData:
 
     def decode(self, data: str) -> dict[str, Value] | None:
         """The fields of `data`, or None when it is not this button's, or malformed."""
-        if not self.matches(data) or len(data.encode()) > MAX_BYTES:
+        try:
+            size = len(data.encode())
+        except UnicodeEncodeError:  # a lone surrogate, which JSON can carry
+            return None
+        if not self.matches(data) or size > MAX_BYTES:
             return None
         rest = data[len(self.prefix) + 1 :] if data != self.prefix else None
         if not self.fields:

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..channels import telegram
+from ..errors import InputError
 from .context import MAX_BODY, WebContext
 
 
@@ -25,8 +26,8 @@ def routes(web: WebContext) -> list[Route]:
         try:
             data = json.loads(body)
             inbound = telegram.parse_update(data)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            reason = str(exc) if isinstance(exc, telegram.MalformedUpdate) else "body is not JSON"
+        except (ValueError, RecursionError) as exc:  # InputError, bad JSON or UTF-8, too deep
+            reason = str(exc) if isinstance(exc, InputError) else "body is not JSON"
             return PlainTextResponse(reason, status_code=400)
         if inbound is None:
             return JSONResponse({"ok": True, "ignored": True})

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from ..channels import twilio
 from ..db import transaction
 from ..dispatch.outcomes import apply_status_callback
+from ..errors import InputError
 from .context import WebContext
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def routes(web: WebContext) -> list[Route]:
             return params
         try:
             message = twilio.parse_inbound(params)
-        except twilio.MalformedTwilioRequest as exc:
+        except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
         await web.write(web.process, message)
         return Response(EMPTY_TWIML, media_type="text/xml")
@@ -55,7 +56,7 @@ def routes(web: WebContext) -> list[Route]:
             return params
         try:
             report = twilio.parse_status(params)
-        except twilio.MalformedTwilioRequest as exc:
+        except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
 
         def record() -> bool:
