@@ -66,7 +66,7 @@ def parse_update(data: Any) -> Inbound | None:
             text="",
             provider_id=str(update.update_id),
             received_at=dt.datetime.now(dt.UTC),
-            callback_data=clean_text(query.data) if query.data is not None else None,
+            callback_data=query.data,  # decoded by the button codec, never stored
             callback_id=query.id,
             reply_to_provider_id=str(query.message.message_id),
         )
