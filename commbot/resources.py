@@ -64,3 +64,19 @@ def glossary_path() -> Path:
 def example_roster() -> Path:
     """The sample roster `commbot demo` imports."""
     return _find("example roster", "_examples/roster.csv", "examples/roster.csv", folder=False)
+
+
+def check_installed() -> None:
+    """Fail now, with one line, if anything a long-running process needs is missing: the
+    migrations, the glossary and every shipped language's catalog. `commbot serve` and
+    `commbot worker` call this at start, so a broken install never answers a family in
+    English halfway through a request."""
+    from .i18n import po_path
+    from .languages import CATALOG_LANGUAGES
+
+    migrations_dir()
+    glossary_path()
+    for language in CATALOG_LANGUAGES:
+        path = po_path(language)
+        if not path.is_file():
+            raise MissingResource(f"{language} message catalog", [path])

@@ -9,6 +9,7 @@ commbot itself comes from the wheel, and the test checks that it does.
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -177,3 +178,23 @@ def test_a_missing_catalog_is_an_error_not_english(nothing_installed: Path) -> N
 
 def test_an_uncatalogued_language_reads_english() -> None:
     assert gettext("fr", RESUBSCRIBED) == gettext("en", RESUBSCRIBED) == RESUBSCRIBED
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_long_running_processes_check_every_catalog_at_start(
+    nothing_installed: Path,
+    command: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`serve` and `worker` stop before they start, not mid-request, when Arabic is missing."""
+    shutil.copytree(CHECKOUT / "migrations", nothing_installed / "migrations")
+    shutil.copytree(CHECKOUT / "locales", nothing_installed / "locales")
+    shutil.rmtree(nothing_installed / "locales" / "ar")
+    monkeypatch.setattr("sys.argv", ["commbot", command])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    output = "".join(capsys.readouterr()).strip()
+    assert stopped.value.code == 2
+    assert output.count("\n") == 0 and "Traceback" not in output, output
+    assert output.startswith("error: commbot's ar message catalog not found")

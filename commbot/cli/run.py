@@ -13,8 +13,11 @@ telegram_app = typer.Typer(help="Telegram setup.", no_args_is_help=True)
 
 
 def _logging() -> None:
+    """Logging for long-running processes, after checking the install is whole."""
     from ..logs import configure
+    from ..resources import check_installed
 
+    check_installed()
     configure()
 
 
