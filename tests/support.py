@@ -23,10 +23,9 @@ from commbot.dispatch import ChannelSettings, Dispatcher
 from commbot.invites import create_invite
 from commbot.media import MediaStore
 from commbot.models import Channel, Delivery, Guardian, Staff
-from commbot.roster import import_roster
 from commbot.web import create_app
 
-from .conftest import EXAMPLES
+from .conftest import import_examples
 from .fakes import FakeTelegram, FakeTwilio
 
 PUBLIC = "https://commbot.test"
@@ -118,8 +117,7 @@ class System:
     # -- setup -------------------------------------------------------------------------
 
     def import_examples(self) -> None:
-        with transaction(self.engine) as session:
-            import_roster(session, EXAMPLES / "roster.csv")
+        import_examples(self.engine)
 
     def invite(self, *, email: str | None = None, guardian: str | None = None) -> str:
         with transaction(self.engine) as session:
