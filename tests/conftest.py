@@ -234,3 +234,14 @@ async def system(engine: Engine, fake_telegram: Any, fake_twilio: Any, tmp_path:
     system = System(engine, fake_telegram, fake_twilio, tmp_path)
     yield system
     await system.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The wheel tests build and install a wheel (about 27 s): CI (CI=true) always runs them;
+    elsewhere they run with COMMBOT_TEST_WHEEL=1, so the everyday loop stays short."""
+    if os.environ.get("CI") or os.environ.get("COMMBOT_TEST_WHEEL"):
+        return
+    skip = pytest.mark.skip(reason="builds the wheel: runs in CI, or set COMMBOT_TEST_WHEEL=1")
+    for item in items:
+        if "wheel" in item.keywords:
+            item.add_marker(skip)
