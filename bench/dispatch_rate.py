@@ -40,8 +40,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-from commbot.channels.telegram import TelegramSender
-from commbot.channels.telegram_bot import make_bot
+from commbot.channels.telegram import TelegramSender, make_bot
 from commbot.config import Settings
 from commbot.models import Channel, DeliveryStatus
 from commbot.worker import build_dispatcher

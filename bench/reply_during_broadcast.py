@@ -24,8 +24,7 @@ from _common import (
 )
 from sqlalchemy import Engine, select
 
-from commbot.channels.telegram import TelegramSender
-from commbot.channels.telegram_bot import make_bot
+from commbot.channels.telegram import TelegramSender, make_bot
 from commbot.db import transaction
 from commbot.models import Channel, Lane, School, Staff, StaffRole, utcnow
 from commbot.outbox import to_staff

@@ -9,8 +9,7 @@ import signal
 from sqlalchemy import Engine
 
 from .channels.base import Sender
-from .channels.telegram import TelegramSender
-from .channels.telegram_bot import make_bot
+from .channels.telegram import TelegramSender, make_bot
 from .channels.twilio import TwilioSender
 from .config import Settings
 from .dispatch import Dispatcher

@@ -14,8 +14,7 @@ import httpx
 from sqlalchemy import Engine, select
 
 from commbot.channels.base import Sender
-from commbot.channels.telegram import TelegramSender
-from commbot.channels.telegram_bot import make_bot
+from commbot.channels.telegram import TelegramSender, make_bot
 from commbot.channels.twilio import TwilioSender
 from commbot.config import Settings, load_settings
 from commbot.db import transaction

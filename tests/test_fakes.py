@@ -18,7 +18,7 @@ from telegram.error import Forbidden, RetryAfter
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from commbot.channels.twilio_http import HttpxTwilioClient
+from commbot.channels.twilio import HttpxTwilioClient
 from tests.fakes import FakeTelegram, FakeTwilio
 
 CHAT = 4242

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from ..channels.telegram_bot import bot_username
+from ..channels.telegram import bot_username
 from ..db import transaction
 from ..errors import UserError
 from ..invites import create_invite, deep_link

@@ -43,7 +43,7 @@ def worker() -> None:
 @telegram_app.command("set-webhook")
 def set_webhook() -> None:
     """Register PUBLIC_BASE_URL/telegram/webhook with Telegram, with the secret token."""
-    from ..channels.telegram_bot import make_bot
+    from ..channels.telegram import make_bot
 
     config = settings()
     config.require("TELEGRAM_BOT_TOKEN", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET")

@@ -6,9 +6,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..models import Channel
-from . import telegram, twilio
-from .base import ChannelLimits, Media, Outbound, RateLimit, SendError, SendResult
+from ...models import Channel
+from .. import telegram, twilio
+from ..base import ChannelLimits, Media, Outbound, RateLimit, SendError, SendResult
 
 # A tiny valid PNG, standing in for a photo someone took.
 SAMPLE_PHOTO = bytes.fromhex(

@@ -8,7 +8,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from ..config import Settings
+from ...config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from twilio.http.response import Response
 
 TWILIO_API_HOST = "https://api.twilio.com"
 
-_logger = logging.getLogger("commbot.twilio_http")
+_logger = logging.getLogger(__name__)
 
 
 class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped

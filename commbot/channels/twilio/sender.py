@@ -1,0 +1,130 @@
+"""SMS, MMS and WhatsApp out, through the twilio REST client."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from ...config import Settings
+from ...models import Channel
+from ...text import split_text
+from ..base import (
+    ChannelLimits,
+    Media,
+    Outbound,
+    SendError,
+    SendResult,
+)
+from .http import HttpxTwilioClient
+from .provider import (
+    MEDIA_LIMIT,
+    RETRYABLE_CODES,
+    TEXT_LIMIT,
+    WHATSAPP_PREFIX,
+    is_permanent,
+    limits_for,
+)
+
+
+class TwilioSender:
+    """Sends SMS, MMS and WhatsApp messages through one Twilio account."""
+
+    def __init__(self, settings: Settings, status_callback: str | None = None) -> None:
+        settings.require("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
+        self.settings = settings
+        self.http = HttpxTwilioClient(settings.twilio_api_base_url or "https://api.twilio.com")
+        self.client = Client(
+            settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http
+        )
+        self.status_callback = status_callback
+
+    def limits(self, channel: Channel) -> ChannelLimits:
+        return limits_for(channel, self.settings.twilio_mps)
+
+    def _origin(self, channel: Channel) -> dict[str, str]:
+        if channel is Channel.WHATSAPP:
+            if not self.settings.twilio_whatsapp_from:
+                raise SendError("config", "TWILIO_WHATSAPP_FROM is not set", permanent=True)
+            return {"from_": WHATSAPP_PREFIX + self.settings.twilio_whatsapp_from}
+        if self.settings.twilio_messaging_service_sid:
+            return {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+        if self.settings.twilio_from_number:
+            return {"from_": self.settings.twilio_from_number}
+        raise SendError(
+            "config", "TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID is needed", permanent=True
+        )
+
+    async def send(self, outbound: Outbound) -> SendResult:
+        origin = self._origin(outbound.channel)
+        to = outbound.address
+        if outbound.channel is Channel.WHATSAPP:
+            to = WHATSAPP_PREFIX + to
+        common = {"to": to, "status_callback": outbound.status_callback or self.status_callback}
+        first_sid = ""
+        try:
+            if outbound.template_sid:
+                message = await self.client.messages.create_async(
+                    **origin,
+                    **common,
+                    content_sid=outbound.template_sid,
+                    content_variables=json.dumps(outbound.template_variables),
+                )
+                return SendResult(message.sid or "")
+            media_urls = [m.url for m in outbound.media if m.url][:MEDIA_LIMIT]
+            parts = split_text(outbound.text, TEXT_LIMIT) if outbound.text else [""]
+            for index, part in enumerate(parts):
+                media = media_urls if index == 0 and media_urls else None
+                if not part and not media:
+                    continue
+                message = await self.client.messages.create_async(
+                    **origin, **common, body=part or None, media_url=media
+                )
+                first_sid = first_sid or (message.sid or "")
+            if not first_sid:
+                raise SendError("empty", "nothing to send", permanent=True)
+            return SendResult(first_sid, parts=len(parts))
+        except TwilioRestException as exc:
+            raise _partial(first_sid, _twilio_error(exc)) from None
+        except httpx.HTTPError as exc:
+            error = SendError("twilio-network", type(exc).__name__, permanent=False)
+            raise _partial(first_sid, error) from None
+
+    def can_fetch(self, media: Media) -> bool:
+        return media.url is not None
+
+    async def fetch_media(self, media: Media) -> bytes:
+        """Fetch inbound media (Twilio protects it with the account's credentials)."""
+        assert self.settings.twilio_account_sid and self.settings.twilio_auth_token
+        if media.url is None:
+            raise SendError("media", "not a Twilio media URL", permanent=True)
+        response = await self.http._client.get(
+            self.http.rewrite(media.url),
+            auth=(self.settings.twilio_account_sid, self.settings.twilio_auth_token),
+            follow_redirects=True,
+        )
+        response.raise_for_status()
+        return response.content
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+def _partial(first_sid: str, error: SendError) -> SendError:
+    """Once a part has gone out, retrying would repeat it: hand the whole message to the
+    family's next channel instead (a permanent failure here)."""
+    if not first_sid:
+        return error
+    return SendError("partial", f"sent in part, then {error.code}", permanent=True)
+
+
+def _twilio_error(exc: TwilioRestException) -> SendError:
+    code = int(exc.code) if exc.code else 0
+    label = str(code or exc.status)
+    if is_permanent(code):
+        return SendError(label, exc.msg, permanent=True)
+    if code in RETRYABLE_CODES or exc.status == 429 or exc.status >= 500:
+        return SendError(label, exc.msg, permanent=False)
+    return SendError(label, exc.msg, permanent=True)
