@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .models import (
     Guardian,
     Guardianship,
+    SchoolClass,
     ServiceAssignment,
     Staff,
     StaffRole,
@@ -41,6 +42,16 @@ def served_students_query(staff: Staff) -> Select[Student]:
 
 def served_students(session: Session, staff: Staff) -> list[Student]:
     return list(session.scalars(served_students_query(staff).order_by(Student.name)))
+
+
+def served_classes(session: Session, staff: Staff) -> list[SchoolClass]:
+    """The classes a staff member works with: their own, or every class of their school."""
+    query = select(SchoolClass).order_by(SchoolClass.name)
+    if staff.role not in SCHOOL_WIDE_ROLES:
+        query = query.join(class_staff).where(class_staff.c.staff_id == staff.id)
+    elif staff.school_id is not None:
+        query = query.where(SchoolClass.school_id == staff.school_id)
+    return list(session.scalars(query))
 
 
 def serves(session: Session, staff: Staff, student: Student) -> bool:

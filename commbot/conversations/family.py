@@ -33,6 +33,7 @@ from . import language_menu
 from .callbacks import Value
 from .context import Context
 from .pending import QUESTIONS, Question
+from .registry import FAMILY_BUTTONS
 
 HELP_TEXT = N_(
     "This is your child's school. Write here any time and your child's teacher will get "
@@ -192,11 +193,17 @@ def handle(context: Context, point: ContactPoint) -> None:
 
 
 def _button(context: Context, point: ContactPoint, data: str) -> None:
-    values: dict[str, Value] | None = language_menu.LANGUAGE_BUTTON.decode(data)
-    if values is None:
+    found = FAMILY_BUTTONS.resolve(data)
+    if found is None:
         context.reply(gettext(point.guardian.language, BUTTON_EXPIRED))
         context.events.append("expired button")
         return
+    button, values = found
+    button.handler(context, point, values)
+
+
+@FAMILY_BUTTONS.on(language_menu.LANGUAGE_BUTTON)
+def _language_button(context: Context, point: ContactPoint, values: dict[str, Value]) -> None:
     QUESTIONS.close_kind(context.session, point.guardian, ChoiceKind.LANGUAGE)
     _change_language(context, point, str(values["code"]))
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from ..i18n import N_, gettext
-from ..models import Staff, StaffRole
+from ..models import ContactPoint, Staff, StaffRole
 from .callbacks import ButtonData, Value
 from .context import Context
 
 ALL_ROLES = frozenset(StaffRole)
 
 CommandHandler = Callable[[Context, Staff, str], None]
-ButtonHandler = Callable[[Context, Staff, dict[str, Value]], None]
+# Who pressed: a staff member, or a family's contact point.
+Presser = TypeVar("Presser", Staff, ContactPoint)
+ButtonHandler = Callable[[Context, Presser, dict[str, Value]], None]
 
 HELP_INTRO = N_("Reply to a family's message to answer it.")
 UNKNOWN_COMMAND = N_("I do not know the command {command}. You can use:")
@@ -92,30 +95,30 @@ class Commands:
 
 
 @dataclass(frozen=True)
-class Button:
+class Button(Generic[Presser]):
     data: ButtonData
-    handler: ButtonHandler
+    handler: ButtonHandler[Presser]
 
 
-class Buttons:
+class Buttons(Generic[Presser]):
     """Button presses by prefix. A press that decodes to nothing registered is `None`."""
 
     def __init__(self) -> None:
-        self._buttons: dict[str, Button] = {}
+        self._buttons: dict[str, Button[Presser]] = {}
 
-    def add(self, data: ButtonData, handler: ButtonHandler) -> None:
+    def add(self, data: ButtonData, handler: ButtonHandler[Presser]) -> None:
         if data.prefix in self._buttons:
             raise ValueError(f"button prefix {data.prefix!r} is registered twice")
         self._buttons[data.prefix] = Button(data, handler)
 
-    def on(self, data: ButtonData) -> Callable[[ButtonHandler], ButtonHandler]:
-        def register(handler: ButtonHandler) -> ButtonHandler:
+    def on(self, data: ButtonData) -> Callable[[ButtonHandler[Presser]], ButtonHandler[Presser]]:
+        def register(handler: ButtonHandler[Presser]) -> ButtonHandler[Presser]:
             self.add(data, handler)
             return handler
 
         return register
 
-    def resolve(self, raw: str) -> tuple[Button, dict[str, Value]] | None:
+    def resolve(self, raw: str) -> tuple[Button[Presser], dict[str, Value]] | None:
         prefix = raw.split(":", 1)[0]
         button = self._buttons.get(prefix)
         if button is None:
@@ -125,4 +128,5 @@ class Buttons:
 
 
 COMMANDS = Commands()
-BUTTONS = Buttons()
+BUTTONS: Buttons[Staff] = Buttons()  # staff presses
+FAMILY_BUTTONS: Buttons[ContactPoint] = Buttons()  # family presses, on Telegram

@@ -10,11 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import SchoolClass, Staff, Student, class_staff
-from ...policy import SCHOOL_WIDE_ROLES, serves
+from ...models import Staff, Student
+from ...policy import served_classes, serves
 from .models import CheckinPlan
 from .plans import plans_of, sync_schedules
 from .timing import next_after, parse_days, parse_time
@@ -22,16 +21,6 @@ from .timing import next_after, parse_days, parse_time
 
 class CheckinError(ValueError):
     """A check-in that cannot be made as asked; the message says why."""
-
-
-def classes_for(session: Session, staff: Staff) -> list[SchoolClass]:
-    """The classes a staff member may set a check-in for."""
-    query = select(SchoolClass).order_by(SchoolClass.name)
-    if staff.role not in SCHOOL_WIDE_ROLES:
-        query = query.join(class_staff).where(class_staff.c.staff_id == staff.id)
-    elif staff.school_id is not None:
-        query = query.where(SchoolClass.school_id == staff.school_id)
-    return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -59,7 +48,7 @@ def create_checkin(
         raise CheckinError("a check-in is for one class or one student")
     if (template is None) == (question is None):
         raise CheckinError("a check-in asks a catalog question or the staff member's own")
-    if class_id is not None and class_id not in {c.id for c in classes_for(session, staff)}:
+    if class_id is not None and class_id not in {c.id for c in served_classes(session, staff)}:
         raise CheckinError("not one of your classes")
     if student_id is not None:
         student = session.get(Student, student_id)

@@ -14,12 +14,12 @@ from ...i18n import gettext
 from ...i18n.times import arrival_text
 from ...models import Staff, StaffDialog
 from ...outbox import Buttons
+from ...policy import served_classes
 from . import messages as m
 from .actions import (
     CheckinError,
     PlanChange,
     change_checkin,
-    classes_for,
     create_checkin,
     list_checkins,
 )
@@ -46,7 +46,7 @@ def start(context: Context, staff: Staff, argument: str = "") -> None:
     DIALOGS.begin(context, staff, KIND, {"step": "target"})
     buttons = [
         [_button(c.name, STEP.encode(step="class", value=str(c.id)))]
-        for c in classes_for(context.session, staff)
+        for c in served_classes(context.session, staff)
     ]
     buttons.append([_button(gettext(staff.language, m.ONE_STUDENT), STEP.encode(step="student"))])
     context.reply(gettext(staff.language, m.WHO), buttons)
@@ -64,7 +64,7 @@ def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
     try:
         if current == "target" and button == "class" and value.isdigit():
             state.update(class_id=int(value), step="days")
-            if state["class_id"] not in {c.id for c in classes_for(context.session, staff)}:
+            if state["class_id"] not in {c.id for c in served_classes(context.session, staff)}:
                 raise CheckinError("not your class")
         elif current == "target" and button == "student":
             state["step"] = "student"
