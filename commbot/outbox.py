@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from . import quiet_hours
@@ -30,6 +30,8 @@ from .models import (
 )
 
 STAFF_NOT_LINKED = "waiting for the staff member to link Telegram"
+# The Core table, for bulk inserts: the ORM's bulk path costs about three times as much here.
+DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 
 Buttons = list[list[dict[str, str]]]
 
@@ -110,7 +112,7 @@ def enqueue_many(session: Session, specs: Iterable[DeliverySpec], now: dt.dateti
     rows = [_columns(spec, now) for spec in specs]
     if rows:
         # Core executemany (psycopg pipelines it): the ORM's unit of work adds nothing here.
-        session.execute(insert(Delivery), rows)
+        session.execute(DELIVERIES.insert(), rows)
     return len(rows)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, or_, select, update
+from sqlalchemy import Engine, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...actions.send_to_family import FAMILY_HEADER
@@ -48,6 +48,7 @@ from .timing import latest_at_or_before, next_after
 log = logging.getLogger(__name__)
 
 GRACE = dt.timedelta(hours=6)
+THREADS: Table = Thread.__table__  # type: ignore[assignment]  # Core, for bulk inserts
 CHUNK = 5000  # families per round of lookups and inserts: bounds memory for huge batches
 
 
@@ -322,7 +323,7 @@ def _enqueue(
 def _insert_threads(session: Session, rows: list[dict[str, Any]]) -> None:
     # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here.
     if rows:
-        session.execute(insert(Thread), rows)
+        session.execute(THREADS.insert(), rows)
 
 
 def _touch_threads(
