@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
 
+from .errors import CommbotError
 from .resources import migrations_dir
 
 
@@ -37,7 +38,7 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-class ForeignKeyViolation(RuntimeError):
+class ForeignKeyViolation(CommbotError):
     """A migration left rows pointing at rows that are gone; it was rolled back."""
 
 

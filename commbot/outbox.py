@@ -33,7 +33,8 @@ STAFF_NOT_LINKED = "waiting for the staff member to link Telegram"
 # The Core table, for bulk inserts: the ORM's bulk path costs about three times as much here.
 DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 
-Buttons = list[list[dict[str, str]]]
+# Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
+Keyboard = list[list[dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class DeliverySpec:
     body: str = ""
     body_language: str | None = None
     media: Sequence[dict[str, Any]] = ()
-    buttons: Buttons = field(default_factory=list)
+    buttons: Keyboard = field(default_factory=list)
     guardian_id: int | None = None
     staff_id: int | None = None
     contact_point_id: int | None = None
@@ -111,7 +112,7 @@ def enqueue_many(session: Session, specs: Iterable[DeliverySpec], now: dt.dateti
     """Queue many messages in one executemany (check-ins, broadcasts, reminders)."""
     rows = [_columns(spec, now) for spec in specs]
     if rows:
-        # Core executemany (psycopg pipelines it): the ORM's unit of work adds nothing here.
+        # Core executemany on the table (psycopg pipelines it): the ORM adds nothing here.
         session.execute(DELIVERIES.insert(), rows)
     return len(rows)
 
@@ -177,6 +178,7 @@ def to_guardian(
             return None
         point = points[0]
     if message is not None and message.id is None:
+        session.add(message)  # the row refers to it by id
         session.flush()
     spec = DeliverySpec(
         recipient_kind=RecipientKind.GUARDIAN,
@@ -246,12 +248,13 @@ def to_staff(
     show_original: bool = False,
     media: Sequence[dict[str, Any]] = (),
     lane: Lane = Lane.CONVERSATION,
-    buttons: Buttons | None = None,
+    buttons: Keyboard | None = None,
     back_translate_via: str | None = None,
 ) -> Delivery:
     """Queue a message to a staff member's Telegram; held until they link it."""
     linked = staff.telegram_chat_id is not None
     if message is not None and message.id is None:
+        session.add(message)  # the row refers to it by id
         session.flush()
     spec = DeliverySpec(
         recipient_kind=RecipientKind.STAFF,
@@ -287,7 +290,7 @@ def notice(
     guardian_id: int | None = None,
     staff_id: int | None = None,
     contact_point_id: int | None = None,
-    buttons: Buttons | None = None,
+    buttons: Keyboard | None = None,
 ) -> Delivery:
     """A bot-authored reply to whoever just wrote, on the channel they wrote from.
 
@@ -329,8 +332,9 @@ def release_staff_deliveries(session: Session, staff: Staff, now: dt.datetime) -
     return len(held)
 
 
-def release_whatsapp_deliveries(session: Session, point: ContactPoint, now: dt.datetime) -> int:
-    """The family wrote on WhatsApp, reopening its 24-hour window: send what was held."""
+def release_held_deliveries(session: Session, point: ContactPoint, now: dt.datetime) -> int:
+    """The family wrote on this contact point, reopening its reply window: send what was
+    held for it (only a channel with such a window, WhatsApp, holds deliveries)."""
     held = session.scalars(
         select(Delivery).where(
             Delivery.contact_point_id == point.id, Delivery.status == DeliveryStatus.HELD

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
-from ..models import Guardian, Guardianship, Message, Staff, Student, Thread
-from ..outbox import to_staff
+from ..models import ContactPoint, Guardian, Guardianship, Message, Staff, Student, Thread
+from ..outbox import release_held_deliveries, to_staff
 from ..policy import class_teachers, school_coordinators, serves
 from ..threads import thread_for
 
@@ -82,9 +83,35 @@ def still_theirs(session: Session, guardian: Guardian, student: Student, staff: 
     return linked is not None and serves(session, staff, student)
 
 
-def keep_unanswered(session: Session, message: Message) -> None:
-    """Keep a family's message that nobody at school can receive yet: never drop it."""
-    session.add(message)
+def family_wrote(session: Session, point: ContactPoint, *, now: dt.datetime) -> int:
+    """A family wrote on this contact point: that reopens any reply window the channel has
+    (WhatsApp's 24 hours), so what was held for it goes now. Returns how many."""
+    point.last_inbound_at = now
+    return release_held_deliveries(session, point, now)
+
+
+def rejoin_newer_conversation(
+    session: Session,
+    guardian: Guardian,
+    held: Sequence[Message],
+    since: dt.datetime,
+    *,
+    now: dt.datetime,
+) -> bool:
+    """Messages held for a "which child?" answer go to the conversation a staff member has
+    started with the family since `since`, if one has. True if they did."""
+    thread = session.scalar(
+        select(Thread)
+        .where(Thread.guardian_id == guardian.id, Thread.last_staff_message_at > since)
+        .order_by(Thread.last_staff_message_at.desc())
+    )
+    if thread is None:
+        return False
+    student = session.get_one(Student, thread.student_id)
+    staff = session.get_one(Staff, thread.staff_id)
+    for message in held:
+        relay_family_message(session, guardian, message, student, staff, now=now)
+    return True
 
 
 def relay_family_message(

@@ -21,7 +21,6 @@ from ..glossary import load_glossary
 from ..i18n import N_, gettext
 from ..models import (
     AuthorKind,
-    Channel,
     Delivery,
     Guardian,
     Message,
@@ -45,6 +44,7 @@ class SendStatus(StrEnum):
     NOT_SERVED = "not_served"  # the staff member does not serve this student
     NO_FAMILY = "no_family"  # nobody in the family receives messages
     NOT_ALLOWED = "not_allowed"  # urgent messages are for coordinators and admins
+    NOTHING_TO_SEND = "nothing_to_send"  # no words and no photo
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,6 @@ class GuardianOutcome:
     guardian: Guardian
     delivery: Delivery | None  # None: opted out everywhere, or no way to reach them
     opted_out_somewhere: bool
-
-    @property
-    def channel(self) -> Channel | None:
-        return self.delivery.channel if self.delivery is not None else None
 
 
 @dataclass
@@ -79,12 +75,21 @@ def send_to_family(
     only: Sequence[Guardian] | None = None,
     urgent: bool = False,
 ) -> FamilySend:
-    """Queue `text` (and `media`) to the student's family, or to `only` those guardians."""
+    """Queue `text` (and `media`) to the student's family, or to `only` those guardians
+    (each must be one this staff member may reach about this student)."""
     if urgent and staff.role not in SCHOOL_WIDE_ROLES:
         return FamilySend(SendStatus.NOT_ALLOWED)
     if not serves(session, staff, student):
         return FamilySend(SendStatus.NOT_SERVED)
-    guardians = list(only) if only else receiving_guardians(session, student)
+    if only is not None:
+        reachable = receiving_guardians(session, student)
+        if not only or any(g not in reachable for g in only):
+            return FamilySend(SendStatus.NOT_SERVED)
+        guardians = list(only)
+    else:
+        guardians = receiving_guardians(session, student)
+    if not text and not media:
+        return FamilySend(SendStatus.NOTHING_TO_SEND)
     if not guardians:
         return FamilySend(SendStatus.NO_FAMILY)
     message = Message(

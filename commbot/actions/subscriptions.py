@@ -31,7 +31,7 @@ def opt_out(
     return len(waiting)
 
 
-def opt_in(session: Session, point: ContactPoint, *, now: dt.datetime) -> None:
+def opt_in(session: Session, point: ContactPoint) -> None:
     """Messages on this channel again (START, UNSTOP)."""
     point.opted_out = False
     point.opted_out_at = None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..channels.base import Inbound
 from ..config import Settings
 from ..models import Delivery, RecipientKind
-from ..outbox import Buttons, notice
+from ..outbox import Keyboard, notice
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Context:
     def default_timezone(self) -> str:
         return self.settings.default_timezone
 
-    def reply(self, text: str, buttons: Buttons | None = None) -> Delivery:
+    def reply(self, text: str, buttons: Keyboard | None = None) -> Delivery:
         """Answer whoever wrote, now, on the channel they wrote from."""
         return notice(
             self.session,

@@ -26,6 +26,8 @@ class Dialog:
 
 
 class Dialogs:
+    """Staff dialogs by kind; at most one open per staff member, its state in the database."""
+
     def __init__(self) -> None:
         self._dialogs: dict[str, Dialog] = {}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..actions import relay as relaying
@@ -26,9 +25,7 @@ from ..models import (
     RecipientKind,
     Staff,
     Student,
-    Thread,
 )
-from ..outbox import release_whatsapp_deliveries
 from . import language_menu
 from .callbacks import Value
 from .context import Context
@@ -45,7 +42,7 @@ NOBODY_TO_ANSWER = N_(
     "Thank you. We got your message. Nobody at school can answer it here yet, "
     "so please also call the school office."
 )
-BUTTON_EXPIRED = N_("This button has expired. Please write your message instead.")
+FAMILY_BUTTON_EXPIRED = N_("This button has expired. Please write your message instead.")
 
 
 # -- keywords (SMS and WhatsApp carry no buttons, so families type them) ----------------
@@ -67,7 +64,7 @@ def _stop(context: Context, point: ContactPoint) -> None:
 
 
 def _start(context: Context, point: ContactPoint) -> None:
-    subscriptions.opt_in(context.session, point, now=context.now)
+    subscriptions.opt_in(context.session, point)
     context.reply(gettext(point.guardian.language, RESUBSCRIBED))
     context.events.append("opted in")
 
@@ -82,7 +79,6 @@ KEYWORDS = (
     Keyword(frozenset({"START", "UNSTOP"}), _start),
     Keyword(frozenset({"HELP", "INFO"}), _help),
 )
-STOP_WORDS = KEYWORDS[0].words
 
 
 def _keyword(text: str) -> Keyword | None:
@@ -94,7 +90,7 @@ def _keyword(text: str) -> Keyword | None:
 
 
 def _language_answer(context: Context, point: ContactPoint, pending: PendingChoice, n: int) -> None:
-    options = pending.options or list(CATALOG_LANGUAGES)
+    options = pending.options or CATALOG_LANGUAGES
     _change_language(context, point, str(options[n]))
 
 
@@ -121,25 +117,13 @@ def _child_overtaken(context: Context, guardian: Guardian, pending: PendingChoic
     """A "which child?" question stops standing once a staff member has written to the
     family since: what it held goes to that conversation, and the new message is read as a
     reply to the staff member, not as an answer to the old question."""
-    if pending.kind is not ChoiceKind.CHILD:
-        return False
     session = context.session
-    thread = session.scalar(
-        select(Thread)
-        .where(
-            Thread.guardian_id == guardian.id,
-            Thread.last_staff_message_at > pending.created_at,
-        )
-        .order_by(Thread.last_staff_message_at.desc())
-    )
-    if thread is None:
-        return False
-    student = session.get_one(Student, thread.student_id)
-    staff = session.get_one(Staff, thread.staff_id)
     held = _held(session, pending)
+    if not relaying.rejoin_newer_conversation(
+        session, guardian, held, pending.created_at, now=context.now
+    ):
+        return False
     session.delete(pending)
-    for message in held:
-        relaying.relay_family_message(session, guardian, message, student, staff, now=context.now)
     context.events.append("held messages joined a newer conversation")
     return True
 
@@ -148,7 +132,14 @@ def _held(session: Session, pending: PendingChoice) -> list[Message]:
     return [session.get_one(Message, i) for i in pending.message_ids]
 
 
-QUESTIONS.add(Question(ChoiceKind.LANGUAGE, _language_answer, closes_on_other_message=True))
+QUESTIONS.add(
+    Question(
+        ChoiceKind.LANGUAGE,
+        _language_answer,
+        closes_on_other_message=True,
+        default_options=CATALOG_LANGUAGES,
+    )
+)
 QUESTIONS.add(
     Question(
         ChoiceKind.CHILD, _child_answer, closes_on_other_message=False, lapsed=_child_overtaken
@@ -166,11 +157,9 @@ def handle(context: Context, point: ContactPoint) -> None:
     context.language = guardian.language
     context.guardian_id = guardian.id
     context.contact_point_id = point.id
-    point.last_inbound_at = context.now
-    if point.channel is Channel.WHATSAPP:
-        released = release_whatsapp_deliveries(context.session, point, context.now)
-        if released:
-            context.events.append(f"released {released} held WhatsApp deliveries")
+    released = relaying.family_wrote(context.session, point, now=context.now)
+    if released:
+        context.events.append(f"released {released} held deliveries")
     if inbound.callback_data is not None:
         _button(context, point, inbound.callback_data)
         return
@@ -195,7 +184,7 @@ def handle(context: Context, point: ContactPoint) -> None:
 def _button(context: Context, point: ContactPoint, data: str) -> None:
     found = FAMILY_BUTTONS.resolve(data)
     if found is None:
-        context.reply(gettext(point.guardian.language, BUTTON_EXPIRED))
+        context.reply(gettext(point.guardian.language, FAMILY_BUTTON_EXPIRED))
         context.events.append("expired button")
         return
     button, values = found
@@ -248,7 +237,7 @@ def _pass_on(context: Context, point: ContactPoint, questions: list[PendingChoic
         relaying.relay_family_message(session, guardian, message, student, staff, now=context.now)
         context.events.append("relayed to staff")
     elif not targets:
-        relaying.keep_unanswered(session, message)
+        session.add(message)  # kept, though nobody at school can answer it here yet
         context.reply(gettext(guardian.language, NOBODY_TO_ANSWER))
         context.events.append("no staff to receive")
     else:

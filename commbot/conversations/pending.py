@@ -25,21 +25,32 @@ Lapse = Callable[[Context, Guardian, PendingChoice], bool]
 
 @dataclass(frozen=True)
 class Question:
+    """One kind of numbered question and what its answers do."""
+
     kind: ChoiceKind
     answer: Answer  # called with the 0-based option picked; the question is already closed
     closes_on_other_message: bool = True
     lapsed: Lapse | None = None  # True when it no longer stands (and has cleaned up)
+    # For rows stored without their options (language menus opened before options were
+    # kept): what the numbers mean.
+    default_options: Sequence[Any] = ()
+
+    def options(self, pending: PendingChoice) -> Sequence[Any]:
+        return pending.options or self.default_options
 
 
 def number_in(text: str) -> int | None:
     """The number someone replied ("2", "2.", "2)"), if that is all they wrote."""
     choice = text.strip().rstrip(".)")
-    if choice.isascii() and choice.isdigit() and len(choice) <= 3:
+    # isdecimal: "٢" (Arabic-Indic) and "２" (full width) count; "²" does not.
+    if choice.isdecimal() and len(choice) <= 3:
         return int(choice)
     return None
 
 
 class PendingQuestions:
+    """The registry of question kinds, and the one way numbered answers are read."""
+
     def __init__(self) -> None:
         self._kinds: dict[ChoiceKind, Question] = {}
 
@@ -105,10 +116,11 @@ class PendingQuestions:
             return False
         number = number_in(context.inbound.text)
         latest = open_questions[0]
-        if number is None or not 1 <= number <= len(latest.options):
+        question = self._kinds[latest.kind]
+        if number is None or not 1 <= number <= len(question.options(latest)):
             return False
         context.session.delete(latest)
-        self._kinds[latest.kind].answer(context, point, latest, number - 1)
+        question.answer(context, point, latest, number - 1)
         return True
 
     def close_on_other_message(

@@ -35,9 +35,12 @@ class Command:
     help: str | None  # a catalog message; None keeps it out of /help (covered by another)
     roles: frozenset[StaffRole] = ALL_ROLES
     refusal: str | None = None  # a catalog message for those whose role may not use it
+    order: int = 50  # place in /help: features' commands sit between the first and the last
 
 
 class Commands:
+    """Staff commands by name, each with who may use it and its line in /help."""
+
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
 
@@ -48,10 +51,11 @@ class Commands:
         help: str | None,
         roles: Iterable[StaffRole] = ALL_ROLES,
         refusal: str | None = None,
+        order: int = 50,
     ) -> None:
         if name in self._commands:
             raise ValueError(f"{name} is registered twice")
-        self._commands[name] = Command(name, handler, help, frozenset(roles), refusal)
+        self._commands[name] = Command(name, handler, help, frozenset(roles), refusal, order)
 
     def command(
         self,
@@ -59,18 +63,18 @@ class Commands:
         help: str | None,
         roles: Iterable[StaffRole] = ALL_ROLES,
         refusal: str | None = None,
+        order: int = 50,
     ) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
-            self.add(name, handler, help, roles, refusal)
+            self.add(name, handler, help, roles, refusal, order)
             return handler
 
         return register
 
-    def find(self, name: str) -> Command | None:
-        return self._commands.get(name)
-
     def available_to(self, role: StaffRole) -> list[Command]:
-        return [c for c in self._commands.values() if role in c.roles]
+        """The role's commands in /help order (registration order within the same place)."""
+        mine = [c for c in self._commands.values() if role in c.roles]
+        return sorted(mine, key=lambda c: c.order)
 
     def help_text(self, role: StaffRole, language: str) -> str:
         lines = [gettext(language, HELP_INTRO)]

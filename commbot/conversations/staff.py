@@ -4,12 +4,11 @@ module turns messages into calls and results into replies."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
 from ..actions import languages as language_actions
-from ..actions.send_to_family import FamilySend, SendStatus, send_to_family
+from ..actions.drafts import start_draft, take_draft
+from ..actions.send_to_family import FamilySend, send_to_family
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..languages import UnknownLanguage, name_in
@@ -20,7 +19,6 @@ from ..models import (
     Guardianship,
     RecipientKind,
     Staff,
-    StaffCompose,
     Student,
 )
 from ..outbox import usable_points
@@ -32,9 +30,6 @@ from .dialogs import DIALOGS
 from .registry import BUTTONS, COMMANDS
 from .staff_reports import NO_FAMILY, URGENT_ONLY, report_family_send
 
-# How long after `/msg <student>` the next plain message goes to that family.
-COMPOSE_TIME = dt.timedelta(minutes=15)
-
 MSG_HELP = N_("/msg <student> <text> writes to that student's family.")
 URGENT_HELP = N_("/urgent <student> <text> reaches the family even in their quiet hours.")
 FAMILIES_HELP = N_("/families lists the families you work with.")
@@ -42,7 +37,10 @@ LANGUAGE_HELP = N_("/language sets your language; /setlanguage <name> <code> set
 BACK_TRANSLATION_LINE = N_(
     "/backtranslation on|off shows or hides what families read, translated back."
 )
-BUTTON_EXPIRED = N_("This button has expired. Please begin again.")
+STAFF_BUTTON_EXPIRED = N_("This button has expired. Please begin again.")
+CANCEL_HELP = N_("/cancel stops what you are setting up.")
+HELP_HELP = N_("/help shows this list.")
+NOTHING_TO_CANCEL = N_("There is nothing to cancel.")
 
 
 NO_SUCH_STUDENT = N_('I could not find a student called "{name}" among your students.')
@@ -89,29 +87,35 @@ def _press(context: Context, staff: Staff, data: str) -> None:
         return
     found = BUTTONS.resolve(data)
     if found is None:
-        context.reply(gettext(staff.language, BUTTON_EXPIRED))
+        context.reply(gettext(staff.language, STAFF_BUTTON_EXPIRED))
         context.events.append("expired button")
         return
     button, values = found
     button.handler(context, staff, values)
 
 
+@COMMANDS.command("/help", HELP_HELP, order=99)
 def show_help(context: Context, staff: Staff, argument: str = "") -> None:
     context.reply(COMMANDS.help_text(staff.role, staff.language))
 
 
+@COMMANDS.command("/cancel", CANCEL_HELP, order=98)
+def _cancel(context: Context, staff: Staff, argument: str) -> None:
+    found = DIALOGS.active(context.session, staff)
+    DIALOGS.end(context.session, staff)
+    message = found[0].cancelled if found else NOTHING_TO_CANCEL
+    context.reply(gettext(staff.language, message))
+
+
 def _compose(context: Context, staff: Staff, text: str) -> None:
     """Plain text (or a photo) right after `/msg <student>` goes to that family."""
-    session = context.session
-    compose = session.get(StaffCompose, staff.id)
-    if compose is not None and context.now - compose.created_at > COMPOSE_TIME:
-        session.delete(compose)  # an old "/msg <student>" is not this text's aim
-        compose = None
-    if compose is None or not (text or context.inbound.media):
-        show_help(context, staff)
+    if not (text or context.inbound.media):
+        show_help(context, staff, "")
         return
-    student = session.get_one(Student, compose.student_id)
-    session.delete(compose)
+    student = take_draft(context.session, staff, now=context.now)
+    if student is None:
+        show_help(context, staff, "")
+        return
     _send(context, staff, student, text)
 
 
@@ -154,7 +158,7 @@ def _urgent(context: Context, staff: Staff, rest: str) -> None:
 
 def _write(context: Context, staff: Staff, rest: str, *, urgent: bool) -> None:
     if not rest:
-        show_help(context, staff)
+        show_help(context, staff, "")
         return
     student, text = find_student(context, staff, rest)
     if student is None:
@@ -170,10 +174,7 @@ def _write(context: Context, staff: Staff, rest: str, *, urgent: bool) -> None:
     if not guardians:
         context.reply(gettext(staff.language, NO_FAMILY, student=student.name))
         return
-    compose = context.session.get(StaffCompose, staff.id) or StaffCompose(staff_id=staff.id)
-    compose.student_id = student.id
-    compose.created_at = context.now
-    context.session.add(compose)
+    start_draft(context.session, staff, student, now=context.now)
     names = ", ".join(g.name for g in guardians)
     context.reply(gettext(staff.language, WRITE_NOW, student=student.name, names=names))
 
@@ -290,8 +291,4 @@ def _reply_to_relayed(context: Context, staff: Staff) -> None:
         return
     student = session.get_one(Student, original.student_id)
     guardian = session.get_one(Guardian, original.author_guardian_id)
-    if guardian not in reachable_guardians(session, staff, student):
-        result = FamilySend(SendStatus.NOT_SERVED)
-        report_family_send(context, staff, student, "", result)
-        return
     _send(context, staff, student, context.inbound.text.strip(), only=[guardian])

@@ -32,6 +32,7 @@ HARD_TO_READ = N_(
     "Tip: this reads at about grade {grade}. Shorter sentences and everyday words help "
     "every family."
 )
+NOTHING_TO_SEND = N_("There was nothing to send: write a message or add a photo.")
 BACK_TRANSLATION = N_("What {names} will read ({language}), translated back:")
 URGENT_ONLY = N_(
     "Only coordinators can send urgent messages, which reach families even in their quiet "
@@ -51,6 +52,9 @@ def report_family_send(
         return
     if result.status is SendStatus.NOT_ALLOWED:
         context.reply(gettext(language, URGENT_ONLY))
+        return
+    if result.status is SendStatus.NOTHING_TO_SEND:
+        context.reply(gettext(language, NOTHING_TO_SEND))
         return
     sent: list[str] = []
     notes: list[str] = []

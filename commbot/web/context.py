@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import PlainTextResponse, Response
 
 from ..channels.base import Inbound
 from ..config import Settings
 from ..conversations import handle_inbound
 from ..db import transaction
+from ..errors import CommbotError, InputError
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_BODY = 1_000_000
 
@@ -36,6 +40,21 @@ class WebContext:
         if self.engine.dialect.name == "sqlite":
             return function(*args)
         return await run_in_threadpool(function, *args)
+
+    async def receive(self, inbound: Inbound) -> str | Response:
+        """Handle one inbound message: its outcome, or the answer for an error we know.
+
+        The error tree is caught here, once: bad input is a 400; anything else commbot
+        raises (a broken install, say) is a 503, so the provider sends the message again
+        and no family's words are lost.
+        """
+        try:
+            return await self.write(self.process, inbound)
+        except InputError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        except CommbotError as exc:
+            log.error("inbound %s not handled: %s", inbound.channel.value, type(exc).__name__)
+            return PlainTextResponse("not handled now; please retry", status_code=503)
 
     def process(self, inbound: Inbound) -> str:
         """Record and route one inbound message in its own transaction."""

@@ -31,7 +31,9 @@ def routes(web: WebContext) -> list[Route]:
             return PlainTextResponse(reason, status_code=400)
         if inbound is None:
             return JSONResponse({"ok": True, "ignored": True})
-        outcome = await web.write(web.process, inbound)
+        outcome = await web.receive(inbound)
+        if isinstance(outcome, Response):
+            return outcome
         if inbound.callback_id:
             # Every press is answered, to stop the button's spinner. Telegram takes one Bot
             # API call as the webhook's answer, so nothing is sent from here.

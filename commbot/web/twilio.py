@@ -47,7 +47,9 @@ def routes(web: WebContext) -> list[Route]:
             message = twilio.parse_inbound(params)
         except InputError as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        await web.write(web.process, message)
+        outcome = await web.receive(message)
+        if isinstance(outcome, Response):
+            return outcome
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(request: Request) -> Response:

@@ -24,23 +24,39 @@ def parse_update(data: Any) -> Inbound | None:
     """Turn a webhook body into an `Inbound`; None for updates commbot does not handle."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise MalformedUpdate("not a Telegram update: update_id is missing")
+    # Telegram's own updates always parse; anything else (forged, or a shape we have not
+    # met) is refused with a 400, never let through to fail later.
     try:
         update = Update.de_json(data, None)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        if update is None:
+            raise MalformedUpdate("not a Telegram update")
+        return _inbound(update)
+    except MalformedUpdate:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise MalformedUpdate(f"not a Telegram update: {type(exc).__name__}") from None
-    if update is None:
-        raise MalformedUpdate("not a Telegram update")
+
+
+def _chat_id(chat_id: object) -> str:
+    """A chat id as we store it: Telegram's are integers that fit in 64 bits."""
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int) or abs(chat_id) >= 2**63:
+        raise MalformedUpdate("chat.id is not a Telegram chat id")
+    return str(chat_id)
+
+
+def _inbound(update: Update) -> Inbound | None:
     if update.callback_query is not None:
         query = update.callback_query
         if query.message is None or query.message.chat.type != "private":
             return None
         return Inbound(
             channel=Channel.TELEGRAM,
-            address=str(query.message.chat.id),
+            address=_chat_id(query.message.chat.id),
             text="",
             provider_id=str(update.update_id),
             received_at=dt.datetime.now(dt.UTC),
-            callback_data=query.data,  # decoded by the button codec, never stored
+            # Decoded by the button codec, never stored; a press without data has expired.
+            callback_data=query.data if isinstance(query.data, str) else "",
             callback_id=query.id,
             reply_to_provider_id=str(query.message.message_id),
         )
@@ -60,7 +76,7 @@ def parse_update(data: Any) -> Inbound | None:
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
     return Inbound(
         channel=Channel.TELEGRAM,
-        address=str(message.chat.id),
+        address=_chat_id(message.chat.id),
         text=clean_text(message.text or message.caption or ""),
         provider_id=str(update.update_id),
         received_at=message.date.astimezone(dt.UTC) if message.date else dt.datetime.now(dt.UTC),

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from ...errors import InputError
 from ...models import Staff, Student
 from ...policy import served_classes, serves
 from .models import CheckinPlan
@@ -19,7 +20,7 @@ from .plans import plans_of, sync_schedules
 from .timing import next_after, parse_days, parse_time
 
 
-class CheckinError(ValueError):
+class CheckinError(InputError):
     """A check-in that cannot be made as asked; the message says why."""
 
 

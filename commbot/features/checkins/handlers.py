@@ -10,10 +10,11 @@ from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import BUTTONS, COMMANDS
 from ...conversations.staff import find_student
+from ...errors import InputError
 from ...i18n import gettext
 from ...i18n.times import arrival_text
 from ...models import Staff, StaffDialog
-from ...outbox import Buttons
+from ...outbox import Keyboard
 from ...policy import served_classes
 from . import messages as m
 from .actions import (
@@ -25,7 +26,7 @@ from .actions import (
 )
 from .models import CheckinPlan
 from .plans import target_name
-from .timing import InvalidSchedule, parse_days, parse_time
+from .timing import parse_days, parse_time
 
 KIND = "checkin"
 # One step of the setup dialog: "ck:class:12", "ck:student", "ck:days:mon,thu",
@@ -62,7 +63,7 @@ def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
     text = context.inbound.text.strip()
     current = state.get("step")
     try:
-        if current == "target" and button == "class" and value.isdigit():
+        if current == "target" and button == "class" and value.isascii() and value.isdigit():
             state.update(class_id=int(value), step="days")
             if state["class_id"] not in {c.id for c in served_classes(context.session, staff)}:
                 raise CheckinError("not your class")
@@ -87,7 +88,7 @@ def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
             return
         else:
             raise CheckinError("unexpected answer")
-    except (CheckinError, InvalidSchedule):
+    except InputError:  # CheckinError, InvalidSchedule: not a step we can take
         context.reply(gettext(staff.language, m.NOT_UNDERSTOOD))
         return
     dialog.state, dialog.updated_at = state, context.now
@@ -197,7 +198,7 @@ def _plan_line(context: Context, staff: Staff, plan: CheckinPlan) -> str:
     return f"{target_name(context.session, plan)}: {days}, {time}{paused}\n« {question} »"
 
 
-def _plan_buttons(staff: Staff, plan: CheckinPlan) -> Buttons:
+def _plan_buttons(staff: Staff, plan: CheckinPlan) -> Keyboard:
     toggle = (m.RESUME, PlanChange.RESUME) if plan.paused else (m.PAUSE, PlanChange.PAUSE)
     return [
         [

@@ -18,9 +18,9 @@ log = logging.getLogger(__name__)
 
 
 @job("fire_checkins", dt.timedelta(seconds=15))
-def fire_checkins(context: JobContext, grace: dt.timedelta = GRACE) -> int:
+def fire_checkins(context: JobContext) -> int:
     report = fire_due(
-        context.engine, context.now, default_timezone=context.default_timezone, grace=grace
+        context.engine, context.now, default_timezone=context.default_timezone, grace=GRACE
     )
     if report.fired or report.skipped:
         log.info(
@@ -44,4 +44,4 @@ def sync_plans(context: JobContext) -> int:
         plans = session.scalars(select(CheckinPlan).where(CheckinPlan.paused.is_(False))).all()
         for plan in plans:
             sync_schedules(session, plan, context.now, context.default_timezone)
-        return 0
+        return len(plans)

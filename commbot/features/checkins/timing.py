@@ -7,11 +7,13 @@ import zoneinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from ...errors import InputError
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class InvalidSchedule(ValueError):
-    pass
+class InvalidSchedule(InputError):
+    """Days or a time that no schedule can be made of; the message says which."""
 
 
 def parse_days(text: str) -> str:
@@ -20,10 +22,18 @@ def parse_days(text: str) -> str:
     if not days:
         raise InvalidSchedule("no days given")
     for part in days.split(","):
-        for name in part.split("-"):
+        ends = part.split("-")
+        if len(ends) > 2:
+            raise InvalidSchedule(f"{part!r} is not a day or a range of days")
+        for name in ends:
             if name[:3] not in DAY_NAMES:
                 raise InvalidSchedule(f"{name!r} is not a day")
-    return ",".join("-".join(name[:3] for name in part.split("-")) for part in days.split(","))
+    normal = ",".join("-".join(name[:3] for name in part.split("-")) for part in days.split(","))
+    try:  # cron has its own rules ("fri-mon" wraps past the week's end, which it refuses)
+        CronTrigger(day_of_week=normal)
+    except ValueError:
+        raise InvalidSchedule(f"{text!r} is not a set of days") from None
+    return normal
 
 
 def parse_time(text: str) -> str:
