@@ -14,7 +14,7 @@ from ..channels.base import Inbound
 from ..config import Settings
 from ..db import insert_if_absent
 from ..models import Channel, ContactPoint, InboundReceipt, Staff, utcnow
-from ..phones import redact
+from ..phones import equivalent_forms, redact
 from . import family, linking, staff, unknown
 from .context import Context
 
@@ -77,20 +77,24 @@ def route(context: Context) -> None:
 def find_contact_point(session: Session, channel: Channel, address: str) -> ContactPoint | None:
     """The guardian's contact point for this sender.
 
-    A known phone writing on the other phone channel (WhatsApp instead of SMS, say) is the
-    same family: we add that channel to their contact points, last in their order.
+    A phone number matches the roster's in any of its equivalent forms (Mexico's `+521…`
+    for `+52…`, Brazil's mobiles with and without their extra 9): the form the family wrote
+    from is the one that exists, so it is not rewritten. A known phone writing on the other
+    phone channel (WhatsApp instead of SMS, say) is the same family: we add that channel to
+    their contact points, last in their order, at the address they wrote from.
     """
-    point = session.scalar(
-        select(ContactPoint)
-        .options(joinedload(ContactPoint.guardian))
-        .where(ContactPoint.channel == channel, ContactPoint.address == address)
-    )
-    if point is not None or channel is Channel.TELEGRAM:
+    if channel is Channel.TELEGRAM:
+        return session.scalar(
+            select(ContactPoint)
+            .options(joinedload(ContactPoint.guardian))
+            .where(ContactPoint.channel == channel, ContactPoint.address == address)
+        )
+    forms = equivalent_forms(address)
+    point = _first_match(session, channel, forms)
+    if point is not None:
         return point
     other = Channel.SMS if channel is Channel.WHATSAPP else Channel.WHATSAPP
-    sibling = session.scalar(
-        select(ContactPoint).where(ContactPoint.channel == other, ContactPoint.address == address)
-    )
+    sibling = _first_match(session, other, forms)
     if sibling is None:
         return None
     last = max((p.priority for p in sibling.guardian.contact_points), default=0)
@@ -100,3 +104,15 @@ def find_contact_point(session: Session, channel: Channel, address: str) -> Cont
     session.add(point)
     session.flush()
     return point
+
+
+def _first_match(session: Session, channel: Channel, forms: tuple[str, ...]) -> ContactPoint | None:
+    """The contact point on `channel` at the first of `forms` that has one (the exact form
+    comes first, so it wins when a roster holds two forms)."""
+    points = session.scalars(
+        select(ContactPoint)
+        .options(joinedload(ContactPoint.guardian))
+        .where(ContactPoint.channel == channel, ContactPoint.address.in_(forms))
+    ).all()
+    by_address = {p.address: p for p in points}
+    return next((by_address[f] for f in forms if f in by_address), None)

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from ..i18n import N_, gettext
-from ..models import UnknownSenderReply
+from ..models import Channel, UnknownSenderReply
+from ..phones import is_phone_number
 from .context import Context
 
 REPLY_INTERVAL = dt.timedelta(days=1)
@@ -21,6 +22,10 @@ def handle(context: Context) -> None:
     """Answer politely at most once a day; never say whom we know or relay anything."""
     inbound = context.inbound
     session = context.session
+    if inbound.channel is not Channel.TELEGRAM and not is_phone_number(inbound.address):
+        # An alphanumeric sender id or a short code cannot be texted back.
+        context.events.append("unknown sender without a phone number, not answered")
+        return
     record = session.scalar(
         select(UnknownSenderReply)
         .where(

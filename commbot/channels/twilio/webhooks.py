@@ -10,13 +10,17 @@ from twilio.request_validator import RequestValidator
 
 from ...errors import InputError
 from ...models import Channel
-from ...phones import InvalidPhoneNumber, to_e164
+from ...phones import sender_number
 from ..base import (
     Inbound,
     Media,
     clean_text,
 )
 from .provider import MEDIA_LIMIT, WHATSAPP_PREFIX
+
+
+# The size of the address columns (contact points, unknown senders, deliveries).
+ADDRESS_SIZE = 64
 
 
 class MalformedTwilioRequest(InputError):
@@ -35,10 +39,9 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     if not sid or not sender:
         raise MalformedTwilioRequest("MessageSid and From are required")
     channel = Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
-    try:
-        address = to_e164(sender.removeprefix(WHATSAPP_PREFIX))
-    except InvalidPhoneNumber:
-        raise MalformedTwilioRequest("From is not a phone number") from None
+    address = _sender_address(sender.removeprefix(WHATSAPP_PREFIX))
+    if not address:
+        raise MalformedTwilioRequest("From is empty")
     try:
         count = int(form.get("NumMedia") or 0)
     except ValueError:
@@ -57,6 +60,13 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
         media=media,
         display_name=clean_text(form.get("ProfileName") or "") or None,
     )
+
+
+def _sender_address(sender: str) -> str:
+    """The sender's number in E.164; a sender id that is no phone number (an alphanumeric
+    sender, a short code) is kept as sent, cleaned and cut to the address columns' size, so
+    that it is handled as an unknown sender rather than refused."""
+    return sender_number(sender) or clean_text(sender).strip()[:ADDRESS_SIZE]
 
 
 @dataclass(frozen=True)
