@@ -52,10 +52,20 @@ def outbox(
                     "attempts": d.attempts,
                     "not_before": d.not_before.isoformat(timespec="seconds"),
                     "provider_id": d.provider_message_id,
-                    "error": " ".join(filter(None, [d.error_code, d.error_message])) or None,
+                    "error": _error_text(d.error_code, d.error_message),
                 }
             )
     _print_rows(rows, as_json, empty="(no deliveries)")
+
+
+def _error_text(code: str | None, message: str | None) -> str | None:
+    """A delivery's error with its code in plain words: `30007: the carrier filtered the
+    message (Twilio reported undelivered)`."""
+    words = history.explain(code)
+    said = f"{code}: {words}" if code and words else code
+    if said and message:
+        return f"{said} ({message})"
+    return said or message
 
 
 def _recipient(session: Session, delivery: Delivery) -> str:

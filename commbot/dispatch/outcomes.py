@@ -12,6 +12,7 @@ from ..channels import twilio
 from ..i18n import N_, gettext
 from ..models import (
     Delivery,
+    DeliveryEvent,
     DeliveryEventKind,
     DeliveryStatus,
     EarlyStatusReport,
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 UNREACHABLE = N_(
     "We could not reach {guardian} (family of {student}) on any channel. "
     "Your message was not delivered. Please call the family or the school office."
+)
+
+MOVED = N_(
+    "{guardian} (family of {student}) did not get your message by {failed}, so it is going "
+    "to them by {channel} instead."
 )
 
 EARLY_KEPT = dt.timedelta(days=1)
@@ -117,7 +123,10 @@ def cancel(
 def fall_back(
     session: Session, delivery: Delivery, now: dt.datetime, default_timezone: str
 ) -> None:
-    """Move a failed family delivery to the family's next channel, or tell the writer."""
+    """Move a failed family delivery to the family's next channel, or tell the writer:
+    exactly one of them, once, however many reports say it failed."""
+    if _fell_back_before(session, delivery):
+        return
     if delivery.recipient_kind is not RecipientKind.GUARDIAN or delivery.guardian_id is None:
         log.warning("delivery %s failed with no fallback (%s)", delivery.id, delivery.error_code)
         return
@@ -132,11 +141,30 @@ def fall_back(
         session.flush()  # for the new delivery's id
         detail = f"moved to {moved.channel.value} as delivery {moved.id}"
         history.record(session, delivery, DeliveryEventKind.FALLBACK, now, detail=detail)
+        if moved.channel is not delivery.channel:
+            guardian = session.get_one(Guardian, delivery.guardian_id)
+            _tell_author(session, delivery, guardian, now, moved_to=moved)
         return
     guardian = session.get_one(Guardian, delivery.guardian_id)
     told = _tell_author(session, delivery, guardian, now)
     detail = "no other channel; " + ("the writer was told" if told else "nobody to tell")
     history.record(session, delivery, DeliveryEventKind.FALLBACK, now, detail=detail)
+
+
+def _fell_back_before(session: Session, delivery: Delivery) -> bool:
+    if delivery.id is None:
+        return False
+    return (
+        session.scalar(
+            select(DeliveryEvent.id)
+            .where(
+                DeliveryEvent.delivery_id == delivery.id,
+                DeliveryEvent.kind == DeliveryEventKind.FALLBACK,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _tried_points(session: Session, delivery: Delivery) -> set[int]:
@@ -150,22 +178,32 @@ def _tried_points(session: Session, delivery: Delivery) -> set[int]:
 
 
 def _tell_author(
-    session: Session, delivery: Delivery, guardian: Guardian, now: dt.datetime
+    session: Session,
+    delivery: Delivery,
+    guardian: Guardian,
+    now: dt.datetime,
+    moved_to: Delivery | None = None,
 ) -> bool:
-    """Tell the staff member who wrote that the family could not be reached; False when
-    no staff member wrote it."""
+    """Tell the staff member who wrote that the family could not be reached, or, with
+    `moved_to`, by which channel it is going instead; False when no staff member wrote it."""
     message = delivery.message
     if message is None or message.author_staff_id is None:
-        log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
+        if moved_to is None:
+            log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
         return False
     staff = session.get_one(Staff, message.author_staff_id)
     student = session.get(Student, message.student_id) if message.student_id else None
-    text = gettext(
-        staff.language,
-        UNREACHABLE,
-        guardian=guardian.name,
-        student=student.name if student else "?",
-    )
+    names = {"guardian": guardian.name, "student": student.name if student else "?"}
+    if moved_to is None:
+        text = gettext(staff.language, UNREACHABLE, **names)
+    else:
+        text = gettext(
+            staff.language,
+            MOVED,
+            failed=delivery.channel.label,
+            channel=moved_to.channel.label,
+            **names,
+        )
     to_staff(session, staff=staff, now=now, header=text)
     return True
 
@@ -230,6 +268,7 @@ def _apply(
     if error_code:
         delivery.error_code = error_code
     if new in (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED):
+        # Whatever the code, this copy did not arrive: the family's next channel, or the
+        # writer is told.
         delivery.error_message = f"Twilio reported {status}"
-        if twilio.is_permanent(error_code):
-            fall_back(session, delivery, now, default_timezone)
+        fall_back(session, delivery, now, default_timezone)
