@@ -36,7 +36,7 @@ async def test_parent_and_teacher_hold_a_conversation(system: System) -> None:
     assert sms.to == ROSA and sms.from_ == "+16175550100"
     assert "Emily Carter" in (sms.body or "") and "Alfredo had a great day!" in (sms.body or "")
     assert sms.status_callback == "https://commbot.test/twilio/status"
-    assert "Sent to Rosa Pérez (SMS, Spanish)." in system.telegram_texts(CARTER)[-2]
+    assert "Sending to Rosa Pérez (SMS, Spanish)." in system.telegram_texts(CARTER)[-2]
     # No translator is configured here, and the teacher is told what that means for Rosa.
     assert "translated back" in system.telegram_texts(CARTER)[-1]
     assert "gets your words as written" in system.telegram_texts(CARTER)[-1]

@@ -682,7 +682,7 @@ async def test_repeated_telegram_update_is_handled_once(system: System) -> None:
 
     assert len(guardian_deliveries(system, "Rosa Pérez")) == 1
     assert len(system.sms_to(ROSA)) == 1
-    confirmations = [t for t in system.telegram_texts(CARTER) if t.startswith("Sent to")]
+    confirmations = [t for t in system.telegram_texts(CARTER) if t.startswith("Sending to")]
     assert len(confirmations) == 1
 
 

@@ -131,6 +131,6 @@ async def test_hard_english_gets_a_gentle_note(system: System) -> None:
         "/msg Alfredo Alfredo had fun at recess. He played tag with his friends and laughed a lot.",
     )
     await system.drain()
-    reports = [t for t in system.telegram_texts(CARTER) if t.startswith("Sent to")]
+    reports = [t for t in system.telegram_texts(CARTER) if t.startswith("Sending to")]
     assert "Tip: this reads at about grade" in reports[0]
     assert "Tip:" not in reports[1]

@@ -227,8 +227,13 @@ def test_half_hour_zones(zone: str, local: tuple[int, ...], expected_utc: dt.dat
 
 
 def confirmation(system: System, chat: int) -> str:
-    """The bot's last "Sent to ..." answer (a back-translation may follow it)."""
-    sent = [plain(t) for t in system.telegram_texts(chat) if t.startswith("Sent to")]
+    """The bot's last "Sending to ..." or "Queued for ..." answer (a back-translation may
+    follow it)."""
+    sent = [
+        plain(t)
+        for t in system.telegram_texts(chat)
+        if t.startswith(("Sending to", "Queued for"))
+    ]
     assert sent, system.telegram_texts(chat)
     return sent[-1]
 
@@ -245,7 +250,7 @@ async def test_teacher_message_waits_for_rosas_quiet_hours_to_end(system: System
     )
     await system.drain()
     answer = confirmation(system, CARTER)
-    assert answer.startswith("Sent to Rosa Pérez")
+    assert answer.startswith("Queued for Rosa Pérez (SMS, Spanish).")
     assert "It is quiet time for Rosa Pérez, so it will arrive 3:00 PM, their time." in answer
     assert system.sms_to(ROSA) == []
 
@@ -352,7 +357,7 @@ async def test_coordinator_urgent_message_reaches_rosa_in_her_quiet_hours(system
     texts = system.sms_to(ROSA)
     assert len(texts) == 1 and "fever" in texts[0]
     answer = confirmation(system, COORDINATOR)
-    assert answer.startswith("Sent to Rosa Pérez") and "quiet time" not in answer
+    assert answer.startswith("Sending to Rosa Pérez") and "quiet time" not in answer
     (delivery,) = guardian_deliveries(system)
     assert delivery.skip_quiet_hours
 

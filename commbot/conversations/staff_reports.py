@@ -1,6 +1,7 @@
 """Telling a staff member plainly what happened to their message to a family.
 
-The report names who gets it, on which channel and language; who opted out or cannot be
+The report names who gets it, on which channel and language, and whether it is going now or
+queued; who opted out or cannot be
 reached; when quiet hours hold it; which jargon is explained for the family; when the text
 reads above grade 8; and, unless switched off, what each family will read, translated back.
 """
@@ -20,7 +21,10 @@ from .context import Context
 
 NOT_YOUR_STUDENT = N_("You can only write to families of students you work with.")
 NO_FAMILY = N_("{student} has no family member who gets messages.")
-SENT_TO = N_("Sent to {recipients}.")
+# Said when the message is queued: the worker sends it within seconds, or after the family's
+# quiet hours. Which channel it finally went by is told only if it changes (a fallback).
+SENDING_TO = N_("Sending to {recipients}.")
+QUEUED_FOR = N_("Queued for {recipients}.")
 OPTED_OUT = N_("{name} has opted out of messages (replied STOP). They will not get this.")
 OPTED_OUT_ELSEWHERE = N_(
     "{name} opted out of one channel (replied STOP), so this goes by {channel} instead."
@@ -56,7 +60,8 @@ def report_family_send(
     if result.status is SendStatus.NOTHING_TO_SEND:
         context.reply(gettext(language, NOTHING_TO_SEND))
         return
-    sent: list[str] = []
+    sending: list[str] = []
+    queued: list[str] = []
     notes: list[str] = []
     readers: dict[str, list[str]] = {}
     for outcome in result.outcomes:
@@ -71,8 +76,10 @@ def report_family_send(
                 gettext(language, OPTED_OUT_ELSEWHERE, name=guardian.name, channel=channel)
             )
         reads = name_in(guardian.language, language)
-        sent.append(f"{guardian.name} ({delivery.channel.label}, {reads})")
-        if delivery.not_before > context.now + dt.timedelta(minutes=1):
+        who = f"{guardian.name} ({delivery.channel.label}, {reads})"
+        held = delivery.not_before > context.now + dt.timedelta(minutes=1)
+        (queued if held else sending).append(who)
+        if held:
             zone = guardian.timezone or context.default_timezone
             when = arrival_text(delivery.not_before, zone, language, context.now)
             notes.append(gettext(language, QUIET_HOURS, name=guardian.name, when=when))
@@ -82,7 +89,11 @@ def report_family_send(
         notes.append(gettext(language, EXPLAINED, terms=", ".join(result.explained_terms)))
     if result.reading_grade is not None:
         notes.append(gettext(language, HARD_TO_READ, grade=round(result.reading_grade)))
-    lines = [gettext(language, SENT_TO, recipients="; ".join(sent))] if sent else []
+    lines = [
+        gettext(language, template, recipients="; ".join(names))
+        for template, names in ((SENDING_TO, sending), (QUEUED_FOR, queued))
+        if names
+    ]
     context.reply("\n".join(lines + notes))
     if staff.show_back_translation:
         for family_language, names in readers.items():
@@ -102,4 +113,4 @@ def report_family_send(
                 body_language=language,
                 back_translate_via=family_language,
             )
-    context.events.append(f"staff message to {len(sent)} guardians")
+    context.events.append(f"staff message to {len(sending) + len(queued)} guardians")
