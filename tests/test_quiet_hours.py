@@ -230,9 +230,7 @@ def confirmation(system: System, chat: int) -> str:
     """The bot's last "Sending to ..." or "Queued for ..." answer (a back-translation may
     follow it)."""
     sent = [
-        plain(t)
-        for t in system.telegram_texts(chat)
-        if t.startswith(("Sending to", "Queued for"))
+        plain(t) for t in system.telegram_texts(chat) if t.startswith(("Sending to", "Queued for"))
     ]
     assert sent, system.telegram_texts(chat)
     return sent[-1]

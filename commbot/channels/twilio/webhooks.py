@@ -18,7 +18,6 @@ from ..base import (
 )
 from .provider import MEDIA_LIMIT, WHATSAPP_PREFIX
 
-
 # The size of the address columns (contact points, unknown senders, deliveries).
 ADDRESS_SIZE = 64
 
