@@ -17,8 +17,9 @@ WHATSAPP_PREFIX = "whatsapp:"
 # WhatsApp takes free text only within 24 hours of the family's last message to us.
 WHATSAPP_WINDOW = dt.timedelta(hours=24)
 
-# The number cannot receive messages from us, whether Twilio says so when we send or later
-# in a status callback: try the family's next way of being reached.
+# When Twilio refuses a send with one of these, the number cannot receive messages from us:
+# try the family's next way of being reached. (A status callback reporting a failure moves
+# on whatever its code: that copy did not arrive.)
 PERMANENT_CODES = frozenset({21211, 21610, 21614, 30003, 30005, 30006})
 RETRYABLE_CODES = frozenset({20429, 20500, 20503, 30001, 30008})
 ERROR_WORDS = {
