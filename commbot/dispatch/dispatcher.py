@@ -375,9 +375,10 @@ class Dispatcher:
         with transaction(self.engine) as session:
             delivery = session.get_one(Delivery, delivery_id)
             note = gettext(delivery.language, MEDIA_NOT_FETCHED)
-            delivery.header = "\n".join(part for part in (delivery.header, note) if part)
+            header = "\n".join(part for part in (delivery.header, note) if part)
             if self._mine(session, delivery_id) is None:
-                return delivery.header
+                return header  # another worker has it: change nothing
+            delivery.header = header
             delivery.media = [m for m in delivery.media if m not in missing]
             spec = DeliverySpec(
                 recipient_kind=delivery.recipient_kind,
