@@ -17,8 +17,8 @@ from commbot.dispatch.dispatcher import MAX_ATTEMPTS, MEDIA_NOT_FETCHED
 from commbot.i18n import gettext
 from commbot.models import Delivery, DeliveryEventKind, DeliveryStatus, RecipientKind
 
-from .test_dispatch import png_bytes
 from .support import PUBLIC, System
+from .test_dispatch import png_bytes
 
 CARTER = 7001  # Emily Carter, Room 12, English
 CARTER_EMAIL = "ecarter@lincoln.example.org"
@@ -83,7 +83,12 @@ FILE_KINDS = [
     ("voice", {"duration": 4, "mime_type": "audio/ogg"}, "sendVoice", "voice"),
     (
         "audio",
-        {"duration": 181, "mime_type": "audio/mpeg", "file_name": "lullaby.mp3", "title": "Lullaby"},
+        {
+            "duration": 181,
+            "mime_type": "audio/mpeg",
+            "file_name": "lullaby.mp3",
+            "title": "Lullaby",
+        },
         "sendAudio",
         "audio",
     ),

@@ -66,9 +66,7 @@ class TelegramSender:
             if caption is not None:
                 text = ""
             last = index == len(items) - 1 and not text
-            message_id = await self._send_media(
-                chat_id, item, caption, markup if last else None
-            )
+            message_id = await self._send_media(chat_id, item, caption, markup if last else None)
             sent.append(message_id)
         parts = split_text(text, TEXT_LIMIT) if text else []
         for index, part in enumerate(parts):
