@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from ..errors import SendError
@@ -20,6 +21,56 @@ def clean_text(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def map_link(latitude: float, longitude: float) -> str:
+    """A link any phone opens in its maps app."""
+    return f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"
+
+
+def location_text(
+    latitude: float, longitude: float, title: str | None = None, address: str | None = None
+) -> str:
+    """A shared place as words a person reads: its name and address, then a map link."""
+    lines = [clean_text(part).strip() for part in (title, address) if part]
+    return "\n".join([*(line for line in lines if line), map_link(latitude, longitude)])
+
+
+def coordinates(latitude: object, longitude: object) -> tuple[float, float] | None:
+    """Latitude and longitude as numbers on the globe, or None when they are not."""
+    try:
+        lat, lon = float(latitude), float(longitude)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # also refuses NaN
+        return None
+    return lat, lon
+
+
+class MediaKind(StrEnum):
+    """What an attachment is, which decides how each channel sends it."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"  # any file: PDF, vCard, a photo sent uncompressed
+    AUDIO = "audio"  # a music or audio file
+    VOICE = "voice"  # a recorded voice note (OGG/Opus on Telegram)
+    VIDEO = "video"
+    VIDEO_NOTE = "video_note"  # Telegram's round video message
+    ANIMATION = "animation"  # a GIF or silent video loop
+
+    @classmethod
+    def for_content_type(cls, content_type: str) -> MediaKind:
+        """The kind of a file known only by its MIME type (Twilio media)."""
+        main = content_type.split(";")[0].strip().lower()
+        if main.startswith("image/") and main not in ("image/svg+xml",):
+            return cls.PHOTO
+        if main in ("audio/ogg", "audio/opus"):
+            return cls.VOICE  # WhatsApp voice notes
+        if main.startswith("audio/"):
+            return cls.AUDIO
+        if main.startswith("video/"):
+            return cls.VIDEO
+        return cls.DOCUMENT
+
+
 @dataclass(frozen=True)
 class Media:
     """An attachment. Exactly one of the locators is set, depending on where it lives."""
@@ -29,13 +80,22 @@ class Media:
     url: str | None = None  # a provider URL (Twilio media needs our credentials to fetch)
     local_token: str | None = None  # a file in our media store
     data: bytes | None = field(default=None, repr=False)  # fetched bytes, never stored as JSON
+    kind: MediaKind = MediaKind.PHOTO
+    file_name: str | None = None  # as the sender named it, for documents and audio
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.lower().startswith("image/")
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and k != "data"}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Media:
-        return cls(**data)
+        values = dict(data)
+        # Rows written before kinds existed hold photos.
+        values["kind"] = MediaKind(values.get("kind", MediaKind.PHOTO))
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -52,6 +112,14 @@ class Inbound:
     callback_data: str | None = None  # Telegram: an inline button was pressed
     callback_id: str | None = None
     display_name: str | None = None
+    # Something was sent that no channel can pass on (a sticker, a poll, dice): its kind.
+    # The family is told what the school can receive; whatever text came with it still goes.
+    uncarried: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to pass on: no words and no attachment."""
+        return not self.text.strip() and not self.media
 
     @property
     def provider(self) -> str:
@@ -129,6 +197,7 @@ __all__ = [
     "ChannelLimits",
     "Inbound",
     "Media",
+    "MediaKind",
     "Outbound",
     "RateLimit",
     "SendError",

@@ -43,6 +43,13 @@ NOBODY_TO_ANSWER = N_(
     "so please also call the school office."
 )
 FAMILY_BUTTON_EXPIRED = N_("This button has expired. Please write your message instead.")
+CANNOT_PASS_ON = N_(
+    "We could not pass this on. You can send text, photos, voice notes, videos and files."
+)
+PARTLY_PASSED_ON = N_(
+    "We passed on your words, but not the rest. "
+    "You can send text, photos, voice notes, videos and files."
+)
 
 
 # -- keywords (SMS and WhatsApp carry no buttons, so families type them) ----------------
@@ -163,6 +170,12 @@ def handle(context: Context, point: ContactPoint) -> None:
     if inbound.callback_data is not None:
         _button(context, point, inbound.callback_data)
         return
+    if inbound.is_empty:
+        # A sticker, a poll, an empty text: nothing for the school to read, so no staff
+        # member is sent anything, and the family learns what does reach the school.
+        context.reply(gettext(guardian.language, CANNOT_PASS_ON))
+        context.events.append(f"not passed on: {inbound.uncarried or 'empty'}")
+        return
     if language_menu.is_language_request(inbound.text):
         _ask_language(context, point)
         return
@@ -179,6 +192,9 @@ def handle(context: Context, point: ContactPoint) -> None:
         # Writing to us is not opting back in, but the message still reaches the school.
         context.events.append("message from an opted-out number")
     _pass_on(context, point, questions)
+    if inbound.uncarried is not None:
+        context.reply(gettext(guardian.language, PARTLY_PASSED_ON))
+        context.events.append(f"not passed on: {inbound.uncarried}")
 
 
 def _button(context: Context, point: ContactPoint, data: str) -> None:

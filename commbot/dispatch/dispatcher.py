@@ -19,13 +19,15 @@ import socket
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..channels.base import ChannelAdapter, ChannelLimits, Media, Outbound, RateLimit, SendError
 from ..db import transaction
+from ..i18n import N_, gettext
 from ..media import MediaStore, media_url
 from ..models import (
     Channel,
@@ -34,10 +36,11 @@ from ..models import (
     DeliveryEventKind,
     DeliveryStatus,
     Guardian,
+    Lane,
     RecipientKind,
     utcnow,
 )
-from ..outbox import guardian_not_before
+from ..outbox import DeliverySpec, enqueue, guardian_not_before
 from ..phones import redact
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
@@ -55,6 +58,11 @@ MAX_PAUSE = 60.0
 MEDIA_REUSE = dt.timedelta(days=1)  # well inside a media link's lifetime
 
 ChannelSettings = RateLimit  # the name `limits=` overrides were written with
+
+MEDIA_NOT_FETCHED = N_(
+    "(A photo or file came with this message, but we could not fetch it yet. "
+    "We will keep trying and send it on its own.)"
+)
 
 
 @dataclass
@@ -286,8 +294,16 @@ class Dispatcher:
         await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id, started)
 
     async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
+        media, missing = await self._media_for(channel, delivery)
+        if missing:
+            if not (delivery.header or delivery.body):
+                # Nothing but the attachment: try it again later, as before.
+                raise SendError("media", "could not fetch the photo or file", permanent=False)
+            # The words never wait for a photo: they go now with a note (kept on the
+            # delivery, should this send be retried), and what could not be fetched is
+            # retried on its own.
+            delivery.header = await asyncio.to_thread(self._split_media, delivery.id, missing)
         text = await render(delivery, self.translator)
-        media = await self._media_for(channel, delivery)
         buttons = tuple(
             tuple((b["text"], b["callback_data"]) for b in row) for row in delivery.buttons
         )
@@ -300,51 +316,107 @@ class Dispatcher:
             status_callback=self.status_callback if channel is not Channel.TELEGRAM else None,
         )
 
-    async def _media_for(self, channel: Channel, delivery: Delivery) -> tuple[Media, ...]:
-        """Turn stored media references into what the target channel can carry."""
-        items = [Media.from_json(m) for m in delivery.media]
-        items = items[: self.channel_limits[channel].media_count]
-        if not items:
-            return ()
+    async def _media_for(
+        self, channel: Channel, delivery: Delivery
+    ) -> tuple[tuple[Media, ...], list[dict[str, Any]]]:
+        """Turn stored media references into what the target channel can carry. Returns
+        them, and the stored references of those that could not be fetched."""
+        stored = list(delivery.media)[: self.channel_limits[channel].media_count]
         resolved: list[Media] = []
-        for item in items:
-            if channel is Channel.TELEGRAM:
-                if item.telegram_file_id:
-                    resolved.append(item)
-                else:
-                    resolved.append(Media(item.content_type, data=await self._fetch(item)))
-                continue
-            if item.local_token is None:
-                # One photo to many families (or retried) is fetched and stored once.
-                source = item.telegram_file_id or item.url or ""
-                token, stored_at = self._stored_media.get(source, ("", None))
-                if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
-                    data = await self._fetch(item)
-                    token = await asyncio.to_thread(self._store, data, item.content_type)
-                    self._stored_media[source] = (token, self.clock())
-                item = Media(item.content_type, local_token=token)
-            if not self.public_base_url:
-                raise SendError(
-                    "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
-                )
-            resolved.append(
-                Media(
-                    item.content_type, url=media_url(self.public_base_url, item.local_token or "")
-                )
+        missing: list[dict[str, Any]] = []
+        for reference in stored:
+            item = Media.from_json(reference)
+            try:
+                resolved.append(await self._resolve(channel, item))
+            except MediaUnavailable:
+                missing.append(reference)
+        return tuple(resolved), missing
+
+    async def _resolve(self, channel: Channel, item: Media) -> Media:
+        if channel is Channel.TELEGRAM:
+            if item.telegram_file_id:
+                return item
+            return replace(item, url=None, local_token=None, data=await self._fetch(item))
+        if item.local_token is None:
+            # One photo to many families (or retried) is fetched and stored once.
+            source = item.telegram_file_id or item.url or ""
+            token, stored_at = self._stored_media.get(source, ("", None))
+            if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
+                data = await self._fetch(item)
+                token = await asyncio.to_thread(self._store, data, item.content_type)
+                self._stored_media[source] = (token, self.clock())
+            item = replace(item, telegram_file_id=None, url=None, local_token=token)
+        if not self.public_base_url:
+            raise SendError(
+                "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
             )
-        return tuple(resolved)
+        return replace(
+            item, local_token=None, url=media_url(self.public_base_url, item.local_token or "")
+        )
 
     async def _fetch(self, item: Media) -> bytes:
         """The photo's bytes, from the provider it came in through."""
         source = next((s for s in self.senders.values() if s.can_fetch(item)), None)
         if source is None:
-            raise SendError("media", "photo has no source", permanent=True)
+            raise MediaUnavailable("media", "photo has no source", permanent=True)
         try:
             return await source.fetch_media(item)
         except Exception as exc:
-            raise SendError(
+            log.info("could not fetch media: %s", type(exc).__name__)
+            raise MediaUnavailable(
                 "media", f"could not fetch the photo: {type(exc).__name__}", permanent=False
             ) from None
+
+    def _split_media(self, delivery_id: int, missing: list[dict[str, Any]]) -> str:
+        """Take what could not be fetched off this delivery into a delivery of its own for
+        the same person and message, retried with backoff like any other; note it in the
+        delivery's header, which is returned."""
+        now = self.clock()
+        with transaction(self.engine) as session:
+            delivery = session.get_one(Delivery, delivery_id)
+            note = gettext(delivery.language, MEDIA_NOT_FETCHED)
+            header = "\n".join(part for part in (delivery.header, note) if part)
+            if self._mine(session, delivery_id) is None:
+                return header  # another worker has it: change nothing
+            delivery.header = header
+            delivery.media = [m for m in delivery.media if m not in missing]
+            spec = DeliverySpec(
+                recipient_kind=delivery.recipient_kind,
+                channel=delivery.channel,
+                address=delivery.address,
+                language=delivery.language,
+                not_before=delivery.not_before,
+                lane=Lane(delivery.lane),
+                media=missing,
+                guardian_id=delivery.guardian_id,
+                staff_id=delivery.staff_id,
+                contact_point_id=delivery.contact_point_id,
+                message_id=delivery.message_id,
+                skip_quiet_hours=delivery.skip_quiet_hours,
+            )
+            split = enqueue(session, spec, now)
+            split.attempts = 1  # this fetch was its first try
+            split.next_attempt_at = now + dt.timedelta(seconds=self.retry_base_seconds)
+            session.flush()
+            history.record(
+                session,
+                delivery,
+                DeliveryEventKind.RETRY,
+                now,
+                error_code="media",
+                detail=f"{len(missing)} attachment(s) not fetched: the words go now with a note;"
+                f" the attachment follows as delivery {split.id}",
+            )
+            history.record(
+                session,
+                split,
+                DeliveryEventKind.QUEUED,
+                now,
+                error_code="media",
+                detail=f"attachment(s) of delivery {delivery.id} that could not be fetched,"
+                " retried on their own",
+            )
+            return delivery.header
 
     def _store(self, data: bytes, content_type: str) -> str:
         if self.media_store is None:
@@ -449,6 +521,10 @@ class Dispatcher:
         ceiling = self.retry_base_seconds * 2 ** (attempts - 1)
         delay = random.uniform(ceiling / 2, ceiling)
         return max(delay, error.retry_after or 0.0)
+
+
+class MediaUnavailable(SendError):
+    """A photo or file could not be fetched from the provider it came through."""
 
 
 def _internal(exc: Exception) -> SendError:

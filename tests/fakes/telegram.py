@@ -40,7 +40,28 @@ DEFAULT_TOKEN = "123456:TEST"
 DEFAULT_USERNAME = "commbot_test_bot"
 
 #: Methods that deliver a message; failure injection and flood limits apply to these.
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendMediaGroup"})
+SEND_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendMediaGroup",
+        "sendDocument",
+        "sendAudio",
+        "sendVoice",
+        "sendVideo",
+        "sendVideoNote",
+        "sendAnimation",
+    }
+)
+# The file-sending methods besides sendPhoto: (parameter, message field, stored path prefix).
+FILE_METHODS = {
+    "sendDocument": ("document", "document", "documents/"),
+    "sendAudio": ("audio", "audio", "music/"),
+    "sendVoice": ("voice", "voice", "voice/"),
+    "sendVideo": ("video", "video", "videos/"),
+    "sendVideoNote": ("video_note", "video_note", "video_notes/"),
+    "sendAnimation": ("animation", "animation", "animations/"),
+}
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -60,6 +81,12 @@ _STRING_FIELDS = frozenset(
         "callback_query_id",
         "file_id",
         "photo",
+        "document",
+        "audio",
+        "voice",
+        "video",
+        "video_note",
+        "animation",
         "inline_message_id",
         "business_connection_id",
         "message_effect_id",
@@ -204,6 +231,7 @@ class FakeTelegram(SendCounts, FakeServer):
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendMediaGroup": self._send_media_group,
+            **{name: self._file_sender(name) for name in FILE_METHODS},
             "getFile": self._get_file,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -385,6 +413,33 @@ class FakeTelegram(SendCounts, FakeServer):
         return self._new_message(
             chat_id, params, markup, photo=[photo.as_photo_size()], caption=caption
         )
+
+    def _file_sender(self, method: str) -> Handler:
+        parameter, field_name, prefix = FILE_METHODS[method]
+
+        def send(params: JSONDict, files: dict[str, bytes], at: float) -> JSONDict:
+            chat_id = self._start_send(params)
+            source = self._photo_source(params.get(parameter), files.get(parameter), files)
+            caption = None if method == "sendVideoNote" else _caption(params)
+            if method == "sendVideoNote" and params.get("caption") is not None:
+                raise _bad_request("video notes take no caption")
+            markup = _reply_markup(params)
+            self._admit_send(chat_id, at)
+            stored = (
+                source
+                if isinstance(source, StoredFile)
+                else self._store_file(source, prefix=prefix)
+            )
+            sent: JSONDict = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+            if method == "sendVideoNote":
+                sent |= {"length": 240, "duration": 1}
+            elif method in ("sendVideo", "sendAnimation"):
+                sent |= {"width": 1, "height": 1, "duration": 1}
+            elif method in ("sendVoice", "sendAudio"):
+                sent |= {"duration": 1}
+            return self._new_message(chat_id, params, markup, caption=caption, **{field_name: sent})
+
+        return send
 
     def _send_media_group(
         self, params: JSONDict, files: dict[str, bytes], at: float

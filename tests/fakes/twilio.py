@@ -163,6 +163,8 @@ class FakeTwilio(SendCounts, FakeServer):
         self._requests: list[TwilioCall] = []
         self._resources: dict[str, dict[str, Any]] = {}
         self._media: dict[tuple[str, str], _Media] = {}
+        self._media_failures: dict[tuple[str, str], int | None] = {}
+        self.media_fetches = 0
         self._fail_to: dict[str, tuple[int, int]] = {}
         self._failures = FailureQueue()
         self._limiter = RateLimiter(1.0 / enforce_mps, None) if enforce_mps else None
@@ -223,10 +225,17 @@ class FakeTwilio(SendCounts, FakeServer):
             self._failures.add(InjectedFailure(n, status, code=code or 20000 + status))
 
     def reset_failures(self) -> None:
-        """Undo `fail_to` and drop queued `fail_next` failures."""
+        """Undo `fail_to` and `fail_media`, and drop queued `fail_next` failures."""
         with self._lock:
             self._fail_to.clear()
             self._failures.clear()
+            self._media_failures.clear()
+
+    def fail_media(self, url: str, times: int | None = None) -> None:
+        """Fetching the media at `url` answers 500, `times` times (None: always)."""
+        key = tuple(url.rstrip("/").split("/")[-3::2])
+        with self._lock:
+            self._media_failures[(key[0], key[1])] = times
 
     def add_media(self, data: bytes, content_type: str = "image/jpeg") -> str:
         """Register an inbound MMS attachment; return its URL as Twilio's webhook would give it.
@@ -320,6 +329,13 @@ class FakeTwilio(SendCounts, FakeServer):
         with self._lock:
             try:
                 self._authorize(request)
+                self.media_fetches += 1
+                if key in self._media_failures:
+                    left = self._media_failures[key]
+                    if left is None or left > 0:
+                        if left is not None:
+                            self._media_failures[key] = left - 1
+                        raise TwilioApiError(500, 20500, path=request.url.path)
                 media = self._media.get(key)
                 if media is None:
                     raise TwilioApiError(404, 20404, path=request.url.path)

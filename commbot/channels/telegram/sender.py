@@ -1,11 +1,12 @@
-"""Messages and photos out, through python-telegram-bot's `Bot`."""
+"""Messages, photos and files out, through python-telegram-bot's `Bot`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from ...models import Channel
@@ -13,6 +14,7 @@ from ...text import split_text
 from ..base import (
     ChannelLimits,
     Media,
+    MediaKind,
     Outbound,
     SendError,
     SendResult,
@@ -56,13 +58,16 @@ class TelegramSender:
     async def _send(self, chat_id: int, outbound: Outbound, sent: list[int]) -> SendResult:
         text = outbound.text
         markup = _keyboard(outbound)
-        for item in outbound.media[:MEDIA_LIMIT]:
-            photo: Any = item.telegram_file_id or item.data
-            caption = text if len(text) <= CAPTION_LIMIT else None
-            message = await self.bot.send_photo(chat_id, photo=photo, caption=caption)
-            sent.append(message.message_id)
+        items = outbound.media[:MEDIA_LIMIT]
+        for index, item in enumerate(items):
+            # The words go as the first caption when they fit; otherwise as messages after.
+            takes_caption = item.kind is not MediaKind.VIDEO_NOTE  # round videos take none
+            caption = text if text and takes_caption and len(text) <= CAPTION_LIMIT else None
             if caption is not None:
                 text = ""
+            last = index == len(items) - 1 and not text
+            message_id = await self._send_media(chat_id, item, caption, markup if last else None)
+            sent.append(message_id)
         parts = split_text(text, TEXT_LIMIT) if text else []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
@@ -74,6 +79,37 @@ class TelegramSender:
             raise SendError("empty", "nothing to send", permanent=True)
         return SendResult(str(sent[0]), parts=len(sent))
 
+    async def _send_media(
+        self,
+        chat_id: int,
+        item: Media,
+        caption: str | None,
+        markup: InlineKeyboardMarkup | None,
+    ) -> int:
+        """One attachment, by the Bot API method for its kind (a file id of one kind is
+        refused by another kind's method)."""
+        file: Any = item.telegram_file_id
+        if file is None:
+            file = InputFile(item.data or b"", filename=_file_name(item))
+        bot = self.bot
+        common: dict[str, Any] = {"caption": caption, "reply_markup": markup}
+        match item.kind:
+            case MediaKind.PHOTO:
+                message = await bot.send_photo(chat_id, photo=file, **common)
+            case MediaKind.VOICE:
+                message = await bot.send_voice(chat_id, voice=file, **common)
+            case MediaKind.AUDIO:
+                message = await bot.send_audio(chat_id, audio=file, **common)
+            case MediaKind.VIDEO:
+                message = await bot.send_video(chat_id, video=file, **common)
+            case MediaKind.ANIMATION:
+                message = await bot.send_animation(chat_id, animation=file, **common)
+            case MediaKind.VIDEO_NOTE:
+                message = await bot.send_video_note(chat_id, video_note=file, reply_markup=markup)
+            case _:
+                message = await bot.send_document(chat_id, document=file, **common)
+        return message.message_id
+
     def can_fetch(self, media: Media) -> bool:
         return media.telegram_file_id is not None
 
@@ -82,6 +118,14 @@ class TelegramSender:
             raise SendError("media", "not a Telegram file", permanent=True)
         file = await self.bot.get_file(media.telegram_file_id)
         return bytes(await file.download_as_bytearray())
+
+
+def _file_name(item: Media) -> str:
+    """The name a fetched file is sent under: the sender's, or one from its type."""
+    if item.file_name:
+        return item.file_name
+    extension = mimetypes.guess_extension(item.content_type.split(";")[0].strip()) or ""
+    return f"{item.kind.value}{extension}"
 
 
 def _telegram_error(exc: TelegramError) -> SendError:

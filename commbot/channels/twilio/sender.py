@@ -73,8 +73,11 @@ class TwilioSender:
                     content_variables=json.dumps(outbound.template_variables),
                 )
                 return SendResult(message.sid or "")
-            media_urls = [m.url for m in outbound.media if m.url][:MEDIA_LIMIT]
-            parts = split_text(outbound.text, TEXT_LIMIT) if outbound.text else [""]
+            # MMS carries pictures; other files (voice notes, videos, PDFs) go as links.
+            media_urls = [m.url for m in outbound.media if m.url and m.is_image][:MEDIA_LIMIT]
+            links = [m.url for m in outbound.media if m.url and not m.is_image]
+            text = "\n".join(part for part in (outbound.text, *links) if part)
+            parts = split_text(text, TEXT_LIMIT) if text else [""]
             for index, part in enumerate(parts):
                 media = media_urls if index == 0 and media_urls else None
                 if not part and not media:

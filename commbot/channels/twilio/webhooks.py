@@ -14,7 +14,10 @@ from ...phones import sender_number
 from ..base import (
     Inbound,
     Media,
+    MediaKind,
     clean_text,
+    coordinates,
+    location_text,
 )
 from .provider import MEDIA_LIMIT, WHATSAPP_PREFIX
 
@@ -46,14 +49,19 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     except ValueError:
         raise MalformedTwilioRequest("NumMedia is not a number") from None
     media = tuple(
-        Media(content_type=form.get(f"MediaContentType{i}", "image/jpeg"), url=form[f"MediaUrl{i}"])
+        _media(form.get(f"MediaContentType{i}") or "image/jpeg", form[f"MediaUrl{i}"])
         for i in range(min(count, MEDIA_LIMIT))
         if form.get(f"MediaUrl{i}")
     )
+    words = clean_text(form.get("Body") or "").strip()
+    place = _location(form)
+    if place and words and words in place:
+        words = ""  # WhatsApp may repeat the place's name as the body
+    text = "\n".join(part for part in (words, place) if part)
     return Inbound(
         channel=channel,
         address=address,
-        text=clean_text(form.get("Body") or "").strip(),
+        text=text,
         provider_id=sid,
         received_at=dt.datetime.now(dt.UTC),
         media=media,
@@ -66,6 +74,22 @@ def _sender_address(sender: str) -> str:
     sender, a short code) is kept as sent, cleaned and cut to the address columns' size, so
     that it is handled as an unknown sender rather than refused."""
     return sender_number(sender) or clean_text(sender).strip()[:ADDRESS_SIZE]
+
+
+def _media(content_type: str, url: str) -> Media:
+    """An attachment as Twilio gives it: a URL and a MIME type, no file name."""
+    content_type = clean_text(content_type).strip() or "application/octet-stream"
+    return Media(content_type=content_type, url=url, kind=MediaKind.for_content_type(content_type))
+
+
+def _location(form: Mapping[str, str]) -> str | None:
+    """A WhatsApp location (Latitude, Longitude, and for a place its Label and Address)."""
+    if not form.get("Latitude") or not form.get("Longitude"):
+        return None
+    place = coordinates(form["Latitude"], form["Longitude"])
+    if place is None:
+        return None
+    return location_text(*place, form.get("Label"), form.get("Address"))
 
 
 @dataclass(frozen=True)
