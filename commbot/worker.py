@@ -11,7 +11,7 @@ import signal
 from sqlalchemy import Engine
 from telegram.error import InvalidToken, NetworkError
 
-from .channels.base import ChannelLimits, Media, Outbound, SendError, SendResult, Sender
+from .channels.base import ChannelLimits, Media, Outbound, Sender, SendError, SendResult
 from .channels.telegram import TelegramSender, make_bot
 from .channels.twilio import TwilioSender
 from .config import Settings
@@ -98,7 +98,9 @@ class Watched:
         if reachable:
             log.info("%s answers again", self.name)
         else:
-            log.warning("%s is unreachable (%s); deliveries wait and are retried", self.name, reason)
+            log.warning(
+                "%s is unreachable (%s); deliveries wait and are retried", self.name, reason
+            )
 
 
 async def start_telegram(sender: TelegramSender, stop: asyncio.Event) -> bool:
@@ -130,9 +132,7 @@ async def start_telegram(sender: TelegramSender, stop: asyncio.Event) -> bool:
     return False  # unreachable: the loop above only ends by returning
 
 
-async def run_worker(
-    settings: Settings, engine: Engine, stop: asyncio.Event | None = None
-) -> None:
+async def run_worker(settings: Settings, engine: Engine, stop: asyncio.Event | None = None) -> None:
     """Send until SIGINT/SIGTERM (or `stop`). Each channel starts on its own: a provider
     that does not answer at start holds back only its own channel."""
     senders = build_senders(settings)

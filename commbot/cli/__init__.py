@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from .. import __version__
@@ -28,8 +30,7 @@ def _tidy(command: Any) -> None:
     # Typer ships its own copy of click: duck typing, not click's classes.
     for param in command.params:
         if isinstance(param, TyperOption | TyperArgument):
-            label = _label(param)
-            param.display_type_rich = lambda ctx, label=label: label  # type: ignore[method-assign]
+            param.display_type_rich = _shows(_label(param))  # type: ignore[method-assign]
     make_help_option = command.get_help_option
 
     def help_option(ctx: Any) -> Any:
@@ -41,6 +42,10 @@ def _tidy(command: Any) -> None:
     command.get_help_option = help_option
     for sub in getattr(command, "commands", {}).values():
         _tidy(sub)
+
+
+def _shows(label: str | None) -> Callable[..., str | None]:
+    return lambda ctx: label
 
 
 def _label(param: TyperOption | TyperArgument) -> str | None:
@@ -108,5 +113,6 @@ def main() -> None:
     except Exception as exc:
         if _debug or "--debug" in sys.argv[1:]:  # also when it failed before the callback ran
             raise
-        _errors.print(f"[bold red]error:[/] {describe(exc)}", highlight=False, soft_wrap=True, markup=True)
+        line = escape(describe(exc))
+        _errors.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
         sys.exit(2)
