@@ -37,7 +37,6 @@ def _http_url(value: str | None) -> str | None:
 
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
 
-_BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
@@ -99,16 +98,6 @@ class Settings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone name") from None
         return value
-
-    @field_validator("telegram_bot_token")
-    @classmethod
-    def _bot_token_shape(cls, value: str | None) -> str | None:
-        if value is None or value.strip() == "":
-            return None
-        if not _BOT_TOKEN.fullmatch(value.strip()):
-            # Never echo the value: it is a secret even when mistyped.
-            raise ValueError("must be the token BotFather gave, like 123456789:AAE...")
-        return value.strip()
 
     @field_validator("database_url")
     @classmethod
