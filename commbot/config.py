@@ -8,12 +8,15 @@ line naming the variable. Malformed values are reported the same way when settin
 from __future__ import annotations
 
 import functools
+import re
 import zoneinfo
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigError as ConfigError  # its home is errors.py; kept importable here
 
@@ -34,6 +37,21 @@ def _http_url(value: str | None) -> str | None:
 
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
 
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def _e164(value: str | None) -> str | None:
+    """A sending number as Twilio wants it: `+` and digits (a `whatsapp:` prefix is dropped)."""
+    if value is None or value.strip() == "":
+        return None
+    number = value.strip().removeprefix("whatsapp:")
+    if not _E164.fullmatch(number):
+        raise ValueError("must be a phone number in E.164 form, like +16175550100")
+    return number
+
+
+E164Number = Annotated[str | None, AfterValidator(_e164)]
+
 
 class Settings(BaseSettings):
     """Everything commbot reads from its environment. Names match the README's table."""
@@ -51,11 +69,11 @@ class Settings(BaseSettings):
     )
     twilio_account_sid: str | None = Field(None, validation_alias="TWILIO_ACCOUNT_SID")
     twilio_auth_token: str | None = Field(None, validation_alias="TWILIO_AUTH_TOKEN")
-    twilio_from_number: str | None = Field(None, validation_alias="TWILIO_FROM_NUMBER")
+    twilio_from_number: E164Number = Field(None, validation_alias="TWILIO_FROM_NUMBER")
     twilio_messaging_service_sid: str | None = Field(
         None, validation_alias="TWILIO_MESSAGING_SERVICE_SID"
     )
-    twilio_whatsapp_from: str | None = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
+    twilio_whatsapp_from: E164Number = Field(None, validation_alias="TWILIO_WHATSAPP_FROM")
     twilio_whatsapp_template_sid: str | None = Field(
         None, validation_alias="TWILIO_WHATSAPP_TEMPLATE_SID"
     )
@@ -84,14 +102,33 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql", "postgres")):
-            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        expected = "must be a sqlite:/// or postgresql+psycopg:// URL"
         if value.startswith("postgres://"):
             # Heroku-style URLs name the dialect only; psycopg 3 is the driver we ship.
-            return "postgresql+psycopg://" + value.removeprefix("postgres://")
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+            value = "postgresql+psycopg://" + value.removeprefix("postgres://")
+        elif value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(expected) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(expected)
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "psycopg":
+            raise ValueError(f"{expected} (psycopg 3 is the driver commbot ships)")
         return value
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so messages and logs can leave them out."""
+        password = make_url(self.database_url).password
+        values = [
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.twilio_auth_token,
+            self.libretranslate_api_key,
+            str(password) if password else None,
+        ]
+        return [v for v in values if v]
 
     def require(self, *names: str) -> None:
         """Stop the caller with a `ConfigError` naming the first missing variable."""
@@ -127,5 +164,9 @@ _ENV_BY_FIELD = {field: env for env, field in _FIELD_BY_ENV.items()}
 
 @functools.cache
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return load_settings()
+    """The process-wide settings, read once. Their secrets are kept out of logs and errors."""
+    from .logs import hide
+
+    settings = load_settings()
+    hide(settings.secret_values())
+    return settings

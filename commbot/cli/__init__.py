@@ -3,16 +3,64 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
-from ..errors import CommbotError
+from .. import __version__
 from . import database, invite, roster, run, staff
+from .failures import describe
 from .outbox import outbox
 
+
+class _TidyHelp(TyperGroup):
+    """The command tree, with help pages that show what to type, not Python types: flags
+    show nothing, values their name (`--school SCHOOL`), choices the words to choose."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _tidy(self)
+
+
+def _tidy(command: Any) -> None:
+    # Typer ships its own copy of click: duck typing, not click's classes.
+    for param in command.params:
+        if isinstance(param, TyperOption | TyperArgument):
+            param.display_type_rich = _shows(_label(param))  # type: ignore[method-assign]
+    make_help_option = command.get_help_option
+
+    def help_option(ctx: Any) -> Any:
+        option = make_help_option(ctx)
+        if option is not None:
+            option.display_type_rich = lambda ctx: None
+        return option
+
+    command.get_help_option = help_option
+    for sub in getattr(command, "commands", {}).values():
+        _tidy(sub)
+
+
+def _shows(label: str | None) -> Callable[..., str | None]:
+    return lambda ctx: label
+
+
+def _label(param: TyperOption | TyperArgument) -> str | None:
+    if isinstance(param, TyperArgument) or getattr(param, "is_flag", False):
+        return None  # an argument's name already says it; a flag takes no value
+    if param.metavar:
+        return param.metavar
+    described = param.type_descriptor
+    if described.is_choice and described.choices:
+        return "|".join(str(getattr(c, "value", c)) for c in described.choices)
+    return (param.name or "value").upper()
+
+
 app = typer.Typer(
+    cls=_TidyHelp,
     help="commbot: home-school messaging for special education.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -22,10 +70,22 @@ app = typer.Typer(
 _debug = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"commbot {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the full traceback when a command fails.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and stop."
+        ),
     ] = False,
 ) -> None:
     global _debug
@@ -46,11 +106,13 @@ _errors = Console(stderr=True)
 
 
 def main() -> None:
-    """Run a command; commbot's own errors end it with one line (`--debug`: the traceback)."""
+    """Run a command. Any failure ends it with one line naming the problem, never a secret
+    (`--debug`: the traceback instead)."""
     try:
         app()
-    except CommbotError as exc:
-        if _debug:
+    except Exception as exc:
+        if _debug or "--debug" in sys.argv[1:]:  # also when it failed before the callback ran
             raise
-        _errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        line = escape(describe(exc))
+        _errors.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
         sys.exit(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -17,13 +18,20 @@ from ..errors import UserError
 from ..models import Delivery, DeliveryStatus, Guardian, Staff
 from .context import console, database
 
+# `--status`: any delivery status, or `problems` (failed and undelivered: what needs a look).
+StatusFilter = StrEnum(  # type: ignore[misc]
+    "StatusFilter", {**{s.name: s.value for s in DeliveryStatus}, "PROBLEMS": "problems"}
+)
+PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED)
+
 
 def outbox(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON lines instead of a table.")
     ] = False,
     status: Annotated[
-        DeliveryStatus | None, typer.Option(help="Only deliveries in this status.")
+        StatusFilter | None,
+        typer.Option(help="Only deliveries in this status; problems: failed and undelivered."),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
     history_of: Annotated[
@@ -38,7 +46,8 @@ def outbox(
     with transaction(database()) as session:
         query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
         if status is not None:
-            query = query.where(Delivery.status == status)
+            wanted = PROBLEMS if status.value == "problems" else (DeliveryStatus(status.value),)
+            query = query.where(Delivery.status.in_(wanted))
         rows = []
         for d in session.scalars(query):
             name = _recipient(session, d)

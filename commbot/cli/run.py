@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..errors import ConfigError
 from .context import console, database, settings
 
 telegram_app = typer.Typer(help="Telegram setup.", no_args_is_help=True)
@@ -18,7 +19,7 @@ def _logging() -> None:
     from ..resources import check_installed
 
     check_installed()
-    configure()
+    configure(secrets=settings().secret_values())
 
 
 def serve(
@@ -27,8 +28,10 @@ def serve(
 ) -> None:
     """Run the web app: Telegram and Twilio webhooks, media, /healthz."""
     from ..server import serve as run_server
+    from ..server import warn_missing_secrets
 
     _logging()
+    warn_missing_secrets(settings())
     run_server(settings(), database(), host=host, port=port)
 
 
@@ -48,6 +51,10 @@ def set_webhook() -> None:
     config = settings()
     config.require("TELEGRAM_BOT_TOKEN", "PUBLIC_BASE_URL", "TELEGRAM_WEBHOOK_SECRET")
     url = f"{config.public_base_url}/telegram/webhook"
+    if not url.startswith("https://"):
+        raise ConfigError(
+            "PUBLIC_BASE_URL must start with https://: Telegram posts updates only over HTTPS."
+        )
 
     async def register() -> None:
         async with make_bot(config, pool_size=1) as bot:

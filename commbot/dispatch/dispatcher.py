@@ -122,13 +122,14 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until `stop` is set; each channel in its own task."""
-        tasks = [asyncio.create_task(self._run_channel(channel, stop)) for channel in self.senders]
+        tasks = [asyncio.create_task(self.run_channel(channel, stop)) for channel in self.senders]
         try:
             await asyncio.gather(*tasks)
         finally:
             await asyncio.to_thread(leases.release, self.engine, self.worker_id)
 
-    async def _run_channel(self, channel: Channel, stop: asyncio.Event) -> None:
+    async def run_channel(self, channel: Channel, stop: asyncio.Event) -> None:
+        """Send on one channel until `stop` is set (the worker starts each once it answers)."""
         while not stop.is_set():
             try:
                 sent = await self.tick(channel)
