@@ -151,6 +151,9 @@ def _guardian(row: _Row) -> GuardianRecord:
             r.photo_consent, row.get("metadata.photo_consent"), "metadata.photo_consent"
         ),
         external_id=row.get("sourcedId"),
+        receives_messages=check(
+            r.yes_no, row.get("metadata.receives_messages"), "metadata.receives_messages"
+        ),
     )
     check.raise_problems()
     return record

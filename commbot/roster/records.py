@@ -46,6 +46,8 @@ class GuardianRecord:
     # `relationship` and `photo_consent` belong to this row's guardian–student link.
     photo_consent: PhotoConsent
     external_id: str | None = None
+    # Whether this link gets messages; None when the file does not say (kept as it is).
+    receives_messages: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,21 @@ def photo_consent(value: str | None, column: str = "photo_consent") -> PhotoCons
         return PhotoConsent(text)
     except ValueError:
         raise RowError(f"{column} {text!r} is not one of none, individual, group") from None
+
+
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+def yes_no(value: str | None, column: str = "receives_messages") -> bool | None:
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise RowError(f"{column} {text!r} is not yes or no")
 
 
 class Checker:
