@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from ..errors import CommbotError
-from . import database, invite, roster, run, staff
+from . import database, guardian, invite, roster, run, staff
 from .outbox import outbox
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ def _options(
 app.add_typer(database.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(staff.app, name="staff")
+app.add_typer(guardian.app, name="guardian")
 app.add_typer(invite.app, name="invite")
 app.add_typer(run.telegram_app, name="telegram")
 app.command()(run.demo)

@@ -68,7 +68,7 @@ def _text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RosterFileError(
-            f"{path.name} is not UTF-8 text (line {line}); save it as \"CSV UTF-8\" and try again"
+            f'{path.name} is not UTF-8 text (line {line}); save it as "CSV UTF-8" and try again'
         ) from None
     if not text.strip():
         raise RosterFileError(f"{path.name} is empty: it needs a header line ({COLUMNS[0]},...)")
@@ -81,7 +81,7 @@ def _check_header(path: Path, header: list[str]) -> None:
             if delimiter in header[0]:
                 raise RosterFileError(
                     f"{path.name} separates its columns with {name}; commbot reads commas "
-                    "(save it as \"CSV UTF-8\")"
+                    '(save it as "CSV UTF-8")'
                 )
     missing = [column for column in COLUMNS if column not in header]
     if missing:

@@ -46,7 +46,7 @@ DEFAULT_SCHOOL = "Our School"
 # After the family's preferred channel, try the others in this order.
 FALLBACK_ORDER = (Channel.TELEGRAM, Channel.WHATSAPP, Channel.SMS)
 
-Progress = Callable[[int], None]  # called with how many more records are done
+Progress = Callable[[int, int], None]  # called with (records done, records in all)
 
 
 class Outcome(StrEnum):
@@ -94,11 +94,6 @@ def import_roster(
     records = list(read_roster(path))
     school = _school(session, school_name)
     return apply_records(session, school, records, full=full, progress=progress)
-
-
-def count_records(path: Path) -> int:
-    """How many records `path` holds, for a progress bar's total."""
-    return sum(1 for _ in read_roster(path))
 
 
 def apply_records(
@@ -212,7 +207,7 @@ class _Import:
     def run(
         self, records: list[RosterRecord | tuple[str, str]], progress: Progress | None
     ) -> ImportReport:
-        for record in records:
+        for done, record in enumerate(records, 1):
             if isinstance(record, tuple):
                 self.report.reject(*record)
             elif self.isolate:
@@ -224,8 +219,8 @@ class _Import:
                     self.report.reject(record.source, str(exc))
                 else:
                     self.report.add(self._apply(record))
-            if progress is not None:
-                progress(1)
+            if progress is not None and (done % 200 == 0 or done == len(records)):
+                progress(done, len(records))
         if self.full:
             self._deactivate_the_absent()
         self.session.flush()
@@ -365,7 +360,9 @@ class _Import:
         self.seen.guardians.add(guardian)
         return guardian
 
-    def _contact_points(self, guardian: Guardian, record: GuardianRecord, changes: _Changes) -> None:
+    def _contact_points(
+        self, guardian: Guardian, record: GuardianRecord, changes: _Changes
+    ) -> None:
         """Keep the phone's SMS point, a WhatsApp point when preferred, and order them."""
         points = self.index.points_of[guardian]
         wanted = _wanted_points(record)
@@ -394,7 +391,9 @@ class _Import:
         for priority, point in enumerate(ranked):
             changes.set(point, priority=priority)
 
-    def _index_point(self, guardian: Guardian, key: tuple[Channel, str], point: ContactPoint) -> None:
+    def _index_point(
+        self, guardian: Guardian, key: tuple[Channel, str], point: ContactPoint
+    ) -> None:
         self.index.points_of[guardian][key] = point
         self.index.points[key] = point
         self.index.owner[point] = guardian
@@ -447,15 +446,15 @@ class _Import:
         }
         stale = [pair for pair in current - wanted_enrolled if pair[1] in listed]
         _delete_pairs(self.session, enrollments, "class_id", "student_id", stale)
-        _insert_pairs(self.session, enrollments, "class_id", "student_id", wanted_enrolled - current)
+        _insert_pairs(
+            self.session, enrollments, "class_id", "student_id", wanted_enrolled - current
+        )
 
         wanted_teaching = {
             (index.classes[name].id, index.staff[email].id) for name, email in self.seen.teaching
         }
         before = {(c.id, s.id) for c, s in self.before_teaching}
-        _insert_pairs(
-            self.session, class_staff, "class_id", "staff_id", wanted_teaching - before
-        )
+        _insert_pairs(self.session, class_staff, "class_id", "staff_id", wanted_teaching - before)
         if self.full:
             dropped = [
                 (c, s) for c, s in self.before_teaching if (c.id, s.id) not in wanted_teaching
