@@ -122,11 +122,11 @@ def list_command() -> None:
         widest = max((len(s.email) for s in everyone), default=5)
         # Emails are never cut short: names wrap instead, to fit 80 columns.
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        table.add_column("name", overflow="fold", ratio=1)
+        table.add_column("name", overflow="fold")
         table.add_column("email", no_wrap=True, min_width=widest)
-        table.add_column("role")
-        table.add_column("lang")
-        table.add_column("telegram")
+        table.add_column("role", no_wrap=True)
+        table.add_column("lang", no_wrap=True)
+        table.add_column("telegram", no_wrap=True)
         for staff in everyone:
             role = staff.role.value if staff.active else f"{staff.role.value} (removed)"
             linked = "linked" if staff.telegram_chat_id else "no"
