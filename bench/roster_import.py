@@ -83,8 +83,10 @@ def main() -> int:
                     report = import_roster(session, path, "District School", full=full)
                 figures[name] = time.perf_counter() - started
                 counts = ", ".join(f"{report.counts[o]} {o.value}" for o in Outcome)
-                print(f"  {name:<26} {figures[name]:7.2f} s   ({counts}; "
-                      f"{len(report.removed)} removed)")
+                print(
+                    f"  {name:<26} {figures[name]:7.2f} s   ({counts}; "
+                    f"{len(report.removed)} removed)"
+                )
     failed = False
     if backend_name(url) == "SQLite":
         for name, target in TARGETS.items():

@@ -256,7 +256,7 @@ def test_a_rejected_row_makes_the_exit_status_1(cli: Any, tmp_path: Path) -> Non
         ),
         (
             "\n".join(EXAMPLE_LINES[:2]).encode("latin-1"),
-            "roster.csv is not UTF-8 text (line 2); save it as \"CSV UTF-8\"",
+            'roster.csv is not UTF-8 text (line 2); save it as "CSV UTF-8"',
         ),
     ],
 )
