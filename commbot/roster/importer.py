@@ -17,12 +17,13 @@ is in a later file is active again.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from ..models import (
     ContactPoint,
     Guardian,
     Guardianship,
+    PhotoConsent,
     School,
     SchoolClass,
     Staff,
@@ -116,6 +118,32 @@ def apply_records(
     return report
 
 
+@dataclass(eq=False)
+class _Link:
+    """A guardian–student link as plain values: read and written in batches, not one by one."""
+
+    guardian: Guardian
+    student: Student
+    relationship_name: str = ""
+    photo_consent: PhotoConsent = PhotoConsent.NONE
+    receives_messages: bool = True
+    active: bool = True
+    id: int | None = None
+    dirty: bool = False
+
+
+@dataclass(eq=False)
+class _Point:
+    """A contact point the roster owns (SMS, WhatsApp), as plain values."""
+
+    guardian: Guardian
+    channel: Channel
+    address: str
+    priority: int = 0
+    id: int | None = None
+    dirty: bool = False
+
+
 class _Index:
     """The school as it stands, loaded in a few queries: every lookup a row needs is a dict.
 
@@ -160,24 +188,48 @@ class _Index:
             if g.school_id == school.id and g.external_id
         }
         self.school_guardians = [g for g in guardians.values() if g.school_id == school.id]
-        self.points: dict[tuple[Channel, str], ContactPoint] = {}
-        self.points_of: dict[Guardian, dict[tuple[Channel, str], ContactPoint]] = defaultdict(dict)
-        self.owner: dict[ContactPoint, Guardian] = {}
-        for point in session.scalars(select(ContactPoint)):
-            guardian = guardians[point.guardian_id]
-            self.points[(point.channel, point.address)] = point
-            self.points_of[guardian][(point.channel, point.address)] = point
-            self.owner[point] = guardian
-        self.links: dict[tuple[Guardian, Student], Guardianship] = {
-            (guardians[link.guardian_id], student_by_id[link.student_id]): link
-            for link in session.scalars(
-                select(Guardianship).where(Guardianship.student_id.in_(in_school_students))
+        self.points: dict[tuple[Channel, str], _Point] = {}
+        self.points_of: dict[Guardian, dict[tuple[Channel, str], _Point]] = defaultdict(dict)
+        points = POINTS.c
+        for row in session.execute(
+            select(points.id, points.guardian_id, points.channel, points.address, points.priority)
+        ):
+            point = _Point(
+                guardians[row.guardian_id], row.channel, row.address, row.priority, row.id
             )
-        }
+            self.points[(point.channel, point.address)] = point
+            self.points_of[point.guardian][(point.channel, point.address)] = point
+        links = LINKS.c
+        self.links: dict[tuple[Guardian, Student], _Link] = {}
+        for link_row in session.execute(
+            select(
+                links.id,
+                links.guardian_id,
+                links.student_id,
+                links.relationship,
+                links.photo_consent,
+                links.receives_messages,
+                links.active,
+            ).where(links.student_id.in_(in_school_students))
+        ):
+            guardian, student = guardians[link_row.guardian_id], student_by_id[link_row.student_id]
+            self.links[(guardian, student)] = _Link(
+                guardian,
+                student,
+                link_row.relationship,
+                link_row.photo_consent,
+                link_row.receives_messages,
+                link_row.active,
+                link_row.id,
+            )
+        # Plain values deleted or added since the last write.
+        self.deleted_points: list[_Point] = []
+        self.new_points: list[_Point] = []
+        self.new_links: list[_Link] = []
 
     def sms_owner(self, phone: str) -> Guardian | None:
         point = self.points.get((Channel.SMS, phone))
-        return self.owner[point] if point is not None else None
+        return point.guardian if point is not None else None
 
 
 @dataclass
@@ -186,7 +238,7 @@ class _Seen:
 
     students: set[Student] = field(default_factory=set)
     guardians: set[Guardian] = field(default_factory=set)
-    links: set[Guardianship] = field(default_factory=set)
+    links: set[_Link] = field(default_factory=set)
     staff: set[str] = field(default_factory=set)  # emails
     classes_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # student id: names
     teaching: set[tuple[str, str]] = field(default_factory=set)  # (class name, email)
@@ -223,8 +275,9 @@ class _Import:
                 progress(done, len(records))
         if self.full:
             self._deactivate_the_absent()
-        self.session.flush()
+        self._write_rows()
         self._write_memberships()
+        self.session.expire_all()  # what was written in batches bypassed loaded objects
         return self.report
 
     def _isolated(self, record: RosterRecord) -> None:
@@ -232,7 +285,7 @@ class _Import:
         try:
             self._check(record)
             outcome = self._apply(record)
-            self.session.flush()
+            self._write_rows()
         except (RowError, IntegrityError) as exc:
             savepoint.rollback()
             reason = str(exc) if isinstance(exc, RowError) else "conflicts with existing data"
@@ -260,7 +313,7 @@ class _Import:
             guardian = by_id or by_phone
         for key in _wanted_points(record):
             point = self.index.points.get(key)
-            if point is not None and self.index.owner[point] is not guardian:
+            if point is not None and point.guardian is not guardian:
                 raise RowError(f"phone {record.phone} already belongs to another guardian")
         return guardian
 
@@ -292,10 +345,8 @@ class _Import:
             guardian = self._guardian(record.guardian, changes)
             link = self.index.links.get((guardian, student))
             if link is None:
-                link = Guardianship(
-                    guardian=guardian, student=student, receives_messages=True, active=True
-                )
-                self.session.add(link)
+                link = _Link(guardian, student)
+                self.index.new_links.append(link)
                 self.index.links[(guardian, student)] = link
                 changes.created_pair = True
             changes.set(
@@ -368,35 +419,27 @@ class _Import:
         wanted = _wanted_points(record)
         for key in wanted:
             if key not in points:
-                point = ContactPoint(channel=key[0], address=key[1])
-                if guardian.id is None:
-                    point.guardian = guardian
-                else:
-                    point.guardian_id = guardian.id
-                self.session.add(point)
-                self._index_point(guardian, key, point)
+                point = _Point(guardian, key[0], key[1])
+                self.index.new_points.append(point)
+                points[key] = point
+                self.index.points[key] = point
                 changes.changed = True
         for key, point in list(points.items()):
             phone_point = key[0] in (Channel.SMS, Channel.WHATSAPP)
             if phone_point and key not in wanted:
                 # The roster owns phone contact points: a changed number or preference
                 # replaces them.
-                self.session.delete(point)
+                if point.id is not None:
+                    self.index.deleted_points.append(point)
+                else:
+                    self.index.new_points.remove(point)
                 del points[key]
                 del self.index.points[key]
-                del self.index.owner[point]
                 changes.changed = True
         order = (record.channel, *(c for c in FALLBACK_ORDER if c is not record.channel))
         ranked = sorted(points.values(), key=lambda p: (order.index(p.channel), p.id or 0))
         for priority, point in enumerate(ranked):
             changes.set(point, priority=priority)
-
-    def _index_point(
-        self, guardian: Guardian, key: tuple[Channel, str], point: ContactPoint
-    ) -> None:
-        self.index.points_of[guardian][key] = point
-        self.index.points[key] = point
-        self.index.owner[point] = guardian
 
     # A full import: who the file leaves out.
 
@@ -417,6 +460,7 @@ class _Import:
         for (guardian, student), link in self.index.links.items():
             if link.active and link not in self.seen.links:
                 link.active = False
+                link.dirty = True
                 if guardian not in gone_guardians and student not in gone_students:
                     removed.append(f"link {guardian.name} – {student.name}")
         teachers = {staff for _, staff in self.before_teaching}
@@ -424,6 +468,71 @@ class _Import:
             if staff.active and staff.email not in self.seen.staff:
                 staff.active = False
                 removed.append(f"staff {staff.name} <{staff.email}>")
+
+    def _write_rows(self) -> None:
+        """Flush the people, then write links and contact points in a few statements."""
+        self.session.flush()
+        index = self.index
+        points, links = POINTS, LINKS
+        deleted = [p.id for p in index.deleted_points]
+        for start in range(0, len(deleted), BATCH):
+            chunk = deleted[start : start + BATCH]
+            self.session.execute(delete(points).where(points.c.id.in_(chunk)))
+        changed = [
+            {"b_id": p.id, "priority": p.priority}
+            for p in index.points.values()
+            if p.dirty and p.id is not None
+        ]
+        if changed:
+            self.session.execute(update(points).where(points.c.id == bindparam("b_id")), changed)
+        _insert_rows(
+            self.session,
+            points,
+            index.new_points,
+            [
+                {
+                    "guardian_id": p.guardian.id,
+                    "channel": p.channel,
+                    "address": p.address,
+                    "priority": p.priority,
+                }
+                for p in index.new_points
+            ],
+        )
+        values: list[tuple[_Link, dict[str, Any]]] = [
+            (
+                link,
+                {
+                    "relationship": link.relationship_name,
+                    "photo_consent": link.photo_consent,
+                    "receives_messages": link.receives_messages,
+                    "active": link.active,
+                },
+            )
+            for link in index.links.values()
+            if link.dirty or link.id is None
+        ]
+        changed = [{"b_id": link.id, **row} for link, row in values if link.id is not None]
+        if changed:
+            self.session.execute(update(links).where(links.c.id == bindparam("b_id")), changed)
+        new_links = [link for link, _ in values if link.id is None]
+        _insert_rows(
+            self.session,
+            links,
+            new_links,
+            [
+                {"guardian_id": link.guardian.id, "student_id": link.student.id, **row}
+                for link, row in values
+                if link.id is None
+            ],
+        )
+        for point in index.points.values():
+            point.dirty = False
+        for link in index.links.values():
+            link.dirty = False
+        index.deleted_points.clear()
+        index.new_points.clear()
+        index.new_links.clear()
 
     def _write_memberships(self) -> None:
         """Enrollments and class staff, in a few statements now that every row has an id."""
@@ -479,6 +588,8 @@ def _wanted_points(record: GuardianRecord) -> list[tuple[Channel, str]]:
     return wanted
 
 
+POINTS = cast(Table, ContactPoint.__table__)
+LINKS = cast(Table, Guardianship.__table__)
 BATCH = 500  # pairs per statement: well inside every database's parameter limit
 
 
@@ -488,6 +599,17 @@ def _insert_pairs(
     rows = [{first: a, second: b} for a, b in sorted(pairs)]
     for start in range(0, len(rows), BATCH):
         session.execute(insert(table), rows[start : start + BATCH])  # type: ignore[arg-type]
+
+
+def _insert_rows(
+    session: Session, table: Table, made: Sequence[_Link | _Point], rows: list[dict[str, Any]]
+) -> None:
+    """INSERT in batches, giving each plain value the id of its new row."""
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    for start in range(0, len(rows), BATCH):
+        ids = session.scalars(statement, rows[start : start + BATCH]).all()
+        for value, new_id in zip(made[start : start + BATCH], ids, strict=True):
+            value.id = new_id
 
 
 def _delete_pairs(
@@ -546,6 +668,8 @@ class _Changes:
             if getattr(obj, name) != value:
                 setattr(obj, name, value)
                 self.changed = True
+                if isinstance(obj, _Link | _Point):
+                    obj.dirty = True
 
 
 def _school(session: Session, name: str) -> School:
