@@ -271,3 +271,17 @@ def test_files_that_cannot_be_read_get_one_line(
     assert output.strip().splitlines() == [f"error: {output.strip()[7:]}"]
     assert expected in output
     assert "Traceback" not in output
+
+
+def test_text_no_database_could_store_is_a_rejected_row(cli: Any, tmp_path: Path) -> None:
+    """Same on SQLite and PostgreSQL: a NUL or an over-long name rejects its row only."""
+    cli("db", "upgrade")
+    nul = EXAMPLE_LINES[1].replace("Alfredo Pérez", "Alfredo\x00Pérez")
+    long = EXAMPLE_LINES[4].replace("Jim Lopez", "J" * 201)
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join([EXAMPLE_LINES[0], nul, long, EXAMPLE_LINES[5]]) + "\n")
+    code, output = cli("roster", "import", str(path))
+    assert code == 1
+    assert "1 created" in output and "2 rejected" in output
+    assert "student_name contains a NUL character" in output
+    assert "guardian_name is longer than 200 characters" in output

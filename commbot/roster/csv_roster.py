@@ -91,6 +91,7 @@ def _check_header(path: Path, header: list[str]) -> None:
 def parse_row(row: dict[str, str | None], source: str) -> RosterRecord:
     if None in row:
         raise RowError("has more fields than the header")
+    r.plain_text(row)
     check = r.Checker()
     teacher = TeacherRecord(
         name=check(r.required, row["teacher_name"], "teacher_name"),

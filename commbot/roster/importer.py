@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -111,7 +111,7 @@ def apply_records(
     try:
         report = _Import(session, school, full, isolate=False).run(records, progress)
         attempt.commit()
-    except IntegrityError:
+    except (IntegrityError, DataError):
         # The checks missed a conflict only the database sees: find the row that has it.
         attempt.rollback()
         report = _Import(session, school, full, isolate=True).run(records, None)
@@ -286,11 +286,11 @@ class _Import:
             self._check(record)
             outcome = self._apply(record)
             self._write_rows()
-        except (RowError, IntegrityError) as exc:
+        except (RowError, IntegrityError, DataError) as exc:
             savepoint.rollback()
             reason = str(exc) if isinstance(exc, RowError) else "conflicts with existing data"
             self.report.reject(record.source, reason)
-            if isinstance(exc, IntegrityError):
+            if not isinstance(exc, RowError):
                 self.index = _Index(self.session, self.school)  # its new objects are gone
             return
         savepoint.commit()

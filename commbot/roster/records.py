@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -58,6 +58,26 @@ class RosterRecord:
     classes: tuple[ClassRecord, ...]
     guardian: GuardianRecord | None
     problems: tuple[str, ...] = field(default=())
+
+
+# The longest text each column's database field holds; others hold 200 characters.
+LIMITS = {"guardian_relationship": 100, "metadata.relationship": 100, "teacher_email": 320}
+
+
+def plain_text(values: Mapping[str, str | None]) -> None:
+    """Refuse text the database cannot store the same everywhere: NUL characters (which
+    PostgreSQL refuses and SQLite keeps) and values longer than their column."""
+    problems = []
+    for column, value in values.items():
+        if not isinstance(value, str):
+            continue
+        limit = LIMITS.get(column, 200)
+        if "\x00" in value:
+            problems.append(f"{column} contains a NUL character")
+        elif len(value.strip()) > limit:
+            problems.append(f"{column} is longer than {limit} characters")
+    if problems:
+        raise RowError("; ".join(problems))
 
 
 def required(value: str | None, column: str) -> str:
