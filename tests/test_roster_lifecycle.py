@@ -285,3 +285,23 @@ def test_text_no_database_could_store_is_a_rejected_row(cli: Any, tmp_path: Path
     assert "1 created" in output and "2 rejected" in output
     assert "student_name contains a NUL character" in output
     assert "guardian_name is longer than 200 characters" in output
+
+
+async def test_check_ins_skip_removed_and_muted_guardians(
+    system: System, cli: Any, tmp_path: Path
+) -> None:
+    from commbot.features.checkins.models import CheckinPlan
+    from commbot.features.checkins.plans import recipients_query
+    from commbot.models import SchoolClass
+
+    cli("roster", "import", "--full", str(roster_without(tmp_path, "Jim Lopez")))
+    cli("guardian", "mute", "617-555-0123", "--student", "S1004")  # Margaret Ruby
+    with transaction(system.engine) as session:
+        room = session.scalars(select(SchoolClass).where(SchoolClass.name == "Room 14")).one()
+        plan = CheckinPlan(class_id=room.id, days="fri", time="16:00")
+        asked = {
+            session.get_one(Guardian, guardian_id).name
+            for guardian_id, _, _ in session.execute(recipients_query(plan, "America/New_York"))
+        }
+    assert "Donna Lopez" in asked and "Marie Joseph" in asked
+    assert "Jim Lopez" not in asked and "Margaret Ruby" not in asked
