@@ -3,11 +3,15 @@
 A teacher or specialist serves the students in their classes and those assigned to them
 directly; coordinators and admins serve every student of their school. Staff reach only the
 guardians of students they serve, and only those guardians who get messages.
+
+People left out of a full roster import (or removed staff) are kept, inactive, for history:
+they serve nobody, are served by nobody and receive nothing. The importer keeps a link
+inactive whenever its guardian or student is, so `receiving_link()` is enough on links.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -25,9 +29,16 @@ from .models import (
 SCHOOL_WIDE_ROLES = frozenset({StaffRole.COORDINATOR, StaffRole.ADMIN})
 
 
+def receiving_link() -> ColumnElement[bool]:
+    """A guardian–student link that carries messages: active and not muted."""
+    return and_(Guardianship.receives_messages, Guardianship.active)
+
+
 def served_students_query(staff: Staff) -> Select[Student]:
+    if not staff.active:
+        return select(Student).where(false())
     if staff.role in SCHOOL_WIDE_ROLES:
-        query = select(Student)
+        query = select(Student).where(Student.active)
         if staff.school_id is not None:
             query = query.where(Student.school_id == staff.school_id)
         return query
@@ -37,7 +48,9 @@ def served_students_query(staff: Staff) -> Select[Student]:
         .where(class_staff.c.staff_id == staff.id)
     )
     assigned = select(ServiceAssignment.student_id).where(ServiceAssignment.staff_id == staff.id)
-    return select(Student).where(or_(Student.id.in_(in_class), Student.id.in_(assigned)))
+    return select(Student).where(
+        Student.active, or_(Student.id.in_(in_class), Student.id.in_(assigned))
+    )
 
 
 def served_students(session: Session, staff: Staff) -> list[Student]:
@@ -47,6 +60,8 @@ def served_students(session: Session, staff: Staff) -> list[Student]:
 def served_classes(session: Session, staff: Staff) -> list[SchoolClass]:
     """The classes a staff member works with: their own, or every class of their school."""
     query = select(SchoolClass).order_by(SchoolClass.name)
+    if not staff.active:
+        return []
     if staff.role not in SCHOOL_WIDE_ROLES:
         query = query.join(class_staff).where(class_staff.c.staff_id == staff.id)
     elif staff.school_id is not None:
@@ -72,7 +87,7 @@ def receiving_guardians(session: Session, student: Student) -> list[Guardian]:
         session.scalars(
             select(Guardian)
             .join(Guardianship)
-            .where(Guardianship.student_id == student.id, Guardianship.receives_messages)
+            .where(Guardianship.student_id == student.id, receiving_link(), Guardian.active)
             .order_by(Guardian.name)
         )
     )
@@ -86,7 +101,8 @@ def reachable_guardian_named(session: Session, staff: Staff, name: str) -> Guard
         .join(Guardianship)
         .where(
             Guardianship.student_id.in_(served),
-            Guardianship.receives_messages,
+            receiving_link(),
+            Guardian.active,
             func.lower(Guardian.name) == name.strip().lower(),
         )
         .order_by(Guardian.id)
@@ -99,7 +115,7 @@ def class_teachers(session: Session, student: Student) -> list[Staff]:
         select(Staff)
         .join(class_staff, class_staff.c.staff_id == Staff.id)
         .join(enrollments, enrollments.c.class_id == class_staff.c.class_id)
-        .where(enrollments.c.student_id == student.id)
+        .where(enrollments.c.student_id == student.id, Staff.active)
         .distinct()
     )
     return sorted(staff, key=lambda s: (s.role is not StaffRole.TEACHER, s.name))
@@ -109,7 +125,7 @@ def school_coordinators(session: Session, student: Student) -> list[Staff]:
     return list(
         session.scalars(
             select(Staff)
-            .where(Staff.role.in_(SCHOOL_WIDE_ROLES))
+            .where(Staff.role.in_(SCHOOL_WIDE_ROLES), Staff.active)
             .where(or_(Staff.school_id == student.school_id, Staff.school_id.is_(None)))
             .order_by(Staff.role, Staff.name)
         )

@@ -29,8 +29,10 @@ def reply_targets(session: Session, guardian: Guardian, now: dt.datetime) -> lis
 
     The staff member who wrote to them most recently (within two weeks) takes it, while
     they still serve that child; otherwise each child's last correspondent, class teacher
-    or, failing those, a coordinator.
+    or, failing those, a coordinator. A guardian or child off the roster reaches nobody.
     """
+    if not guardian.active:
+        return []
     recent = session.scalar(
         select(Thread)
         .where(
@@ -48,7 +50,7 @@ def reply_targets(session: Session, guardian: Guardian, now: dt.datetime) -> lis
     children = session.scalars(
         select(Student)
         .join(Guardianship)
-        .where(Guardianship.guardian_id == guardian.id)
+        .where(Guardianship.guardian_id == guardian.id, Guardianship.active, Student.active)
         .order_by(Student.name)
     )
     for student in children:
@@ -77,7 +79,9 @@ def still_theirs(session: Session, guardian: Guardian, student: Student, staff: 
     child in common: after a class change, messages go to the new teacher."""
     linked = session.scalar(
         select(Guardianship.id).where(
-            Guardianship.guardian_id == guardian.id, Guardianship.student_id == student.id
+            Guardianship.guardian_id == guardian.id,
+            Guardianship.student_id == student.id,
+            Guardianship.active,
         )
     )
     return linked is not None and serves(session, staff, student)

@@ -5,30 +5,42 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..db import transaction
 from ..errors import UserError
 from ..languages import UnknownLanguage, normalize_language
-from ..models import Staff, StaffRole
+from ..models import School, SchoolClass, ServiceAssignment, Staff, StaffRole, Student
 from ..roster.records import EMAIL
 from .context import console, database
 
 app = typer.Typer(help="Manage staff members.", no_args_is_help=True)
 
+Email = Annotated[str, typer.Argument(help="Work email; identifies the staff member.")]
+
 
 @app.command("add")
 def add_command(
     name: Annotated[str, typer.Argument(help="Full name, as families will see it.")],
-    email: Annotated[str, typer.Argument(help="Work email; identifies the staff member.")],
+    email: Email,
     role: Annotated[StaffRole, typer.Option(help="What they do.")] = StaffRole.TEACHER,
     language: Annotated[str, typer.Option(help="The language they read (BCP 47).")] = "en",
+    classes: Annotated[
+        list[str] | None,
+        typer.Option("--class", help="A class they work in (repeat for more).", show_default=False),
+    ] = None,
+    school: Annotated[
+        str | None,
+        typer.Option(
+            help="Their school's name (needed when there are several).", show_default=False
+        ),
+    ] = None,
 ) -> None:
-    """Add a staff member, or update the name, role and language of an existing one."""
-    email = email.strip().lower()
-    if not EMAIL.match(email):
-        raise UserError(f"{email!r} is not an email address")
+    """Add a staff member, or update an existing one (and make them active again)."""
+    email = _email(email)
     try:
         language = normalize_language(language)
     except UnknownLanguage as exc:
@@ -39,16 +51,125 @@ def add_command(
         if staff is None:
             staff = Staff(email=email, name=name, role=role)
             session.add(staff)
-        staff.name, staff.role, staff.language = name.strip(), role, language
-    console.print(f"{verb} {staff.name} <{email}> as {role.value}.")
+        staff.name, staff.role, staff.language, staff.active = name.strip(), role, language, True
+        if school is not None or classes:
+            found = _school(session, school, staff)
+            staff.school_id = found.id
+            for class_name in classes or []:
+                school_class = _class(session, found, class_name)
+                if school_class not in staff.classes:
+                    staff.classes.append(school_class)
+        where = ", ".join(c.name for c in staff.classes)
+    in_classes = f" in {where}" if where else ""
+    console.print(f"{verb} {staff.name} <{email}> as {role.value}{in_classes}.")
+
+
+@app.command("remove")
+def remove_command(email: Email) -> None:
+    """Deactivate a staff member: kept for history, they get nothing and serve nobody."""
+    email = _email(email)
+    with transaction(database()) as session:
+        staff = _staff(session, email)
+        staff.active = False
+        name = staff.name
+    console.print(f"Removed {name} <{email}>: they no longer reach any family.")
+
+
+@app.command("assign")
+def assign_command(
+    email: Email,
+    student_id: Annotated[str, typer.Argument(help="The student's id, as in the roster.")],
+    service: Annotated[
+        str | None,
+        typer.Option(help='What they do for the student, e.g. "speech therapy".'),
+    ] = None,
+) -> None:
+    """Give a staff member (a specialist, say) a student outside their classes."""
+    with transaction(database()) as session:
+        staff = _staff(session, _email(email))
+        query = select(Student).where(Student.external_id == student_id.strip())
+        if staff.school_id is not None:
+            query = query.where(Student.school_id == staff.school_id)
+        students = list(session.scalars(query.limit(2)))
+        if not students:
+            raise UserError(f"no student {student_id!r} in the roster")
+        if len(students) > 1:
+            raise UserError(
+                f"student {student_id!r} is in several schools: give {staff.email} a school "
+                "with `commbot staff add ... --school NAME`"
+            )
+        student = students[0]
+        service = (service or "").strip() or None
+        if service is not None and len(service) > 200:
+            raise UserError("--service is longer than 200 characters")
+        assignment = session.get(ServiceAssignment, (staff.id, student.id))
+        if assignment is None:
+            session.add(
+                ServiceAssignment(staff_id=staff.id, student_id=student.id, service=service)
+            )
+        else:
+            assignment.service = service
+        what = f" for {service}" if service else ""
+        line = f"{staff.name} now serves {student.name}{what}."
+    console.print(line)
 
 
 @app.command("list")
 def list_command() -> None:
-    """List staff members and whether their Telegram is linked."""
+    """List staff members, whether they are active and whether their Telegram is linked."""
     with transaction(database()) as session:
-        table = Table("name", "email", "role", "language", "telegram")
-        for staff in session.scalars(select(Staff).order_by(Staff.name)):
-            linked = "linked" if staff.telegram_chat_id else "not linked"
-            table.add_row(staff.name, staff.email, staff.role.value, staff.language, linked)
+        everyone = list(session.scalars(select(Staff).order_by(Staff.name)))
+        widest = max((len(s.email) for s in everyone), default=5)
+        # Emails are never cut short: names wrap instead, to fit 80 columns.
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("name", overflow="fold")
+        table.add_column("email", no_wrap=True, min_width=widest)
+        table.add_column("role", no_wrap=True)
+        table.add_column("lang", no_wrap=True)
+        table.add_column("telegram", no_wrap=True)
+        for staff in everyone:
+            role = staff.role.value if staff.active else f"{staff.role.value} (removed)"
+            linked = "linked" if staff.telegram_chat_id else "no"
+            table.add_row(staff.name, staff.email, role, staff.language, linked)
     console.print(table)
+
+
+def _email(text: str) -> str:
+    email = text.strip().lower()
+    if not EMAIL.match(email):
+        raise UserError(f"{email!r} is not an email address")
+    return email
+
+
+def _staff(session: Session, email: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.email == email))
+    if staff is None:
+        raise UserError(f"no staff member has the email {email}")
+    return staff
+
+
+def _school(session: Session, name: str | None, staff: Staff) -> School:
+    if name is not None:
+        school = session.scalar(select(School).where(School.name == name.strip()))
+        if school is None:
+            raise UserError(f"no school named {name!r} (import its roster first)")
+        return school
+    if staff.school_id is not None:
+        return session.get_one(School, staff.school_id)
+    schools = list(session.scalars(select(School).limit(2)))
+    if len(schools) != 1:
+        raise UserError(
+            "say which school with --school NAME" if schools else "import a roster first"
+        )
+    return schools[0]
+
+
+def _class(session: Session, school: School, name: str) -> SchoolClass:
+    school_class = session.scalar(
+        select(SchoolClass).where(
+            SchoolClass.school_id == school.id, SchoolClass.name == name.strip()
+        )
+    )
+    if school_class is None:
+        raise UserError(f"{school.name} has no class named {name!r}")
+    return school_class

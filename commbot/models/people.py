@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,6 +67,8 @@ class Staff(Base):
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     show_back_translation: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # False once removed from the roster or by `staff remove`: kept for history, serves nobody.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     classes: Mapped[list[SchoolClass]] = relationship(
         secondary="class_staff", back_populates="staff"
@@ -125,6 +128,8 @@ class Student(Base):
     external_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # False once left out of a full roster import: kept for history, reached by nobody.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     classes: Mapped[list[SchoolClass]] = relationship(
         secondary=enrollments, back_populates="students"
@@ -151,6 +156,8 @@ class Guardian(Base):
         enum_column(Channel, "preferred_channel"), default=Channel.SMS
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # False once left out of a full roster import: kept for history, reached by nobody.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     guardianships: Mapped[list[Guardianship]] = relationship(back_populates="guardian")
     contact_points: Mapped[list[ContactPoint]] = relationship(
@@ -174,6 +181,8 @@ class Guardianship(Base):
     photo_consent: Mapped[PhotoConsent] = mapped_column(
         enum_column(PhotoConsent, "photo_consent"), default=PhotoConsent.NONE
     )
+    # False once left out of a full roster import, or when the guardian or student is.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     guardian: Mapped[Guardian] = relationship(back_populates="guardianships")
     student: Mapped[Student] = relationship(back_populates="guardianships")

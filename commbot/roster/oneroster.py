@@ -112,6 +112,7 @@ def read(folder: Path) -> Iterator[RosterRecord | tuple[str, str]]:
             for class_id in classes_of[student_id]
         )
         try:
+            r.plain_text({c: student.get(c) for c in ("givenName", "familyName", "sourcedId")})
             name = r.required(_full_name(student), "givenName/familyName")
         except RowError as exc:
             yield (student.source, str(exc))
@@ -138,6 +139,9 @@ def _full_name(row: _Row) -> str:
 
 
 def _guardian(row: _Row) -> GuardianRecord:
+    r.plain_text(
+        {c: row.get(c) for c in ("givenName", "familyName", "sourcedId", "metadata.relationship")}
+    )
     check = r.Checker()
     record = GuardianRecord(
         name=check(r.required, _full_name(row), "givenName/familyName"),
@@ -151,6 +155,9 @@ def _guardian(row: _Row) -> GuardianRecord:
             r.photo_consent, row.get("metadata.photo_consent"), "metadata.photo_consent"
         ),
         external_id=row.get("sourcedId"),
+        receives_messages=check(
+            r.yes_no, row.get("metadata.receives_messages"), "metadata.receives_messages"
+        ),
     )
     check.raise_problems()
     return record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -46,6 +46,8 @@ class GuardianRecord:
     # `relationship` and `photo_consent` belong to this row's guardian–student link.
     photo_consent: PhotoConsent
     external_id: str | None = None
+    # Whether this link gets messages; None when the file does not say (kept as it is).
+    receives_messages: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,26 @@ class RosterRecord:
     classes: tuple[ClassRecord, ...]
     guardian: GuardianRecord | None
     problems: tuple[str, ...] = field(default=())
+
+
+# The longest text each column's database field holds; others hold 200 characters.
+LIMITS = {"guardian_relationship": 100, "metadata.relationship": 100, "teacher_email": 320}
+
+
+def plain_text(values: Mapping[str, str | None]) -> None:
+    """Refuse text the database cannot store the same everywhere: NUL characters (which
+    PostgreSQL refuses and SQLite keeps) and values longer than their column."""
+    problems = []
+    for column, value in values.items():
+        if not isinstance(value, str):
+            continue
+        limit = LIMITS.get(column, 200)
+        if "\x00" in value:
+            problems.append(f"{column} contains a NUL character")
+        elif len(value.strip()) > limit:
+            problems.append(f"{column} is longer than {limit} characters")
+    if problems:
+        raise RowError("; ".join(problems))
 
 
 def required(value: str | None, column: str) -> str:
@@ -128,6 +150,21 @@ def photo_consent(value: str | None, column: str = "photo_consent") -> PhotoCons
         return PhotoConsent(text)
     except ValueError:
         raise RowError(f"{column} {text!r} is not one of none, individual, group") from None
+
+
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+def yes_no(value: str | None, column: str = "receives_messages") -> bool | None:
+    text = (value or "").strip().lower()
+    if not text:
+        return None
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise RowError(f"{column} {text!r} is not yes or no")
 
 
 class Checker:

@@ -41,6 +41,7 @@ from ...models import (
     enrollments,
 )
 from ...outbox import DeliverySpec, enqueue_many, family_quiet_until
+from ...policy import receiving_link
 from .messages import template_text
 from .models import CheckinPlan, CheckinRun, CheckinSchedule
 from .timing import latest_at_or_before, next_after
@@ -243,7 +244,7 @@ def _gather_recipients(
         .join(Guardian, Guardian.id == Guardianship.guardian_id)
         .join(Student, Student.id == Guardianship.student_id)
         .outerjoin(enrollments, enrollments.c.student_id == Guardianship.student_id)
-        .where(Guardianship.receives_messages, asked)
+        .where(receiving_link(), asked)
         .order_by(Guardianship.guardian_id, Guardianship.student_id)
     )
     seen: set[tuple[int, int, int]] = set()

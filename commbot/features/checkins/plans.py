@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from ...models import Guardian, Guardianship, SchoolClass, Staff, Student, enrollments
+from ...policy import receiving_link
 from .models import CheckinPlan, CheckinSchedule
 from .timing import next_after
 
@@ -19,7 +20,7 @@ def recipients_query(plan: CheckinPlan, default_timezone: str) -> Select[int, in
     query = (
         select(Guardianship.guardian_id, Guardianship.student_id, zone)
         .join(Guardian, Guardian.id == Guardianship.guardian_id)
-        .where(Guardianship.receives_messages)
+        .where(receiving_link())
     )
     if plan.class_id is not None:
         query = query.join(enrollments, enrollments.c.student_id == Guardianship.student_id).where(
