@@ -170,3 +170,30 @@ def test_set_webhook_registers_url_and_secret(
     assert "https://bot.school.example/telegram/webhook" in result.output
     assert fake_telegram.webhook["url"] == "https://bot.school.example/telegram/webhook"
     assert fake_telegram.webhook["secret_token"] == "s3cret"
+
+
+def test_outbox_table_fits_80_columns_with_local_times_kind_and_student(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("db", "upgrade")
+    invoke("roster", "import", str(EXAMPLES / "roster.csv"))
+    import datetime as dt
+
+    from commbot.channels.base import Inbound
+    from commbot.conversations import handle_inbound
+    from commbot.db import get_engine, transaction
+    from commbot.models import Channel
+
+    at = dt.datetime(2026, 11, 20, 21, 30, tzinfo=dt.UTC)  # Friday 4:30 PM in Boston
+    with transaction(get_engine()) as session:
+        inbound = Inbound(Channel.SMS, "+16175550134", "Hola", "SM2", at)
+        handle_inbound(session, inbound, config.get_settings(), now=at)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke("outbox")
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.output
+    assert "times in America/New_York" in lines[0]
+    row = next(line for line in lines if "Emily Carter" in line)
+    assert "Fri 20 Nov 16:30" in row and "message" in row and "Alfredo Pérez" in row
+    assert "waiting for the staff member to link Telegram" in result.output
+    assert "+1617" not in result.output and "Hola" not in result.output

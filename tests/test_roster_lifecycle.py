@@ -305,3 +305,17 @@ async def test_check_ins_skip_removed_and_muted_guardians(
         }
     assert "Donna Lopez" in asked and "Marie Joseph" in asked
     assert "Jim Lopez" not in asked and "Margaret Ruby" not in asked
+
+
+async def test_removed_guardians_leave_families_and_cannot_be_invited(
+    system: System, cli: Any, tmp_path: Path
+) -> None:
+    code, _ = cli("roster", "import", "--full", str(roster_without(tmp_path, "Jim Lopez")))
+    assert code == 0
+    await system.link_staff("dkim@lincoln.example.org", KIM)
+    await system.telegram_update(KIM, "/families")
+    await system.drain()
+    families = system.telegram_texts(KIM)[-1]
+    assert "Donna Lopez" in families and "Jim Lopez" not in families
+    code, output = cli("invite", "guardian", JIM)
+    assert code == 2 and "removed from the roster" in output

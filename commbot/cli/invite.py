@@ -33,6 +33,10 @@ def staff_command(
             raise UserError(
                 f"no staff member has the email {email!r}; add them with `commbot staff add`"
             )
+        if not staff.active:
+            raise UserError(
+                f"{staff.name} was removed from the roster; add them again with `commbot staff add`"
+            )
         code = create_invite(session, staff=staff, lifetime=dt.timedelta(days=days))
         name = staff.name
     _print_invite(name, code, days)
@@ -56,6 +60,8 @@ def guardian_command(
         )
         if guardian is None:
             raise UserError("no guardian in the roster has that phone number")
+        if not guardian.active:
+            raise UserError(f"{guardian.name} was removed from the roster by a full import")
         code = create_invite(session, guardian=guardian, lifetime=dt.timedelta(days=days))
         name = guardian.name
     _print_invite(name, code, days)

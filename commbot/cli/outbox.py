@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich import box
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,8 +18,8 @@ from sqlalchemy.orm import Session
 from ..db import transaction
 from ..dispatch import history
 from ..errors import UserError
-from ..models import Delivery, DeliveryStatus, Guardian, Staff
-from .context import console, database
+from ..models import Channel, Delivery, DeliveryStatus, Guardian, Staff, Student
+from .context import console, database, settings
 
 # `--status`: any delivery status, or `problems` (failed and undelivered: what needs a look).
 StatusFilter = StrEnum(  # type: ignore[misc]
@@ -51,10 +54,16 @@ def outbox(
         rows = []
         for d in session.scalars(query):
             name = _recipient(session, d)
+            message = d.message
+            student = (
+                session.get(Student, message.student_id) if message and message.student_id else None
+            )
             rows.append(
                 {
                     "id": d.id,
                     "created": d.created_at.isoformat(timespec="seconds"),
+                    "kind": message.kind.value if message else "notice",
+                    "student": student.name if student else None,
                     "channel": d.channel.value,
                     "recipient": name,
                     "status": d.status.value,
@@ -64,7 +73,49 @@ def outbox(
                     "error": _error_text(d.error_code, d.error_message),
                 }
             )
-    _print_rows(rows, as_json, empty="(no deliveries)")
+    if as_json:
+        _print_rows(rows, as_json, empty="(no deliveries)")
+        return
+    _print_listing(rows)
+
+
+KIND_WORDS = {"conversation": "message", "checkin": "check-in"}
+
+
+def _print_listing(rows: list[dict[str, object]]) -> None:
+    """The deliveries as a table that fits 80 columns: local times, what, about whom, for
+    whom. Errors follow the table, in plain words, by delivery id."""
+    zone = zoneinfo.ZoneInfo(settings().default_timezone)
+    if not rows:
+        console.print("(no deliveries)")
+        return
+    console.print(f"times in {zone.key}")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("student", overflow="fold", ratio=1)
+    table.add_column("recipient", overflow="fold", ratio=1)
+    table.add_column("via", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    for row in rows:
+        created = dt.datetime.fromisoformat(str(row["created"])).astimezone(zone)
+        status = str(row["status"])
+        if row["attempts"]:
+            status += f" ×{row['attempts']}"
+        table.add_row(
+            str(row["id"]),
+            created.strftime("%a %d %b %H:%M"),
+            KIND_WORDS.get(str(row["kind"]), str(row["kind"])),
+            str(row["student"] or "—"),
+            str(row["recipient"]),
+            Channel(str(row["channel"])).label,
+            status,
+        )
+    console.print(table)
+    for row in rows:
+        if row["error"]:
+            console.print(f"{row['id']}: {escape(str(row['error']))}", soft_wrap=False)
 
 
 def _error_text(code: str | None, message: str | None) -> str | None:

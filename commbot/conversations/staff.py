@@ -193,7 +193,7 @@ def _families(context: Context, staff: Staff, rest: str) -> None:
         pairs = session.execute(
             select(Guardian, Guardianship)
             .join(Guardianship)
-            .where(Guardianship.student_id == student.id)
+            .where(Guardianship.student_id == student.id, Guardian.active, Guardianship.active)
             .order_by(Guardian.name)
         ).all()
         for guardian, link in pairs:
