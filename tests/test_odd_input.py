@@ -174,3 +174,21 @@ def _press(chat: int, data: str, update_id: int) -> dict[str, Any]:
             },
         },
     }
+
+
+@pytest.mark.parametrize("update_id", [2**64, -1, 10**200])
+async def test_an_update_id_out_of_range_gets_a_400(system: System, update_id: int) -> None:
+    payload = system.telegram_payload(CARTER, "hello", update_id=update_id)
+    response = await system.post_telegram(payload)
+    assert response.status_code == 400 and "update_id" in response.text
+    assert system.deliveries() == []
+
+
+@pytest.mark.parametrize("sid", ["SM" + "a" * 200, "SM-1 2", "SM\u00e9"])
+async def test_a_message_sid_twilio_never_sends_gets_a_400(system: System, sid: str) -> None:
+    for path in ("/twilio/inbound", "/twilio/status"):
+        form = system.twilio_form("+16175550134", "Hola", sid=sid)
+        form["MessageStatus"] = "delivered"
+        response = await system.post_twilio(path, form)
+        assert response.status_code == 400 and "MessageSid" in response.text
+    assert system.deliveries() == []

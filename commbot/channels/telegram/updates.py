@@ -41,6 +41,8 @@ def parse_update(data: Any) -> Inbound | None:
     """Turn a webhook body into an `Inbound`; None for updates commbot does not handle."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise MalformedUpdate("not a Telegram update: update_id is missing")
+    if isinstance(data["update_id"], bool) or not 0 <= data["update_id"] < 2**63:
+        raise MalformedUpdate("not a Telegram update: update_id is out of range")
     # Telegram's own updates always parse; anything else (forged, or a shape we have not
     # met) is refused with a 400, never let through to fail later.
     try:

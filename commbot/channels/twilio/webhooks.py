@@ -23,6 +23,8 @@ from .provider import MEDIA_LIMIT, WHATSAPP_PREFIX
 
 # The size of the address columns (contact points, unknown senders, deliveries).
 ADDRESS_SIZE = 64
+# Twilio's ids are 34 letters and digits ("SM" + 32 hex); the provider id columns hold 64.
+SID_SIZE = 64
 
 
 class MalformedTwilioRequest(InputError):
@@ -40,6 +42,8 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
     sender = form.get("From", "")
     if not sid or not sender:
         raise MalformedTwilioRequest("MessageSid and From are required")
+    if len(sid) > SID_SIZE or not sid.isascii() or not sid.isalnum():
+        raise MalformedTwilioRequest("MessageSid is not a Twilio message id")
     channel = Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Channel.SMS
     address = _sender_address(sender.removeprefix(WHATSAPP_PREFIX))
     if not address:
@@ -104,4 +108,6 @@ def parse_status(form: Mapping[str, str]) -> StatusReport:
     status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
     if not sid or not status:
         raise MalformedTwilioRequest("MessageSid and MessageStatus are required")
+    if len(sid) > SID_SIZE or not sid.isascii() or not sid.isalnum():
+        raise MalformedTwilioRequest("MessageSid is not a Twilio message id")
     return StatusReport(sid, status, form.get("ErrorCode") or None)
