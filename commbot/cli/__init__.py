@@ -117,3 +117,14 @@ def main() -> None:
         line = escape(describe(exc))
         _errors.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    finally:
+        _close_database()
+
+
+def _close_database() -> None:
+    """Close the pooled connections on the way out, so SQLite folds its write-ahead log back
+    into the database file instead of leaving `-wal` and `-shm` files beside it."""
+    from ..db import get_engine
+
+    if get_engine.cache_info().currsize:
+        get_engine().dispose()
