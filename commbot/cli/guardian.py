@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from ..db import transaction
 from ..errors import UserError
-from ..models import Channel, ContactPoint, Guardian, Guardianship, Student
-from ..phones import InvalidPhoneNumber, to_e164
-from .context import console, database
+from ..models import Guardianship, Student
+from .context import console, database, guardian_by_phone
 
 app = typer.Typer(help="Manage guardians.", no_args_is_help=True)
 
@@ -34,18 +33,8 @@ def unmute_command(phone: Phone, student: StudentId) -> None:
 
 
 def _set(phone: str, student_id: str, *, receives: bool) -> None:
-    try:
-        number = to_e164(phone)
-    except InvalidPhoneNumber as exc:
-        raise UserError(str(exc)) from None
     with transaction(database()) as session:
-        guardian = session.scalar(
-            select(Guardian)
-            .join(ContactPoint)
-            .where(ContactPoint.channel == Channel.SMS, ContactPoint.address == number)
-        )
-        if guardian is None:
-            raise UserError("no guardian in the roster has that phone number")
+        guardian = guardian_by_phone(session, phone)
         link = session.scalar(
             select(Guardianship)
             .join(Student)

@@ -13,9 +13,8 @@ from ..channels.telegram import bot_username
 from ..db import transaction
 from ..errors import UserError
 from ..invites import create_invite, deep_link
-from ..models import Channel, ContactPoint, Guardian, Staff
-from ..phones import InvalidPhoneNumber, to_e164
-from .context import console, database, settings
+from ..models import Staff
+from .context import console, database, guardian_by_phone, settings
 
 app = typer.Typer(help="Create single-use Telegram invite links.", no_args_is_help=True)
 
@@ -48,18 +47,8 @@ def guardian_command(
     days: Days = 7,
 ) -> None:
     """Invite a family to reach the school on Telegram."""
-    try:
-        number = to_e164(phone)
-    except InvalidPhoneNumber as exc:
-        raise UserError(str(exc)) from None
     with transaction(database()) as session:
-        guardian = session.scalar(
-            select(Guardian)
-            .join(ContactPoint)
-            .where(ContactPoint.channel == Channel.SMS, ContactPoint.address == number)
-        )
-        if guardian is None:
-            raise UserError("no guardian in the roster has that phone number")
+        guardian = guardian_by_phone(session, phone)
         if not guardian.active:
             raise UserError(f"{guardian.name} was removed from the roster by a full import")
         code = create_invite(session, guardian=guardian, lifetime=dt.timedelta(days=days))
