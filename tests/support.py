@@ -33,6 +33,26 @@ SMS_FROM = "+16175550100"
 WHATSAPP_FROM = "+16175550101"
 
 
+def press(chat: int, data: str, update_id: int) -> dict[str, Any]:
+    """A Telegram callback_query update, as Telegram posts it: someone pressed an inline
+    button under message 1 of their private chat."""
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb{update_id}",
+            "from": {"id": chat, "is_bot": False, "first_name": "T"},
+            "chat_instance": "x",
+            "data": data,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": chat, "type": "private"},
+                "text": "?",
+            },
+        },
+    }
+
+
 class Clock:
     """A clock tests move by hand."""
 

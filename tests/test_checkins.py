@@ -14,28 +14,10 @@ from commbot.features.checkins.firing import fire_due
 from commbot.features.checkins.models import CheckinPlan, CheckinRun, CheckinSchedule
 from commbot.models import Delivery, Lane
 
-from .support import System
+from .support import System, press
 
 CARTER = 7001
 BOSTON = zoneinfo.ZoneInfo("America/New_York")
-
-
-def callback(system: System, chat: int, data: str, update_id: int) -> dict:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cb{update_id}",
-            "from": {"id": chat, "is_bot": False, "first_name": "T"},
-            "chat_instance": "x",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": chat, "type": "private"},
-                "text": "?",
-            },
-        },
-    }
 
 
 def buttons(system: System, chat: int) -> list[tuple[str, str]]:
@@ -53,7 +35,7 @@ async def test_teacher_sets_up_a_friday_checkin_with_buttons(system: System) -> 
     assert "Room 12" in choices and "Room 14" not in choices  # only her classes
     steps = [choices["Room 12"], "ck:days:fri", "ck:time:16:00", "ck:q:week"]
     for n, data in enumerate(steps):
-        await system.post_telegram(callback(system, CARTER, data, 50_000 + n))
+        await system.post_telegram(press(CARTER, data, 50_000 + n))
         await system.drain()
     confirmation = system.telegram_texts(CARTER)[-1]
     assert "Check-in set for Room 12: Friday at 4:00\u202fPM" in confirmation
@@ -77,7 +59,7 @@ async def test_checkin_goes_out_at_local_time_once_and_replies_reach_the_teacher
     await system.drain()
     room = dict(buttons(system, CARTER))["Room 12"]
     for n, data in enumerate([room, "ck:days:fri", "ck:time:16:00", "ck:q:proud"]):
-        await system.post_telegram(callback(system, CARTER, data, 60_000 + n))
+        await system.post_telegram(press(CARTER, data, 60_000 + n))
     await system.drain()
     # It is Friday 4:30 PM in Boston: the next Boston check-in is next Friday at 4 PM.
     next_friday = dt.datetime(2026, 11, 27, 16, 0, tzinfo=BOSTON)
@@ -121,5 +103,5 @@ async def test_checkin_goes_out_at_local_time_once_and_replies_reach_the_teacher
 async def test_button_presses_are_answered_in_the_webhook_reply(system: System) -> None:
     await system.link_staff("ecarter@lincoln.example.org", CARTER)
     await system.telegram_update(CARTER, "/checkin")
-    response = await system.post_telegram(callback(system, CARTER, "ck:student", 70_001))
+    response = await system.post_telegram(press(CARTER, "ck:student", 70_001))
     assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "cb70001"}

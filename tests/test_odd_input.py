@@ -13,7 +13,7 @@ from commbot.db import transaction
 from commbot.features.checkins.models import CheckinPlan
 from commbot.models import Delivery, Message, PendingChoice, RecipientKind
 
-from .support import System
+from .support import System, press
 
 CARTER = 7001
 CARTER_EMAIL = "ecarter@lincoln.example.org"
@@ -92,7 +92,7 @@ async def test_days_no_schedule_can_be_made_of_are_not_understood(
         for b in row
         if b["callback_data"] == "ck:student"
     )
-    await system.post_telegram(_press(CARTER, student, 96_001))
+    await system.post_telegram(press(CARTER, student, 96_001))
     await system.telegram_update(CARTER, "Alfredo")
     response = await system.telegram_update(CARTER, days)
     assert response.status_code == 200
@@ -107,7 +107,7 @@ async def test_days_no_schedule_can_be_made_of_are_not_understood(
 async def test_a_class_button_with_a_superscript_digit_is_not_understood(system: System) -> None:
     await system.link_staff(CARTER_EMAIL, CARTER)
     await system.telegram_update(CARTER, "/checkin")
-    response = await system.post_telegram(_press(CARTER, "ck:class:²", 96_101))
+    response = await system.post_telegram(press(CARTER, "ck:class:²", 96_101))
     assert response.status_code == 200
     await system.drain()
     assert "did not understand" in system.telegram_texts(CARTER)[-1]
@@ -156,24 +156,6 @@ async def test_an_empty_reply_to_a_family_is_not_sent(system: System) -> None:
         )
     assert to_families == 0
     assert system.twilio.messages == []
-
-
-def _press(chat: int, data: str, update_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cb{update_id}",
-            "from": {"id": chat, "is_bot": False, "first_name": "E"},
-            "chat_instance": "x",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": chat, "type": "private"},
-                "text": "menu",
-            },
-        },
-    }
 
 
 @pytest.mark.parametrize("update_id", [2**64, -1, 10**200])

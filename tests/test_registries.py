@@ -34,7 +34,7 @@ from commbot.models import (
     Student,
 )
 
-from .support import SECRET, System
+from .support import SECRET, System, press
 
 CARTER, KIM, COORDINATOR, AMINA = 7001, 7002, 7101, 8001
 CARTER_EMAIL = "ecarter@lincoln.example.org"
@@ -43,25 +43,6 @@ LAN = "+16175550142"  # mother of Minh (Emily Carter's class) and Bao (David Kim
 EXPIRED = "This button has expired. Please begin again."
 PLAN_GONE = "This check-in no longer exists."
 NEW_YORK = "America/New_York"
-
-
-def press(chat: int, data: str, update_id: int) -> dict[str, Any]:
-    """A Telegram callback_query update: someone pressed an inline button."""
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cb{update_id}",
-            "from": {"id": chat, "is_bot": False, "first_name": "T"},
-            "chat_instance": "x",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": chat, "type": "private"},
-                "text": "?",
-            },
-        },
-    }
 
 
 def _noop(*args: Any) -> None:

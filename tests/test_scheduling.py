@@ -26,7 +26,7 @@ from commbot.models import (
     Student,
 )
 
-from .support import System
+from .support import System, press
 
 NEW_YORK = "America/New_York"
 BOSTON = zoneinfo.ZoneInfo(NEW_YORK)
@@ -99,24 +99,6 @@ def next_due(engine: Engine, plan_id: int, zone: str = NEW_YORK) -> dt.datetime:
                 CheckinSchedule.plan_id == plan_id, CheckinSchedule.timezone == zone
             )
         )
-
-
-def callback(chat: int, data: str, update_id: int) -> dict:
-    return {
-        "update_id": update_id,
-        "callback_query": {
-            "id": f"cb{update_id}",
-            "from": {"id": chat, "is_bot": False, "first_name": "T"},
-            "chat_instance": "x",
-            "data": data,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": chat, "type": "private"},
-                "text": "?",
-            },
-        },
-    }
 
 
 # -- exactly once ----------------------------------------------------------------------
@@ -281,7 +263,7 @@ async def test_pause_resume_and_delete_from_the_checkins_buttons(system: System)
     data = [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
     assert f"ckp:pause:{plan_id}" in data and f"ckp:delete:{plan_id}" in data
 
-    await system.post_telegram(callback(CARTER, f"ckp:pause:{plan_id}", 80_001))
+    await system.post_telegram(press(CARTER, f"ckp:pause:{plan_id}", 80_001))
     await system.drain()
     assert "paused" in system.telegram_texts(CARTER)[-1]
     system.clock.now = boston(2026, 11, 27, 16, 0)
@@ -290,14 +272,14 @@ async def test_pause_resume_and_delete_from_the_checkins_buttons(system: System)
     assert checkin_deliveries(system) == [] and runs(system.engine) == []
     assert next_due(system.engine, plan_id) == boston(2026, 12, 4, 10, 0)  # still advances
 
-    await system.post_telegram(callback(CARTER, f"ckp:resume:{plan_id}", 80_002))
+    await system.post_telegram(press(CARTER, f"ckp:resume:{plan_id}", 80_002))
     await system.drain()
     assert "resumed" in system.telegram_texts(CARTER)[-1]
     system.clock.now = boston(2026, 12, 4, 10, 0) + dt.timedelta(seconds=20)
     report = fire(system)
     assert len(report.fired) == 1 and report.deliveries == 1
 
-    await system.post_telegram(callback(CARTER, f"ckp:delete:{plan_id}", 80_003))
+    await system.post_telegram(press(CARTER, f"ckp:delete:{plan_id}", 80_003))
     await system.drain()
     assert "deleted" in system.telegram_texts(CARTER)[-1]
     with transaction(system.engine) as session:
@@ -312,8 +294,8 @@ async def test_another_teacher_cannot_pause_or_delete_a_plan(system: System) -> 
     await system.link_staff(CARTER_EMAIL, CARTER)
     await system.link_staff(KIM_EMAIL, KIM)
     plan_id = add_plan(system)
-    await system.post_telegram(callback(KIM, f"ckp:pause:{plan_id}", 81_001))
-    await system.post_telegram(callback(KIM, f"ckp:delete:{plan_id}", 81_002))
+    await system.post_telegram(press(KIM, f"ckp:pause:{plan_id}", 81_001))
+    await system.post_telegram(press(KIM, f"ckp:delete:{plan_id}", 81_002))
     await system.drain()
     assert not any("paused" in t or "deleted" in t for t in system.telegram_texts(KIM))
     with transaction(system.engine) as session:
