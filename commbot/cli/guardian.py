@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
+from ..actions.people import set_receives_messages
 from ..db import transaction
-from ..errors import UserError
-from ..models import Guardianship, Student
 from .context import console, database, guardian_by_phone
 
 app = typer.Typer(help="Manage guardians.", no_args_is_help=True)
@@ -35,18 +33,7 @@ def unmute_command(phone: Phone, student: StudentId) -> None:
 def _set(phone: str, student_id: str, *, receives: bool) -> None:
     with transaction(database()) as session:
         guardian = guardian_by_phone(session, phone)
-        link = session.scalar(
-            select(Guardianship)
-            .join(Student)
-            .where(
-                Guardianship.guardian_id == guardian.id,
-                Student.external_id == student_id.strip(),
-                Student.school_id == guardian.school_id,
-            )
-        )
-        if link is None:
-            raise UserError(f"{guardian.name} is not a guardian of student {student_id!r}")
-        link.receives_messages = receives
+        link = set_receives_messages(session, guardian, student_id, receives)
         name, child = guardian.name, link.student.name
     state = "now gets" if receives else "no longer gets"
     console.print(f"{name} {state} messages about {child}.")

@@ -10,10 +10,11 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..actions.people import add_staff, assign_student, remove_staff
 from ..db import transaction
 from ..errors import UserError
 from ..languages import UnknownLanguage, normalize_language
-from ..models import School, SchoolClass, ServiceAssignment, Staff, StaffRole, Student
+from ..models import Staff, StaffRole
 from ..roster.records import EMAIL
 from .context import console, database
 
@@ -46,19 +47,16 @@ def add_command(
     except UnknownLanguage as exc:
         raise UserError(str(exc)) from None
     with transaction(database()) as session:
-        staff = session.scalar(select(Staff).where(Staff.email == email))
-        verb = "Updated" if staff else "Added"
-        if staff is None:
-            staff = Staff(email=email, name=name, role=role)
-            session.add(staff)
-        staff.name, staff.role, staff.language, staff.active = name.strip(), role, language, True
-        if school is not None or classes:
-            found = _school(session, school, staff)
-            staff.school_id = found.id
-            for class_name in classes or []:
-                school_class = _class(session, found, class_name)
-                if school_class not in staff.classes:
-                    staff.classes.append(school_class)
+        staff, new = add_staff(
+            session,
+            email=email,
+            name=name,
+            role=role,
+            language=language,
+            school=school,
+            classes=classes or [],
+        )
+        verb = "Added" if new else "Updated"
         where = ", ".join(c.name for c in staff.classes)
     in_classes = f" in {where}" if where else ""
     console.print(f"{verb} {staff.name} <{email}> as {role.value}{in_classes}.")
@@ -70,7 +68,7 @@ def remove_command(email: Email) -> None:
     email = _email(email)
     with transaction(database()) as session:
         staff = _staff(session, email)
-        staff.active = False
+        remove_staff(session, staff)
         name = staff.name
     console.print(f"Removed {name} <{email}>: they no longer reach any family.")
 
@@ -87,28 +85,7 @@ def assign_command(
     """Give a staff member (a specialist, say) a student outside their classes."""
     with transaction(database()) as session:
         staff = _staff(session, _email(email))
-        query = select(Student).where(Student.external_id == student_id.strip())
-        if staff.school_id is not None:
-            query = query.where(Student.school_id == staff.school_id)
-        students = list(session.scalars(query.limit(2)))
-        if not students:
-            raise UserError(f"no student {student_id!r} in the roster")
-        if len(students) > 1:
-            raise UserError(
-                f"student {student_id!r} is in several schools: give {staff.email} a school "
-                "with `commbot staff add ... --school NAME`"
-            )
-        student = students[0]
-        service = (service or "").strip() or None
-        if service is not None and len(service) > 200:
-            raise UserError("--service is longer than 200 characters")
-        assignment = session.get(ServiceAssignment, (staff.id, student.id))
-        if assignment is None:
-            session.add(
-                ServiceAssignment(staff_id=staff.id, student_id=student.id, service=service)
-            )
-        else:
-            assignment.service = service
+        student, service = assign_student(session, staff, student_id, service)
         what = f" for {service}" if service else ""
         line = f"{staff.name} now serves {student.name}{what}."
     console.print(line)
@@ -146,30 +123,3 @@ def _staff(session: Session, email: str) -> Staff:
     if staff is None:
         raise UserError(f"no staff member has the email {email}")
     return staff
-
-
-def _school(session: Session, name: str | None, staff: Staff) -> School:
-    if name is not None:
-        school = session.scalar(select(School).where(School.name == name.strip()))
-        if school is None:
-            raise UserError(f"no school named {name!r} (import its roster first)")
-        return school
-    if staff.school_id is not None:
-        return session.get_one(School, staff.school_id)
-    schools = list(session.scalars(select(School).limit(2)))
-    if len(schools) != 1:
-        raise UserError(
-            "say which school with --school NAME" if schools else "import a roster first"
-        )
-    return schools[0]
-
-
-def _class(session: Session, school: School, name: str) -> SchoolClass:
-    school_class = session.scalar(
-        select(SchoolClass).where(
-            SchoolClass.school_id == school.id, SchoolClass.name == name.strip()
-        )
-    )
-    if school_class is None:
-        raise UserError(f"{school.name} has no class named {name!r}")
-    return school_class
