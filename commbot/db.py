@@ -1,16 +1,22 @@
-"""Engines and sessions. SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+"""Engines and sessions (SQLite gets foreign keys, WAL and a busy timeout on every
+connection), and the statements that let concurrent transactions create and meet rows
+without colliding."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import get_settings
+
+M = TypeVar("M")
+Insert = postgresql.Insert | sqlite.Insert
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -72,12 +78,97 @@ def transaction(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement."""
-    from sqlalchemy.dialects import postgresql, sqlite
+# -- find or create, without a race -------------------------------------------------------
+#
+# "Look the row up, insert it if missing" lets two transactions both see nothing and both
+# insert: on PostgreSQL the second one fails on the unique constraint (SQLite cannot race,
+# its writers queue at BEGIN IMMEDIATE). INSERT ... ON CONFLICT DO NOTHING cannot collide:
+# PostgreSQL waits for the transaction holding a conflicting row and, once that commits,
+# inserts nothing, so the read after it (a new snapshot under READ COMMITTED) finds the row.
 
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+
+def dialect_insert(session: Session, target: Any) -> Insert:
+    """INSERT for `target` (a model or a table) in the session's dialect, which can say
+    ON CONFLICT: PostgreSQL's and SQLite's take the same arguments."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(target)
+    return sqlite.insert(target)
+
+
+def insert_if_absent(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    index_elements: Sequence[str] | None = None,
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement.
+
+    `index_elements` names the unique key to yield on (any key when not given)."""
+    statement = dialect_insert(session, table).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=index_elements)
     # RETURNING says whether a row went in; rowcount is not reliable with it on PostgreSQL.
     return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+
+
+def insert_missing(
+    session: Session, table: Any, rows: Sequence[dict[str, Any]], index_elements: Sequence[str]
+) -> None:
+    """Insert each of `rows` whose key (`index_elements`) is not taken yet, in one
+    statement; rows another transaction has inserted meanwhile are left as they are."""
+    if rows:
+        statement = dialect_insert(session, table).on_conflict_do_nothing(
+            index_elements=index_elements
+        )
+        session.execute(statement, list(rows))
+
+
+def find_or_create(
+    session: Session,
+    model: type[M],
+    key: dict[str, Any],
+    values: dict[str, Any] | None = None,
+    *,
+    lock: bool = False,
+) -> tuple[M, bool]:
+    """The `model` row whose unique key is `key`, created with `values` if there is none;
+    and whether it was created here. Safe against a concurrent creator of the same row.
+
+    `key` must be exactly the columns of one unique constraint (or the primary key).
+    With `lock`, the row is also locked (FOR UPDATE) until the transaction ends, for a
+    read-modify-write that must see the other writer's change, not overwrite it.
+    """
+    query = select(model).filter_by(**key)
+    if lock:
+        query = query.with_for_update()
+    row = session.scalars(query).first()  # the common case: it exists; no insert tried
+    if row is not None:
+        return row, False
+    insert = dialect_insert(session, model).values(**key, **(values or {}))
+    insert = insert.on_conflict_do_nothing(index_elements=list(key))
+    for _ in range(3):
+        row = session.scalars(insert.returning(model)).first()
+        if row is not None:
+            return row, True
+        # Another transaction holds the key, now committed: read its row.
+        row = session.scalars(query).first()
+        if row is not None:
+            return row, False
+        # ...and deleted it again between our two statements: try once more.
+    raise RuntimeError(f"{model.__name__} {key} kept appearing and vanishing")
+
+
+def transaction_lock(session: Session, scope: str, key: str) -> None:
+    """Hold a lock on (`scope`, `key`) until this transaction ends: two transactions that
+    both take it run one after the other, each seeing what the other committed.
+
+    PostgreSQL: a transaction-scoped advisory lock, keyed by the two strings' hashes (a
+    collision only makes two unrelated transactions wait for each other; two-key advisory
+    locks never meet single-bigint ones). SQLite needs nothing: every transaction here
+    began with BEGIN IMMEDIATE, so it already holds the database's one write lock, and it
+    took it before reading anything.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:scope), hashtext(:key))"),
+            {"scope": scope, "key": key},
+        )

@@ -11,6 +11,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .db import find_or_create, transaction_lock
 from .models import Channel, ContactPoint, Guardian, InviteCode, InviteKind, Staff, utcnow
 
 DEFAULT_LIFETIME = dt.timedelta(days=7)
@@ -67,6 +68,9 @@ def redeem(
 ) -> RedeemResult:
     """Link `chat_id` to the invite's person if the code is good; otherwise change nothing."""
     now = now or utcnow()
+    # One redemption per chat at a time: two codes (a staff and a guardian one, say) sent
+    # from one chat at once would both find the chat free and both link it.
+    transaction_lock(session, "telegram-chat", str(chat_id))
     invite = session.scalar(
         select(InviteCode).where(InviteCode.code == _digest(code.strip())).with_for_update()
     )
@@ -96,13 +100,20 @@ def redeem(
         ):
             return RedeemResult(Redemption.CHAT_TAKEN)
         if guardian_point is None:
-            guardian_point = ContactPoint(
-                guardian_id=guardian.id, channel=Channel.TELEGRAM, address=address
+            point, _ = find_or_create(
+                session,
+                ContactPoint,
+                {"channel": Channel.TELEGRAM, "address": address},
+                {"guardian_id": guardian.id},
             )
-            session.add(guardian_point)
-        guardian_point.verified = True
-        guardian_point.opted_out = False
-        _rank_contact_points(guardian, guardian_point)
+            if point.guardian_id != guardian.id:  # linked by other means meanwhile
+                return RedeemResult(Redemption.CHAT_TAKEN)
+            session.expire(guardian, ["contact_points"])  # the new one is among them now
+        else:
+            point = guardian_point
+        point.verified = True
+        point.opted_out = False
+        _rank_contact_points(guardian, point)
         result = RedeemResult(Redemption.LINKED_GUARDIAN, guardian=guardian)
     invite.used_at = now
     invite.used_by_chat_id = chat_id

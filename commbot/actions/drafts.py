@@ -9,6 +9,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from ..db import find_or_create
 from ..models import Staff, StaffCompose, Student
 
 DRAFT_TIME = dt.timedelta(minutes=15)
@@ -16,10 +17,12 @@ DRAFT_TIME = dt.timedelta(minutes=15)
 
 def start_draft(session: Session, staff: Staff, student: Student, *, now: dt.datetime) -> None:
     """The staff member's next message goes to this student's family (one draft at a time)."""
-    draft = session.get(StaffCompose, staff.id) or StaffCompose(staff_id=staff.id)
+    # Two `/msg` at once: one row, and the later one's student stands.
+    draft, _ = find_or_create(
+        session, StaffCompose, {"staff_id": staff.id}, {"student_id": student.id, "created_at": now}
+    )
     draft.student_id = student.id
     draft.created_at = now
-    session.add(draft)
 
 
 def take_draft(session: Session, staff: Staff, *, now: dt.datetime) -> Student | None:

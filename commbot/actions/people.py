@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import find_or_create
 from ..errors import UserError
 from ..models import (
     Guardian,
@@ -36,11 +37,9 @@ def add_staff(
 ) -> tuple[Staff, bool]:
     """Add a staff member, or update one (active again); put them in `classes` of their
     school. Returns them and whether they are new."""
-    staff = session.scalar(select(Staff).where(Staff.email == email))
-    new = staff is None
-    if staff is None:
-        staff = Staff(email=email, name=name, role=role)
-        session.add(staff)
+    staff, new = find_or_create(
+        session, Staff, {"email": email}, {"name": name.strip(), "role": role, "language": language}
+    )
     staff.name, staff.role, staff.language, staff.active = name.strip(), role, language, True
     if school is not None or classes:
         found = _school(session, school, staff)
@@ -77,11 +76,13 @@ def assign_student(
     service = (service or "").strip() or None
     if service is not None and len(service) > SERVICE_SIZE:
         raise UserError(f"--service is longer than {SERVICE_SIZE} characters")
-    assignment = session.get(ServiceAssignment, (staff.id, student.id))
-    if assignment is None:
-        session.add(ServiceAssignment(staff_id=staff.id, student_id=student.id, service=service))
-    else:
-        assignment.service = service
+    assignment, _ = find_or_create(
+        session,
+        ServiceAssignment,
+        {"staff_id": staff.id, "student_id": student.id},
+        {"service": service},
+    )
+    assignment.service = service
     return student, service
 
 

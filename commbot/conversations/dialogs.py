@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..db import find_or_create
 from ..models import Staff, StaffDialog
 from .callbacks import ButtonData
 from .context import Context
@@ -40,10 +41,14 @@ class Dialogs:
         """Start (or restart) `kind` for this staff member; one dialog at a time."""
         if kind not in self._dialogs:
             raise KeyError(kind)
-        session = context.session
-        dialog = session.get(StaffDialog, staff.id) or StaffDialog(staff_id=staff.id, kind=kind)
+        # Two presses at once both start it: one row, and the later one's state stands.
+        dialog, _ = find_or_create(
+            context.session,
+            StaffDialog,
+            {"staff_id": staff.id},
+            {"kind": kind, "state": state, "updated_at": context.now},
+        )
         dialog.kind, dialog.state, dialog.updated_at = kind, state, context.now
-        session.add(dialog)
 
     def active(self, session: Session, staff: Staff) -> tuple[Dialog, StaffDialog] | None:
         row = session.get(StaffDialog, staff.id)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..db import find_or_create
 from ..models import ChoiceKind, ContactPoint, Guardian, PendingChoice
 from .context import Context
 
@@ -68,18 +69,23 @@ class PendingQuestions:
         now: dt.datetime,
         message_ids: Sequence[int] = (),
     ) -> PendingChoice:
-        """Open (or re-open) a question; asking again makes it the most recent."""
-        pending = session.scalar(
-            select(PendingChoice).where(
-                PendingChoice.guardian_id == guardian.id, PendingChoice.kind == kind
-            )
+        """Open (or re-open) a question; asking again makes it the most recent.
+
+        The messages a question holds accumulate until it is answered: two messages at
+        once from a family with two children both ask "which child?", and the one asked
+        second keeps the first one's message too (its row is locked, then added to)."""
+        pending, created = find_or_create(
+            session,
+            PendingChoice,
+            {"guardian_id": guardian.id, "kind": kind},
+            {"options": list(options), "message_ids": list(message_ids), "created_at": now},
+            lock=True,
         )
-        if pending is None:
-            pending = PendingChoice(guardian_id=guardian.id, kind=kind)
-            session.add(pending)
-        pending.options = list(options)
-        pending.message_ids = list(message_ids)
-        pending.created_at = now
+        if not created:
+            held = list(pending.message_ids or [])
+            pending.message_ids = held + [i for i in message_ids if i not in held]
+            pending.options = list(options)
+            pending.created_at = now
         return pending
 
     def close_kind(self, session: Session, guardian: Guardian, kind: ChoiceKind) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..channels.base import Inbound
 from ..config import Settings
-from ..db import insert_if_absent
+from ..db import find_or_create, insert_if_absent
 from ..models import Channel, ContactPoint, InboundReceipt, Staff, utcnow
 from ..phones import equivalent_forms, redact
 from . import family, linking, staff, unknown
@@ -98,11 +98,15 @@ def find_contact_point(session: Session, channel: Channel, address: str) -> Cont
     if sibling is None:
         return None
     last = max((p.priority for p in sibling.guardian.contact_points), default=0)
-    point = ContactPoint(
-        guardian_id=sibling.guardian_id, channel=channel, address=address, priority=last + 1
+    # Two first WhatsApp messages at once both get here: one adds the point, both use it.
+    point, created = find_or_create(
+        session,
+        ContactPoint,
+        {"channel": channel, "address": address},
+        {"guardian_id": sibling.guardian_id, "priority": last + 1},
     )
-    session.add(point)
-    session.flush()
+    if created:
+        session.expire(sibling.guardian, ["contact_points"])  # the new one is among them now
     return point
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
+from ..db import find_or_create
 from ..i18n import N_, gettext
 from ..models import Channel, UnknownSenderReply
 from ..phones import is_phone_number
@@ -26,21 +25,20 @@ def handle(context: Context) -> None:
         # An alphanumeric sender id or a short code cannot be texted back.
         context.events.append("unknown sender without a phone number, not answered")
         return
-    record = session.scalar(
-        select(UnknownSenderReply)
-        .where(
-            UnknownSenderReply.channel == inbound.channel,
-            UnknownSenderReply.address == inbound.address,
-        )
-        .with_for_update()
+    # Two messages at once from the same stranger: one creates the row and answers; the
+    # other waits for it, then reads (and locks) that row and sees they were just answered.
+    record, created = find_or_create(
+        session,
+        UnknownSenderReply,
+        {"channel": inbound.channel, "address": inbound.address},
+        {"last_replied_at": context.now},
+        lock=True,
     )
-    if record is not None and context.now - record.last_replied_at < REPLY_INTERVAL:
-        context.events.append("unknown sender, already answered today")
-        return
-    if record is None:
-        record = UnknownSenderReply(channel=inbound.channel, address=inbound.address)
-        session.add(record)
-    record.last_replied_at = context.now
+    if not created:
+        if context.now - record.last_replied_at < REPLY_INTERVAL:
+            context.events.append("unknown sender, already answered today")
+            return
+        record.last_replied_at = context.now
     text = gettext("en", UNKNOWN_SENDER) + "\n\n" + gettext("es", UNKNOWN_SENDER)
     context.reply(text)
     context.events.append("unknown sender, answered")

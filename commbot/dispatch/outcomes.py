@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..channels import twilio
+from ..db import transaction_lock
 from ..i18n import N_, gettext
 from ..models import (
     Delivery,
@@ -37,6 +38,7 @@ MOVED = N_(
 )
 
 EARLY_KEPT = dt.timedelta(days=1)
+STATUS_LOCK = "provider-message"  # record_sent and a status report of one provider id
 
 
 def record_sent(
@@ -46,6 +48,15 @@ def record_sent(
     now: dt.datetime,
     default_timezone: str = "America/New_York",
 ) -> None:
+    """Record that the provider took the delivery as `provider_id`, and apply the status
+    reports that came for it before this.
+
+    A report may be arriving at this very moment. Under READ COMMITTED each side could
+    miss the other (the callback not yet seeing this delivery, this not yet seeing the
+    callback's early report), so both take the same lock, keyed by the provider id, first:
+    whichever commits second sees what the first wrote.
+    """
+    transaction_lock(session, STATUS_LOCK, provider_id[:64])
     delivery.status = DeliveryStatus.SENT
     delivery.provider_message_id = provider_id
     delivery.sent_at = now
@@ -221,6 +232,9 @@ def apply_status_callback(
     # The values come from a web form: keep them to their columns' sizes.
     provider_id, status = provider_id[:64], status[:32]
     error_code = error_code[:32] if error_code else None
+    # Meets `record_sent` of the same id whatever the timing (see there); reports for one
+    # delivery are applied one at a time, in the order they take the lock.
+    transaction_lock(session, STATUS_LOCK, provider_id)
     delivery = session.scalar(
         select(Delivery).where(Delivery.provider_message_id == provider_id).with_for_update()
     )

@@ -27,6 +27,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import find_or_create
 from ..models import (
     Channel,
     ContactPoint,
@@ -673,9 +674,5 @@ class _Changes:
 
 
 def _school(session: Session, name: str) -> School:
-    school = session.scalar(select(School).where(School.name == name))
-    if school is None:
-        school = School(name=name)
-        session.add(school)
-        session.flush()
+    school, _ = find_or_create(session, School, {"name": name})  # two first imports at once
     return school

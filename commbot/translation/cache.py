@@ -11,9 +11,8 @@ import hashlib
 import logging
 
 from sqlalchemy import Engine, select, tuple_
-from sqlalchemy.exc import IntegrityError
 
-from ..db import transaction
+from ..db import insert_missing, transaction
 from ..models import TranslationCache
 from .base import TranslationResult, Translator
 
@@ -101,17 +100,22 @@ class CachedTranslator:
         return {(s, t, h): text for s, t, h, text in rows}
 
     def _store(self, translated: dict[Key, str]) -> None:
-        for (source, target, digest), text in translated.items():
-            try:
-                with transaction(self.engine) as session:
-                    session.add(
-                        TranslationCache(
-                            source_language=source,
-                            target_language=target,
-                            text_hash=digest,
-                            translated=text,
-                            backend=self.backend.name,
-                        )
-                    )
-            except IntegrityError:
-                pass  # another worker cached it first; theirs is as good
+        """Cache these translations in one statement; a text another worker cached first
+        keeps theirs, which is as good."""
+        rows = [
+            {
+                "source_language": source,
+                "target_language": target,
+                "text_hash": digest,
+                "translated": text,
+                "backend": self.backend.name,
+            }
+            for (source, target, digest), text in translated.items()
+        ]
+        with transaction(self.engine) as session:
+            insert_missing(
+                session,
+                TranslationCache.__table__,
+                rows,
+                ["source_language", "target_language", "text_hash"],
+            )

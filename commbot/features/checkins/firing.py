@@ -24,7 +24,7 @@ from sqlalchemy import Engine, Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...actions.send_to_family import FAMILY_HEADER
-from ...db import transaction
+from ...db import dialect_insert, transaction
 from ...i18n import gettext
 from ...models import (
     AuthorKind,
@@ -322,9 +322,19 @@ def _enqueue(
 
 
 def _insert_threads(session: Session, rows: list[dict[str, Any]]) -> None:
-    # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here.
+    # Core executemany (psycopg pipelines it): the ORM's bulk path adds nothing here. A
+    # family writing first at this moment may create one of these threads meanwhile: the
+    # check-in then marks theirs as its own instead of colliding with it.
     if rows:
-        session.execute(THREADS.insert(), rows)
+        insert = dialect_insert(session, THREADS)
+        upsert = insert.on_conflict_do_update(
+            index_elements=["student_id", "guardian_id", "staff_id"],
+            set_={
+                "last_staff_message_at": insert.excluded.last_staff_message_at,
+                "last_message_at": insert.excluded.last_message_at,
+            },
+        )
+        session.execute(upsert, rows)
 
 
 def _touch_threads(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
+from ...db import insert_missing
 from ...models import Guardian, Guardianship, SchoolClass, Staff, Student, enrollments
 from ...policy import receiving_link
 from .models import CheckinPlan, CheckinSchedule
@@ -45,14 +46,20 @@ def sync_schedules(
         s.timezone: s
         for s in session.scalars(select(CheckinSchedule).where(CheckinSchedule.plan_id == plan.id))
     }
-    for zone in wanted - existing.keys():
-        session.add(
-            CheckinSchedule(
-                plan_id=plan.id,
-                timezone=zone,
-                next_due_at=next_after(plan.days, plan.time, zone, now),
-            )
-        )
+    # A roster change and an edit of the plan at once may both add a zone: one row each.
+    insert_missing(
+        session,
+        CheckinSchedule.__table__,
+        [
+            {
+                "plan_id": plan.id,
+                "timezone": zone,
+                "next_due_at": next_after(plan.days, plan.time, zone, now),
+            }
+            for zone in sorted(wanted - existing.keys())
+        ],
+        ["plan_id", "timezone"],
+    )
     gone = [existing[zone].id for zone in existing.keys() - wanted]
     if gone:
         session.execute(delete(CheckinSchedule).where(CheckinSchedule.id.in_(gone)))
