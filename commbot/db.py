@@ -84,7 +84,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
 # insert: on PostgreSQL the second one fails on the unique constraint (SQLite cannot race,
 # its writers queue at BEGIN IMMEDIATE). INSERT ... ON CONFLICT DO NOTHING cannot collide:
 # PostgreSQL waits for the transaction holding a conflicting row and, once that commits,
-# inserts nothing, so the read after it (a new snapshot under READ COMMITTED) finds the row.
+# inserts nothing, so the read after it (a new snapshot under READ COMMITTED, PostgreSQL's
+# default and ours) finds the row.
 
 
 def dialect_insert(session: Session, target: Any) -> Insert:
@@ -95,17 +96,9 @@ def dialect_insert(session: Session, target: Any) -> Insert:
     return sqlite.insert(target)
 
 
-def insert_if_absent(
-    session: Session,
-    table: Any,
-    values: dict[str, Any],
-    index_elements: Sequence[str] | None = None,
-) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement.
-
-    `index_elements` names the unique key to yield on (any key when not given)."""
-    statement = dialect_insert(session, table).values(**values)
-    statement = statement.on_conflict_do_nothing(index_elements=index_elements)
+def insert_if_absent(session: Session, table: Any, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True if the row is new, in one statement."""
+    statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing()
     # RETURNING says whether a row went in; rowcount is not reliable with it on PostgreSQL.
     return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
@@ -154,7 +147,8 @@ def find_or_create(
         if row is not None:
             return row, False
         # ...and deleted it again between our two statements: try once more.
-    raise RuntimeError(f"{model.__name__} {key} kept appearing and vanishing")
+    # The key's names only: its values may be a family's phone number.
+    raise RuntimeError(f"{model.__name__} by {', '.join(key)} kept appearing and vanishing")
 
 
 def transaction_lock(session: Session, scope: str, key: str) -> None:
