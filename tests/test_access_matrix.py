@@ -40,6 +40,7 @@ from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS
 from commbot.db import transaction
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
+from commbot.features.checkins.firing import fire_due
 from commbot.features.checkins.models import CheckinPlan
 from commbot.i18n import gettext
 from commbot.invites import create_invite, redeem
@@ -53,6 +54,7 @@ from commbot.models import (
     Guardianship,
     InviteCode,
     Message,
+    MessageKind,
     PendingChoice,
     RecipientKind,
     School,
@@ -753,6 +755,48 @@ async def test_removed_staff_serve_nobody(system: System) -> None:
     assert system.twilio.messages == []
 
 
+async def test_a_check_in_asks_only_the_families_its_maker_still_serves(system: System) -> None:
+    """A plan asks in its maker's name: after Emily Carter leaves Room 12, neither her
+    class check-in nor Alfredo's goes out; David Kim's for Room 14 still does."""
+    cast(system)
+    with transaction(system.engine) as session:
+        carter, kim = (one(session, Staff, telegram_chat_id=c) for c in (CARTER, KIM))
+        rooms = {c.name: c for c in session.scalars(select(SchoolClass))}
+        alfredo = one(session, Student, name="Alfredo Pérez").id
+        for maker, target in (
+            (carter, {"class_id": rooms["Room 12"].id}),
+            (carter, {"student_id": alfredo}),
+            (kim, {"class_id": rooms["Room 14"].id}),
+        ):
+            create_checkin(
+                session,
+                maker,
+                days="fri",
+                time="10:00",
+                now=system.clock(),
+                default_timezone=NEW_YORK,
+                template="week",
+                **target,
+            )
+        carter.classes.remove(rooms["Room 12"])
+    # Friday 27 November, 10:05 in New York.
+    report = fire_due(
+        system.engine, dt.datetime(2026, 11, 27, 15, 5, tzinfo=dt.UTC), default_timezone=NEW_YORK
+    )
+    assert report.unserved == 2
+    with transaction(system.engine) as session:
+        asked = set(
+            session.scalars(
+                select(Guardian.name)
+                .join(Delivery, Delivery.guardian_id == Guardian.id)
+                .join(Message, Message.id == Delivery.message_id)
+                .where(Message.kind == MessageKind.CHECKIN)
+            )
+        )
+    room_14 = {"Jim Lopez", "Donna Lopez", "Faadumo Warsame", "Marie Joseph", "Irina Volkova"}
+    assert asked == room_14 | {"Lan Nguyen"}  # Bao's mother; Margaret Ruby's is Chicago's 10:00
+
+
 # -- the command line: the operator, on the server ---------------------------------------
 
 runner = CliRunner()
@@ -810,7 +854,9 @@ def _cli_roster_import(engine: Engine) -> None:
     assert "Dry run, nothing written for roster.csv" in _cli(
         "roster", "import", roster, "--dry-run"
     )
-    assert "Imported roster.csv: 0 created, 0 updated, 14 unchanged" in _cli("roster", "import", roster)
+    assert "Imported roster.csv: 0 created, 0 updated, 14 unchanged" in _cli(
+        "roster", "import", roster
+    )
     with transaction(engine) as session:
         assert sorted((g.name, g.language) for g in session.scalars(select(Guardian))) == guardians
 
@@ -962,7 +1008,11 @@ def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> No
     keywords = [k.words for k in family.KEYWORDS] + [language_menu.LANGUAGE_WORDS]
     listed = {r.key for r in ACCESS.rules if r.surface not in (Surface.MESSAGE, Surface.CLI)}
     for words in keywords:  # each keyword's row is named by one of its words
-        row = [r for r in ACCESS.of(Surface.KEYWORD) if r.name.casefold() in {w.casefold() for w in words}]
+        row = [
+            r
+            for r in ACCESS.of(Surface.KEYWORD)
+            if r.name.casefold() in {w.casefold() for w in words}
+        ]
         assert len(row) == 1, words
         registered.add(row[0].key)
     assert listed == registered
