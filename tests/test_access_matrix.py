@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,7 @@ class Actor:
     role: Role
     chat: int | None = None
     phone: str | None = None
-    said_words: bool = field(default=False)
+    said_words: bool = False  # typed something (not only pressed buttons)
 
     @property
     def address(self) -> str:
@@ -600,10 +600,6 @@ def _case_id(rule: Rule, role: Role) -> str:
     return f"{rule.surface.value} {rule.name} by {role.value}"
 
 
-def _deliveries(system: System) -> list[Delivery]:
-    return system.deliveries()
-
-
 @pytest.mark.parametrize(
     ("rule", "role"),
     [(rule, role) for rule in CHAT_RULES for role in CHAT_ROLES],
@@ -618,7 +614,7 @@ async def test_each_role_may_do_exactly_what_the_table_says(
     memo: dict[str, Any] = {}
     await scenario.setup(system, actor, memo)
     before, seen_before = state(system), len(seen(system, actor))
-    last_id = max((d.id for d in _deliveries(system)), default=0)
+    last_id = max((d.id for d in system.deliveries()), default=0)
     await scenario.act(system, actor, memo)
     await system.drain()
     if rule.allows(role):
@@ -626,7 +622,7 @@ async def test_each_role_may_do_exactly_what_the_table_says(
         return
     assert state(system) == before, f"a refused {rule.name} changed something"
     new = seen(system, actor)[seen_before:]
-    added = [d for d in _deliveries(system) if d.id > last_id]
+    added = [d for d in system.deliveries() if d.id > last_id]
     if role in STAFF:
         assert new[-1] == (scenario.staff_refusal or _help_for(system, actor))
     elif role is Role.GUARDIAN:
@@ -800,9 +796,14 @@ async def test_a_check_in_asks_only_the_families_its_maker_still_serves(system: 
 # -- the command line: the operator, on the server ---------------------------------------
 
 runner = CliRunner()
-# Commands that start a process or talk to Telegram: run as the operator in test_cli.py and
-# test_operations.py (demo, set-webhook, serve, worker); here, only checked to be theirs.
-PROCESSES = {"telegram set-webhook", "serve", "worker", "demo"}
+# Commands run as the operator by other tests (they start a process, talk to Telegram, or
+# have a file of their own); here they are only checked to be the operator's.
+TESTED_ELSEWHERE = {
+    "telegram set-webhook": "tests/test_cli.py, tests/test_operations.py",
+    "serve": "tests/test_operations.py",
+    "worker": "tests/test_operations.py",
+    "demo": "tests/test_cli.py",
+}
 
 
 def _cli(*args: str) -> str:
@@ -1023,7 +1024,9 @@ def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> No
 def test_every_row_is_exercised_for_every_role() -> None:
     chat = {r.key for r in CHAT_RULES}
     assert set(SCENARIOS) == chat
-    assert set(CLI_SCENARIOS) | PROCESSES == {r.name for r in ACCESS.of(Surface.CLI)}
+    assert set(CLI_SCENARIOS) | set(TESTED_ELSEWHERE) == {r.name for r in ACCESS.of(Surface.CLI)}
+    for rule in ACCESS.of(Surface.CLI):
+        assert rule.roles == {Role.OPERATOR}, rule.name
 
 
 def test_access_md_is_the_table() -> None:
