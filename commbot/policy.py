@@ -7,9 +7,14 @@ guardians of students they serve, and only those guardians who get messages.
 People left out of a full roster import (or removed staff) are kept, inactive, for history:
 they serve nobody, are served by nobody and receive nothing. The importer keeps a link
 inactive whenever its guardian or student is, so `receiving_link()` is enough on links.
+
+Which roles may use which command, button or report, and under which of these
+relationships, is the table in `commbot.access` (rendered in ACCESS.md).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -59,14 +64,40 @@ def served_students(session: Session, staff: Staff) -> list[Student]:
 
 def served_classes(session: Session, staff: Staff) -> list[SchoolClass]:
     """The classes a staff member works with: their own, or every class of their school."""
-    query = select(SchoolClass).order_by(SchoolClass.name)
-    if not staff.active:
+    ids = served_class_ids(session, [staff]).get(staff.id)
+    if not ids:
         return []
-    if staff.role not in SCHOOL_WIDE_ROLES:
-        query = query.join(class_staff).where(class_staff.c.staff_id == staff.id)
-    elif staff.school_id is not None:
-        query = query.where(SchoolClass.school_id == staff.school_id)
+    query = select(SchoolClass).where(SchoolClass.id.in_(ids)).order_by(SchoolClass.name)
     return list(session.scalars(query))
+
+
+def served_class_ids(session: Session, members: Iterable[Staff]) -> dict[int, set[int]]:
+    """Each active staff member's classes by id, in at most two queries however many staff
+    (check-ins fire for many plans at once): a teacher's or specialist's own classes, a
+    coordinator's or admin's every class of their school (of every school without one)."""
+    active = [m for m in members if m.active]
+    served: dict[int, set[int]] = {m.id: set() for m in active}
+    own = [m.id for m in active if m.role not in SCHOOL_WIDE_ROLES]
+    if own:
+        pairs = select(class_staff.c.staff_id, class_staff.c.class_id).where(
+            class_staff.c.staff_id.in_(own)
+        )
+        for staff_id, class_id in session.execute(pairs):
+            served[staff_id].add(class_id)
+    wide = [m for m in active if m.role in SCHOOL_WIDE_ROLES]
+    if wide:
+        schools = {m.school_id for m in wide}
+        query = select(SchoolClass.id, SchoolClass.school_id)
+        if None not in schools:
+            query = query.where(SchoolClass.school_id.in_(schools))
+        classes = session.execute(query).all()
+        for member in wide:
+            served[member.id] |= {
+                class_id
+                for class_id, school_id in classes
+                if member.school_id is None or school_id == member.school_id
+            }
+    return served
 
 
 def serves(session: Session, staff: Staff, student: Student) -> bool:

@@ -15,6 +15,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import Engine, func, select
 
+from commbot.access import STAFF, Access, Reach, Role, Rule, Surface
 from commbot.conversations.callbacks import ButtonData, Number
 from commbot.conversations.registry import COMMANDS, Buttons, Commands
 from commbot.db import transaction
@@ -144,8 +145,13 @@ async def test_a_teachers_urgent_is_refused_and_sends_nothing(system: System) ->
     assert state(system)["to families"] == 0
 
 
+def _table(*commands: tuple[str, frozenset[Role]]) -> Access:
+    """A small access table of its own, for registries made in a test."""
+    return Access(Rule(Surface.COMMAND, n, roles, Reach.OWN, n) for n, roles in commands)
+
+
 def test_a_command_registered_twice_is_refused() -> None:
-    commands = Commands()
+    commands = Commands(_table(("/ping", STAFF)))
     commands.add("/ping", _noop, None)
     with pytest.raises(ValueError, match="/ping is registered twice"):
         commands.add("/ping", _noop, None)
@@ -154,9 +160,11 @@ def test_a_command_registered_twice_is_refused() -> None:
 
 
 def test_help_lines_follow_registration_order_and_role() -> None:
-    commands = Commands()
+    commands = Commands(
+        _table(("/b", STAFF), ("/a", frozenset({Role.COORDINATOR})), ("/hidden", STAFF))
+    )
     commands.add("/b", _noop, "/b is for everyone.")
-    commands.add("/a", _noop, "/a is for coordinators.", roles=[StaffRole.COORDINATOR])
+    commands.add("/a", _noop, "/a is for coordinators.")
     commands.add("/hidden", _noop, None)
     assert [c.name for c in commands.available_to(StaffRole.TEACHER)] == ["/b", "/hidden"]
     assert commands.help_text(StaffRole.TEACHER, "en").split("\n")[1:] == ["/b is for everyone."]
@@ -167,12 +175,22 @@ def test_help_lines_follow_registration_order_and_role() -> None:
 
 
 def test_a_button_prefix_registered_twice_is_refused() -> None:
-    buttons = Buttons()
+    table = Access([Rule(Surface.BUTTON, "x", STAFF, Reach.OWN, "x")])
+    buttons: Buttons[Staff] = Buttons(STAFF, table)
     buttons.add(ButtonData("x", Number("n")), _noop)
     with pytest.raises(ValueError, match="registered twice"):
         buttons.add(ButtonData("x"), _noop)
-    assert buttons.resolve("x:1") is not None
-    assert buttons.resolve("x:one") is None and buttons.resolve("y:1") is None
+    assert buttons.resolve("x:1", Role.TEACHER) is not None
+    assert buttons.resolve("x:1", Role.GUARDIAN) is None
+    assert buttons.resolve("x:one", Role.TEACHER) is None
+    assert buttons.resolve("y:1", Role.TEACHER) is None
+
+
+def test_a_command_or_button_without_a_row_in_the_access_table_is_refused() -> None:
+    with pytest.raises(KeyError, match="no row in commbot"):
+        Commands(_table()).add("/new", _noop, None)
+    with pytest.raises(KeyError, match="no row in commbot"):
+        Buttons[Staff](STAFF, _table()).add(ButtonData("new"), _noop)
 
 
 # -- stale and malformed button presses ------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ..access import ACCESS, Surface
 from ..db import find_or_create
 from ..models import Staff, StaffDialog
 from .callbacks import ButtonData
@@ -35,6 +36,7 @@ class Dialogs:
     def add(self, dialog: Dialog) -> None:
         if dialog.kind in self._dialogs:
             raise ValueError(f"dialog {dialog.kind!r} is registered twice")
+        ACCESS.rule(Surface.DIALOG, dialog.kind)  # who may use it is said there
         self._dialogs[dialog.kind] = dialog
 
     def begin(self, context: Context, staff: Staff, kind: str, state: dict[str, Any]) -> None:
@@ -55,6 +57,9 @@ class Dialogs:
         if row is None or row.kind not in self._dialogs:
             return None
         return self._dialogs[row.kind], row
+
+    def kinds(self) -> list[str]:
+        return list(self._dialogs)
 
     def end(self, session: Session, staff: Staff) -> bool:
         row = session.get(StaffDialog, staff.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ..access import Role
 from ..actions import relay as relaying
 from ..actions import subscriptions
 from ..actions.languages import set_guardian_language
@@ -198,7 +199,7 @@ def handle(context: Context, point: ContactPoint) -> None:
 
 
 def _button(context: Context, point: ContactPoint, data: str) -> None:
-    found = FAMILY_BUTTONS.resolve(data)
+    found = FAMILY_BUTTONS.resolve(data, Role.GUARDIAN)
     if found is None:
         context.reply(gettext(point.guardian.language, FAMILY_BUTTON_EXPIRED))
         context.events.append("expired button")

@@ -3,20 +3,22 @@
 Like python-telegram-bot's handler groups or Zulip's event maps: a handler is looked up,
 never found by walking an if/elif chain. `/help` is generated from the commands a person's
 role may use, and an unknown command lists them.
+
+Who may use a command or a button is not said here but in `commbot.access`, the one table
+of who may do what: registering a name that has no row there fails at import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ..access import ACCESS, GUARDIAN, STAFF, Access, Role, Surface
 from ..i18n import N_, gettext
 from ..models import ContactPoint, Staff, StaffRole
 from .callbacks import ButtonData, Value
 from .context import Context
-
-ALL_ROLES = frozenset(StaffRole)
 
 CommandHandler = Callable[[Context, Staff, str], None]
 # Who pressed: a staff member, or a family's contact point.
@@ -33,43 +35,49 @@ class Command:
     name: str  # with its slash: "/msg"
     handler: CommandHandler
     help: str | None  # a catalog message; None keeps it out of /help (covered by another)
-    roles: frozenset[StaffRole] = ALL_ROLES
+    roles: frozenset[StaffRole]  # from its row in commbot.access
     refusal: str | None = None  # a catalog message for those whose role may not use it
     order: int = 50  # place in /help: features' commands sit between the first and the last
 
 
 class Commands:
-    """Staff commands by name, each with who may use it and its line in /help."""
+    """Staff commands by name, each with who may use it (from `access`) and its line in
+    /help."""
 
-    def __init__(self) -> None:
+    def __init__(self, access: Access = ACCESS) -> None:
         self._commands: dict[str, Command] = {}
+        self._access = access
 
     def add(
         self,
         name: str,
         handler: CommandHandler,
         help: str | None,
-        roles: Iterable[StaffRole] = ALL_ROLES,
         refusal: str | None = None,
         order: int = 50,
     ) -> None:
         if name in self._commands:
             raise ValueError(f"{name} is registered twice")
-        self._commands[name] = Command(name, handler, help, frozenset(roles), refusal, order)
+        roles = self._access.rule(Surface.COMMAND, name).staff_roles
+        if not roles:
+            raise ValueError(f"{name}: its row in commbot.access gives it to no staff role")
+        self._commands[name] = Command(name, handler, help, roles, refusal, order)
 
     def command(
         self,
         name: str,
         help: str | None,
-        roles: Iterable[StaffRole] = ALL_ROLES,
         refusal: str | None = None,
         order: int = 50,
     ) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
-            self.add(name, handler, help, roles, refusal, order)
+            self.add(name, handler, help, refusal, order)
             return handler
 
         return register
+
+    def names(self) -> list[str]:
+        return list(self._commands)
 
     def available_to(self, role: StaffRole) -> list[Command]:
         """The role's commands in /help order (registration order within the same place)."""
@@ -102,18 +110,25 @@ class Commands:
 class Button(Generic[Presser]):
     data: ButtonData
     handler: ButtonHandler[Presser]
+    roles: frozenset[Role]  # from its row in commbot.access
 
 
 class Buttons(Generic[Presser]):
-    """Button presses by prefix. A press that decodes to nothing registered is `None`."""
+    """Button presses by prefix, for one audience (staff, or families). A press that decodes
+    to nothing registered, or that the presser's role may not use, is `None`."""
 
-    def __init__(self) -> None:
+    def __init__(self, audience: frozenset[Role], access: Access = ACCESS) -> None:
         self._buttons: dict[str, Button[Presser]] = {}
+        self._audience = audience
+        self._access = access
 
     def add(self, data: ButtonData, handler: ButtonHandler[Presser]) -> None:
         if data.prefix in self._buttons:
             raise ValueError(f"button prefix {data.prefix!r} is registered twice")
-        self._buttons[data.prefix] = Button(data, handler)
+        roles = self._access.rule(Surface.BUTTON, data.prefix).roles & self._audience
+        if not roles:
+            raise ValueError(f"button {data.prefix!r}: commbot.access gives it to none of them")
+        self._buttons[data.prefix] = Button(data, handler, roles)
 
     def on(self, data: ButtonData) -> Callable[[ButtonHandler[Presser]], ButtonHandler[Presser]]:
         def register(handler: ButtonHandler[Presser]) -> ButtonHandler[Presser]:
@@ -122,15 +137,18 @@ class Buttons(Generic[Presser]):
 
         return register
 
-    def resolve(self, raw: str) -> tuple[Button[Presser], dict[str, Value]] | None:
+    def prefixes(self) -> list[str]:
+        return list(self._buttons)
+
+    def resolve(self, raw: str, role: Role) -> tuple[Button[Presser], dict[str, Value]] | None:
         prefix = raw.split(":", 1)[0]
         button = self._buttons.get(prefix)
-        if button is None:
+        if button is None or role not in button.roles:
             return None
         values = button.data.decode(raw)
         return None if values is None else (button, values)
 
 
 COMMANDS = Commands()
-BUTTONS: Buttons[Staff] = Buttons()  # staff presses
-FAMILY_BUTTONS: Buttons[ContactPoint] = Buttons()  # family presses, on Telegram
+BUTTONS: Buttons[Staff] = Buttons(STAFF)  # staff presses
+FAMILY_BUTTONS: Buttons[ContactPoint] = Buttons(GUARDIAN)  # family presses, on Telegram

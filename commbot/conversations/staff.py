@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..access import role_of
 from ..actions import languages as language_actions
 from ..actions.drafts import start_draft, take_draft
 from ..actions.send_to_family import FamilySend, send_to_family
@@ -22,7 +23,7 @@ from ..models import (
     Student,
 )
 from ..outbox import usable_points
-from ..policy import SCHOOL_WIDE_ROLES, reachable_guardians, served_students
+from ..policy import reachable_guardians, served_students
 from . import language_menu
 from .callbacks import Value
 from .context import Context
@@ -85,7 +86,7 @@ def _press(context: Context, staff: Staff, data: str) -> None:
     """A button: the open dialog's, or a registered one; anything else has expired."""
     if DIALOGS.take(context, staff):
         return
-    found = BUTTONS.resolve(data)
+    found = BUTTONS.resolve(data, role_of(staff.role))
     if found is None:
         context.reply(gettext(staff.language, STAFF_BUTTON_EXPIRED))
         context.events.append("expired button")
@@ -151,7 +152,7 @@ def _msg(context: Context, staff: Staff, rest: str) -> None:
     _write(context, staff, rest, urgent=False)
 
 
-@COMMANDS.command("/urgent", URGENT_HELP, roles=SCHOOL_WIDE_ROLES, refusal=URGENT_ONLY)
+@COMMANDS.command("/urgent", URGENT_HELP, refusal=URGENT_ONLY)  # who: commbot.access
 def _urgent(context: Context, staff: Staff, rest: str) -> None:
     _write(context, staff, rest, urgent=True)
 

@@ -41,7 +41,7 @@ from ...models import (
     enrollments,
 )
 from ...outbox import DeliverySpec, enqueue_many, family_quiet_until
-from ...policy import receiving_link
+from ...policy import receiving_link, served_class_ids, serves
 from .messages import template_text
 from .models import CheckinPlan, CheckinRun, CheckinSchedule
 from .timing import latest_at_or_before, next_after
@@ -57,6 +57,7 @@ CHUNK = 5000  # families per round of lookups and inserts: bounds memory for hug
 class FireReport:
     fired: list[int] = field(default_factory=list)  # run ids
     skipped: int = 0
+    unserved: int = 0  # occurrences not sent: the plan's maker no longer serves its target
     deliveries: int = 0
 
 
@@ -123,6 +124,7 @@ def _fire_batch(
             select(Staff).where(Staff.id.in_({p.staff_id for p in plans.values()}))
         )
     }
+    served = served_class_ids(session, staff.values())
     due: list[tuple[CheckinPlan, str, dt.datetime]] = []
     for schedule in schedules:
         plan = plans[schedule.plan_id]
@@ -131,6 +133,10 @@ def _fire_batch(
         )
         schedule.next_due_at = next_after(plan.days, plan.time, schedule.timezone, now)
         if plan.paused:
+            continue
+        if not _still_serves(session, plan, staff[plan.staff_id], served):
+            report.unserved += 1
+            log.info("check-in plan %s not sent: its maker no longer serves its target", plan.id)
             continue
         if now - occurrence > grace:
             report.skipped += 1
@@ -191,6 +197,18 @@ def _fire_batch(
             firing.timezone,
             firing.sent,
         )
+
+
+def _still_serves(
+    session: Session, plan: CheckinPlan, maker: Staff, served: dict[int, set[int]]
+) -> bool:
+    """Staff reach only the families of students they serve (`commbot.policy`), and a plan
+    asks in its maker's name: once they are removed, leave the class or stop serving the
+    student, it asks nobody (it is kept, and asks again should they come back)."""
+    if plan.class_id is not None:
+        return plan.class_id in served.get(maker.id, set())
+    student = session.get(Student, plan.student_id) if plan.student_id is not None else None
+    return student is not None and serves(session, maker, student)
 
 
 def _message(plan: CheckinPlan, staff: Staff, now: dt.datetime) -> Message:

@@ -1,0 +1,1040 @@
+"""The access matrix: every row of `commbot.access` for every role, end to end.
+
+Each case is one role doing one thing the way a person would: a Telegram update for staff,
+for a Telegram-linked guardian and for an unknown Telegram account; a signed Twilio SMS for
+an SMS guardian and for an unknown number. Then the dispatcher runs and we look at what
+people received and what the database holds. Allowed: the action happens (a family gets
+the message, a setting or a plan changes, the reply says so). Refused: the person reads the
+refusal their side gets (see `commbot.access`) and nothing an action could change has
+changed. Beside the matrix: the relationship (a student not served, another school,
+another family), and a check that the table covers every registered way in.
+
+The cast, on the example roster (one school): Emily Carter teaches Room 12 (Alfredo
+Pérez, whose mother Rosa texts by SMS, and Andrew Bashid, whose mother Amina is linked on
+Telegram); a speech therapist is assigned Alfredo only; a coordinator and an admin serve
+the whole school; another school's coordinator serves none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from commbot import config, db
+from commbot.access import ACCESS, CHAT_ROLES, STAFF, Role, Rule, Surface
+from commbot.actions.send_to_family import send_to_family
+from commbot.cli import app as cli_app
+from commbot.conversations import family, language_menu, linking, staff_reports, unknown
+from commbot.conversations import staff as staff_chat
+from commbot.conversations.dialogs import DIALOGS
+from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS
+from commbot.db import transaction
+from commbot.features.checkins import messages as checkin_text
+from commbot.features.checkins.actions import create_checkin
+from commbot.features.checkins.firing import fire_due
+from commbot.features.checkins.models import CheckinPlan
+from commbot.i18n import gettext
+from commbot.languages import CATALOG_LANGUAGES, name_in
+from commbot.models import (
+    Channel,
+    ChoiceKind,
+    ContactPoint,
+    Delivery,
+    Guardian,
+    Guardianship,
+    InviteCode,
+    Message,
+    MessageKind,
+    PendingChoice,
+    RecipientKind,
+    School,
+    SchoolClass,
+    ServiceAssignment,
+    Staff,
+    StaffCompose,
+    StaffDialog,
+    StaffRole,
+    Student,
+)
+from commbot.roster.importer import DEFAULT_SCHOOL
+
+from .conftest import EXAMPLES, import_examples
+from .support import System, press
+
+NEW_YORK = "America/New_York"
+ROSA = "+16175550134"  # Alfredo Pérez's mother, Spanish, by SMS
+LAN = "+16175550142"  # mother of Bao (David Kim's class) and Minh (Emily Carter's)
+AMINA = 8001  # Andrew Bashid's mother, on Telegram
+UNKNOWN_CHAT = 9001
+UNKNOWN_PHONE = "+16175550999"
+CARTER, KIM = 7001, 7002
+CHATS = {Role.TEACHER: 7001, Role.SPECIALIST: 7003, Role.COORDINATOR: 7004, Role.ADMIN: 7005}
+OTHER_SCHOOL_COORDINATOR = 7006
+EMAILS = {
+    Role.TEACHER: "ecarter@lincoln.example.org",
+    Role.SPECIALIST: "srivera@lincoln.example.org",
+    Role.COORDINATOR: "gortiz@lincoln.example.org",
+    Role.ADMIN: "pquinn@lincoln.example.org",
+}
+
+
+def en(message: str, **values: Any) -> str:
+    return gettext("en", message, **values)
+
+
+# -- the cast --------------------------------------------------------------------------
+
+
+def cast(system: System) -> None:
+    """Link and add the staff of every role, and link Amina on Telegram, in one
+    transaction of plain inserts (the matrix has many cases; inviting through the webhook
+    and `staff add`/`assign` are tested on their own, here and elsewhere)."""
+    with transaction(system.engine) as session:
+        school = one(session, School, name=DEFAULT_SCHOOL).id
+        for email, chat in ((EMAILS[Role.TEACHER], CARTER), ("dkim@lincoln.example.org", KIM)):
+            one(session, Staff, email=email).telegram_chat_id = chat
+        other = School(name="Hillside Elementary")
+        session.add(other)
+        session.flush()
+        staff = {
+            role: Staff(
+                name=name,
+                email=EMAILS[role],
+                role=StaffRole(role.value),
+                school_id=school,
+                telegram_chat_id=CHATS[role],
+            )
+            for role, name in (
+                (Role.SPECIALIST, "Sam Rivera"),
+                (Role.COORDINATOR, "Grace Ortiz"),
+                (Role.ADMIN, "Pat Quinn"),
+            )
+        }
+        olga = Staff(
+            name="Olga Berg",
+            email="oberg@hillside.example.org",
+            role=StaffRole.COORDINATOR,
+            school_id=other.id,
+            telegram_chat_id=OTHER_SCHOOL_COORDINATOR,
+        )
+        session.add_all([*staff.values(), olga])
+        session.flush()
+        alfredo = one(session, Student, name="Alfredo Pérez").id
+        session.add(
+            ServiceAssignment(
+                staff_id=staff[Role.SPECIALIST].id, student_id=alfredo, service="speech therapy"
+            )
+        )
+        amina = one(session, Guardian, name="Amina Bashid").id
+        session.add(ContactPoint(guardian_id=amina, channel=Channel.TELEGRAM, address=str(AMINA)))
+
+
+@dataclass
+class Actor:
+    """One role, writing the way that role writes for this scenario."""
+
+    role: Role
+    chat: int | None = None
+    phone: str | None = None
+    said_words: bool = False  # typed something (not only pressed buttons)
+
+    @property
+    def address(self) -> str:
+        return self.phone or str(self.chat)
+
+
+def actor_for(role: Role, by: str, guardian_phone: str = ROSA) -> Actor:
+    if role in STAFF:
+        return Actor(role, chat=CHATS[role])
+    if role is Role.GUARDIAN:
+        return Actor(role, phone=guardian_phone) if by == "sms" else Actor(role, chat=AMINA)
+    return Actor(role, phone=UNKNOWN_PHONE) if by == "sms" else Actor(role, chat=UNKNOWN_CHAT)
+
+
+async def say(system: System, actor: Actor, text: str, reply_to: int | None = None) -> None:
+    actor.said_words = True
+    if actor.phone:
+        response = await system.sms(actor.phone, text)
+    else:
+        assert actor.chat is not None
+        response = await system.telegram_update(actor.chat, text, reply_to=reply_to)
+    assert response.status_code == 200
+
+
+async def tap(system: System, actor: Actor, data: str) -> None:
+    assert actor.chat is not None, "buttons are pressed on Telegram"
+    response = await system.post_telegram(press(actor.chat, data, next(system._update_ids)))
+    assert response.status_code == 200
+
+
+def seen(system: System, actor: Actor) -> list[str]:
+    """What the actor received, oldest first."""
+    return system.sms_to(actor.phone) if actor.phone else system.telegram_texts(actor.chat or 0)
+
+
+# -- the state an action could change ---------------------------------------------------
+
+
+def state(system: System) -> dict[str, Any]:
+    """Everything an action in the table could change (replies to the person acting and
+    family messages passed to staff are not actions: they are how refusals are told)."""
+    with transaction(system.engine) as session:
+        to_families = session.execute(
+            select(Delivery.guardian_id, Delivery.channel, Message.urgent)
+            .join(Message, Message.id == Delivery.message_id)
+            .where(Delivery.recipient_kind == RecipientKind.GUARDIAN)
+        ).all()
+        return {
+            "to families": sorted(map(tuple, to_families)),
+            "plans": sorted(
+                (p.id, p.staff_id, p.paused, p.class_id, p.student_id)
+                for p in session.scalars(select(CheckinPlan))
+            ),
+            "dialogs": sorted(
+                (d.staff_id, d.kind, str(d.state)) for d in session.scalars(select(StaffDialog))
+            ),
+            "drafts": sorted(
+                (d.staff_id, d.student_id) for d in session.scalars(select(StaffCompose))
+            ),
+            "staff": sorted(
+                (s.id, s.language, s.show_back_translation, s.telegram_chat_id, s.active)
+                for s in session.scalars(select(Staff))
+            ),
+            "families": sorted((g.id, g.language) for g in session.scalars(select(Guardian))),
+            "points": sorted(
+                (p.id, p.guardian_id, p.channel, p.address, p.opted_out)
+                for p in session.scalars(select(ContactPoint))
+            ),
+            "links": sorted(
+                (g.id, g.receives_messages, g.active) for g in session.scalars(select(Guardianship))
+            ),
+            "language menus": sorted(
+                p.guardian_id
+                for p in session.scalars(select(PendingChoice))
+                if p.kind.value == "language"
+            ),
+        }
+
+
+def one(session: Session, model: Any, **where: Any) -> Any:
+    return session.scalars(select(model).filter_by(**where)).one()
+
+
+def staff_of(session: Session, actor: Actor) -> Staff:
+    return one(session, Staff, telegram_chat_id=actor.chat)
+
+
+def add_plan(system: System, chat: int) -> int:
+    """A Friday check-in for Alfredo Pérez by the staff member on `chat`."""
+    with transaction(system.engine) as session:
+        created = create_checkin(
+            session,
+            one(session, Staff, telegram_chat_id=chat),
+            days="fri",
+            time="10:00",
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+            student_id=one(session, Student, name="Alfredo Pérez").id,
+            template="week",
+        )
+        return created.plan.id
+
+
+# -- one scenario per row ----------------------------------------------------------------
+
+Setup = Callable[[System, Actor, dict[str, Any]], Awaitable[None]]
+Act = Callable[[System, Actor, dict[str, Any]], Awaitable[None]]
+Check = Callable[[System, Actor, dict[str, Any]], None]
+
+
+async def _nothing(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    act: Act
+    allowed: Check  # what the actor sees, and what changed, when the role may do it
+    setup: Setup = _nothing
+    by: str = "telegram"  # how families and unknown senders do it: telegram or sms
+    guardian_phone: str = ROSA
+    staff_refusal: str | None = None  # what refused staff read (default: their /help)
+    guardian_refusal: str | None = None  # what a refused guardian reads (default: nothing)
+    passed_on: bool = True  # a refused family's words go to their teacher as a message
+
+
+def _says(text: str) -> Act:
+    async def act(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        await say(system, actor, text)
+
+    return act
+
+
+def _last_reply(expected: Callable[[System, Actor], str]) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        assert seen(system, actor)[-1] == expected(system, actor)
+
+    return check
+
+
+def _rosa_got(words: str, *, urgent: bool = False) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        assert any(words in text for text in system.sms_to(ROSA)), system.sms_to(ROSA)
+        with transaction(system.engine) as session:
+            rosa = one(session, Guardian, name="Rosa Pérez")
+            sent = session.scalars(
+                select(Message)
+                .join(Delivery, Delivery.message_id == Message.id)
+                .where(Delivery.guardian_id == rosa.id, Message.text.contains(words))
+            ).one()
+            assert sent.urgent is urgent
+            assert sent.author_staff_id == staff_of(session, actor).id
+
+    return check
+
+
+def _help_for(system: System, actor: Actor) -> str:
+    return COMMANDS.help_text(StaffRole(actor.role.value), "en")
+
+
+async def _open_dialog(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    if actor.role in STAFF:
+        with transaction(system.engine) as session:
+            session.add(
+                StaffDialog(
+                    staff_id=staff_of(session, actor).id,
+                    kind="checkin",
+                    state={"step": "target"},
+                    updated_at=system.clock(),
+                )
+            )
+
+
+def _cancelled(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == en(checkin_text.CANCELLED)
+    assert state(system)["dialogs"] == []
+
+
+def _families_listed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    text = seen(system, actor)[-1]
+    assert "• Alfredo Pérez" in text and "Rosa Pérez (mother): Spanish, SMS" in text
+    assert "555" not in text  # never a phone number
+
+
+def _own_language(code: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        assert seen(system, actor)[-1] == language_menu.confirmation(code)
+        with transaction(system.engine) as session:
+            if actor.role in STAFF:
+                assert staff_of(session, actor).language == code
+            else:
+                assert one(session, Guardian, name="Amina Bashid").language == code
+
+    return check
+
+
+def _rosa_reads(code: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        with transaction(system.engine) as session:
+            assert one(session, Guardian, name="Rosa Pérez").language == code
+
+    return check
+
+
+def _family_language_set(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    expected = en(staff_chat.FAMILY_LANGUAGE_SET, name="Rosa Pérez", language=name_in("vi", "en"))
+    assert seen(system, actor)[-1] == expected
+    _rosa_reads("vi")(system, actor, memo)
+
+
+def _back_translation_off(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == en(staff_chat.BACK_TRANSLATION_OFF)
+    with transaction(system.engine) as session:
+        assert staff_of(session, actor).show_back_translation is False
+
+
+def _checkin_begun(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == en(checkin_text.WHO)
+    with transaction(system.engine) as session:
+        assert session.get_one(StaffDialog, staff_of(session, actor).id).kind == "checkin"
+
+
+async def _plan_for_actor_or_carter(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    memo["plan"] = add_plan(system, actor.chat if actor.role in STAFF else CARTER)  # type: ignore[arg-type]
+
+
+async def _list_plans(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "/checkins")
+
+
+def _plans_listed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1].startswith("Alfredo Pérez: Friday, 10:00")
+
+
+async def _pause_plan(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await tap(system, actor, f"ckp:pause:{memo['plan']}")
+
+
+def _plan_paused(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == en(checkin_text.PLAN_PAUSED, target="Alfredo Pérez")
+    with transaction(system.engine) as session:
+        assert session.get_one(CheckinPlan, memo["plan"]).paused
+
+
+async def _set_up_checkin(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await tap(system, actor, "ck:student")
+    await say(system, actor, "Alfredo")
+    for data in ("ck:days:fri", "ck:time:16:00", "ck:q:week"):
+        await tap(system, actor, data)
+
+
+def _checkin_made(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1].startswith("Check-in set for Alfredo Pérez: Friday at 4:00")
+    with transaction(system.engine) as session:
+        plan = session.scalars(select(CheckinPlan)).one()
+        assert plan.staff_id == staff_of(session, actor).id and plan.template == "week"
+
+
+async def _rosa_answers_the_actor(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """Staff wrote to Rosa (the actor, if staff; else her teacher); she answered, and the
+    answer reached them on Telegram: `memo["relayed"]` is that Telegram message's id."""
+    writer = actor.chat if actor.role in STAFF else CARTER
+    with transaction(system.engine) as session:
+        send_to_family(
+            session,
+            one(session, Staff, telegram_chat_id=writer),
+            one(session, Student, name="Alfredo Pérez"),
+            "How was the weekend?",
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+        )
+    await system.sms(ROSA, "Great, thank you.")
+    await system.drain()
+    with transaction(system.engine) as session:
+        relayed = session.scalars(
+            select(Delivery)
+            .join(Message, Message.id == Delivery.message_id)
+            .where(
+                Delivery.recipient_kind == RecipientKind.STAFF, Message.text == "Great, thank you."
+            )
+        ).one()
+        assert relayed.address == str(writer) and relayed.provider_message_id
+        memo["relayed"] = int(relayed.provider_message_id)
+
+
+async def _reply_to_rosa(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "Glad to hear it.", reply_to=memo["relayed"])
+
+
+async def _draft_then_write(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "/msg Alfredo")
+    await say(system, actor, "Picture day is Monday.")
+
+
+def _draft_sent(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    write_now = en(staff_chat.WRITE_NOW, student="Alfredo Pérez", names="Rosa Pérez")
+    assert write_now in seen(system, actor)
+    _rosa_got("Picture day is Monday.")(system, actor, memo)
+
+
+def _carter_got(words: str, author: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        texts = [t for t in system.telegram_texts(CARTER) if words in t]
+        assert texts and texts[-1].startswith(author), system.telegram_texts(CARTER)
+
+    return check
+
+
+def _point(session: Session, phone: str) -> ContactPoint:
+    return one(session, ContactPoint, channel=Channel.SMS, address=phone)
+
+
+def _opted_out(expected: bool) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        with transaction(system.engine) as session:
+            assert _point(session, ROSA).opted_out is expected
+
+    return check
+
+
+async def _rosa_opted_out(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    with transaction(system.engine) as session:
+        _point(session, ROSA).opted_out = True
+
+
+def _resubscribed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == gettext("es", family.RESUBSCRIBED)
+    _opted_out(False)(system, actor, memo)
+
+
+def _menu_shown(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == language_menu.menu_text("es")
+    with transaction(system.engine) as session:
+        rosa = one(session, Guardian, name="Rosa Pérez").id
+    assert state(system)["language menus"] == [rosa]
+
+
+async def _pick_third_language(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "LANGUAGE")
+    await say(system, actor, "3")
+
+
+def _third_language(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    code = CATALOG_LANGUAGES[2]
+    assert seen(system, actor)[-1] == language_menu.confirmation(code)
+    _rosa_reads(code)(system, actor, memo)
+
+
+async def _ask_then_pick_minh(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "Is the trip on Friday?")
+    await say(system, actor, "2")  # 1. Bao Nguyen (David Kim), 2. Minh Nguyen (Emily Carter)
+
+
+def _minh_chosen(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1].endswith("2. Minh Nguyen (Emily Carter)")
+    _carter_got("Is the trip on Friday?", "Lan Nguyen (mother of Minh Nguyen) wrote:")(
+        system, actor, memo
+    )
+    assert not any("trip" in t for t in system.telegram_texts(KIM))
+
+
+async def _invite_karim(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    memo["code"] = system.invite(guardian="Karim Bashid")
+
+
+async def _redeem(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, f"/start {memo['code']}")
+
+
+def _karim_linked(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    welcome = gettext("ar", linking.GUARDIAN_WELCOME, name="Karim Bashid")
+    assert seen(system, actor)[-1].lstrip("\u200f") == welcome  # right-to-left mark first
+    with transaction(system.engine) as session:
+        karim = one(session, Guardian, name="Karim Bashid")
+        point = one(session, ContactPoint, channel=Channel.TELEGRAM, address=actor.address)
+        assert point.guardian_id == karim.id
+
+
+CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
+URGENT_ONLY = en(staff_reports.URGENT_ONLY)
+
+SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.COMMAND, "/help"): Scenario(_says("/help"), _last_reply(_help_for)),
+    (Surface.COMMAND, "/cancel"): Scenario(_says("/cancel"), _cancelled, setup=_open_dialog),
+    (Surface.COMMAND, "/msg"): Scenario(
+        _says("/msg Alfredo Please bring boots tomorrow."), _rosa_got("Please bring boots")
+    ),
+    (Surface.COMMAND, "/urgent"): Scenario(
+        _says("/urgent Alfredo School closes at noon today."),
+        _rosa_got("School closes at noon", urgent=True),
+        staff_refusal=URGENT_ONLY,
+    ),
+    (Surface.COMMAND, "/families"): Scenario(_says("/families"), _families_listed),
+    (Surface.COMMAND, "/language"): Scenario(_says("/language es"), _own_language("es")),
+    (Surface.COMMAND, "/setlanguage"): Scenario(
+        _says("/setlanguage Rosa Pérez vi"), _family_language_set
+    ),
+    (Surface.COMMAND, "/backtranslation"): Scenario(
+        _says("/backtranslation off"), _back_translation_off
+    ),
+    (Surface.COMMAND, "/checkin"): Scenario(_says("/checkin"), _checkin_begun),
+    (Surface.COMMAND, "/checkins"): Scenario(
+        _list_plans, _plans_listed, setup=_plan_for_actor_or_carter
+    ),
+    (Surface.DIALOG, "checkin"): Scenario(
+        _set_up_checkin,
+        _checkin_made,
+        setup=_open_dialog,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "ckp"): Scenario(
+        _pause_plan,
+        _plan_paused,
+        setup=_plan_for_actor_or_carter,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.MESSAGE, "reply"): Scenario(
+        _reply_to_rosa, _rosa_got("Glad to hear it."), setup=_rosa_answers_the_actor
+    ),
+    (Surface.MESSAGE, "draft"): Scenario(_draft_then_write, _draft_sent),
+    (Surface.BUTTON, "lang"): Scenario(
+        lambda system, actor, memo: tap(system, actor, "lang:vi"), _own_language("vi")
+    ),
+    (Surface.MESSAGE, "family"): Scenario(
+        _says("Alfredo has a cough today."),
+        _carter_got("Alfredo has a cough today.", "Rosa Pérez (mother of Alfredo Pérez) wrote:"),
+        by="sms",
+    ),
+    (Surface.KEYWORD, "STOP"): Scenario(_says("STOP"), _opted_out(True), by="sms"),
+    (Surface.KEYWORD, "START"): Scenario(
+        _says("START"), _resubscribed, setup=_rosa_opted_out, by="sms"
+    ),
+    (Surface.KEYWORD, "HELP"): Scenario(
+        _says("HELP"), _last_reply(lambda s, a: gettext("es", family.HELP_TEXT)), by="sms"
+    ),
+    (Surface.KEYWORD, "LANGUAGE"): Scenario(_says("LANGUAGE"), _menu_shown, by="sms"),
+    (Surface.ANSWER, "language"): Scenario(_pick_third_language, _third_language, by="sms"),
+    (Surface.ANSWER, "child"): Scenario(
+        _ask_then_pick_minh, _minh_chosen, by="sms", guardian_phone=LAN
+    ),
+    (Surface.MESSAGE, "/start"): Scenario(
+        _redeem,
+        _karim_linked,
+        setup=_invite_karim,
+        staff_refusal=CHAT_TAKEN,
+        guardian_refusal=CHAT_TAKEN,
+        passed_on=False,
+    ),
+}
+
+CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
+
+
+def _case_id(rule: Rule, role: Role) -> str:
+    return f"{rule.surface.value} {rule.name} by {role.value}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "role"),
+    [(rule, role) for rule in CHAT_RULES for role in CHAT_ROLES],
+    ids=[_case_id(rule, role) for rule in CHAT_RULES for role in CHAT_ROLES],
+)
+async def test_each_role_may_do_exactly_what_the_table_says(
+    system: System, rule: Rule, role: Role
+) -> None:
+    scenario = SCENARIOS[rule.key]
+    cast(system)
+    actor = actor_for(role, scenario.by, scenario.guardian_phone)
+    memo: dict[str, Any] = {}
+    await scenario.setup(system, actor, memo)
+    allowed = rule.allows(role)
+    before = None if allowed else state(system)
+    seen_before = len(seen(system, actor))
+    last_id = max((d.id for d in system.deliveries()), default=0)
+    await scenario.act(system, actor, memo)
+    await system.drain()
+    if allowed:
+        scenario.allowed(system, actor, memo)
+        return
+    assert state(system) == before, f"a refused {rule.name} changed something"
+    new = seen(system, actor)[seen_before:]
+    added = [d for d in system.deliveries() if d.id > last_id]
+    if role in STAFF:
+        assert new[-1] == (scenario.staff_refusal or _help_for(system, actor))
+    elif role is Role.GUARDIAN:
+        if scenario.guardian_refusal:
+            assert new and set(new) == {scenario.guardian_refusal}
+        else:
+            assert new == []
+        if actor.said_words and scenario.passed_on:  # passed on as a message, never acted on
+            assert any(d.recipient_kind is RecipientKind.STAFF for d in added)
+    else:
+        notice = en(unknown.UNKNOWN_SENDER) + "\n\n" + gettext("es", unknown.UNKNOWN_SENDER)
+        assert new == [notice]
+        assert {d.address for d in added} == {actor.address}  # nothing passed to anyone
+
+
+# -- the relationship ------------------------------------------------------------------
+
+
+async def _write(system: System, chat: int, *texts: str) -> list[str]:
+    """Send each text from `chat`, run the dispatcher, and return the replies it got."""
+    before = len(system.telegram_texts(chat))
+    for text in texts:
+        assert (await system.telegram_update(chat, text)).status_code == 200
+    await system.drain()
+    return system.telegram_texts(chat)[before:]
+
+
+def _school_business(system: System) -> dict[str, Any]:
+    """What reaching a family or a class would change (not a staff member's own dialog)."""
+    now = state(system)
+    return {k: now[k] for k in ("to families", "plans", "families", "points", "links")}
+
+
+async def test_teachers_and_specialists_reach_only_the_students_they_serve(
+    system: System,
+) -> None:
+    cast(system)
+    before = _school_business(system)
+    specialist = CHATS[Role.SPECIALIST]
+    replies = await _write(
+        system, CARTER, "/msg Josie Hello from Room 12.", "/setlanguage Jim Lopez es"
+    )
+    assert replies == [
+        en(staff_chat.NO_SUCH_STUDENT, name="Josie Hello from Room 12."),
+        en(staff_chat.NO_SUCH_FAMILY, name="Jim Lopez"),
+    ]
+    # The specialist serves Alfredo, assigned outside any class, and nobody else of Room 12.
+    replies = await _write(system, specialist, "/msg Andrew Hello.", "/families")
+    assert replies[0] == en(staff_chat.NO_SUCH_STUDENT, name="Andrew Hello.")
+    assert "• Alfredo Pérez" in replies[1] and "Andrew" not in replies[1]
+    assert _school_business(system) == before
+    assert system.twilio.messages == []
+
+
+async def test_a_coordinator_of_another_school_reaches_nobody_here(system: System) -> None:
+    cast(system)
+    before = _school_business(system)
+    with transaction(system.engine) as session:
+        room_12 = one(session, SchoolClass, name="Room 12").id
+    replies = await _write(
+        system,
+        OTHER_SCHOOL_COORDINATOR,
+        "/msg Alfredo Hello.",
+        "/urgent Alfredo Come now.",
+        "/families",
+        "/setlanguage Rosa Pérez vi",
+        "/checkin",
+    )
+    assert replies[:4] == [
+        en(staff_chat.NO_SUCH_STUDENT, name="Alfredo Hello."),
+        en(staff_chat.NO_SUCH_STUDENT, name="Alfredo Come now."),
+        en(staff_chat.NO_FAMILIES),
+        en(staff_chat.NO_SUCH_FAMILY, name="Rosa Pérez"),
+    ]
+    buttons = system.telegram.sent_messages(OTHER_SCHOOL_COORDINATOR)[-1].params["reply_markup"]
+    assert "Room 12" not in str(buttons) and "Room 14" not in str(buttons)
+    await tap(system, Actor(Role.COORDINATOR, chat=OTHER_SCHOOL_COORDINATOR), f"ck:class:{room_12}")
+    await system.drain()
+    assert system.telegram_texts(OTHER_SCHOOL_COORDINATOR)[-1] == en(checkin_text.NOT_UNDERSTOOD)
+    assert _school_business(system) == before
+    assert system.twilio.messages == []
+
+
+async def test_a_guardian_never_reaches_another_family(system: System) -> None:
+    cast(system)
+    plan = add_plan(system, CARTER)
+    before = _school_business(system)
+    await system.sms(ROSA, "Please tell Andrew Bashid's family the party is on Friday.")
+    amina = Actor(Role.GUARDIAN, chat=AMINA)
+    await tap(system, amina, f"ckp:delete:{plan}")
+    await say(system, amina, "/setlanguage Rosa Pérez ru")
+    await say(system, amina, "/msg Alfredo Hello Rosa.")
+    await system.drain()
+    # Rosa's words reach her son's teacher, and nobody in the Bashid family.
+    carter = system.telegram_texts(CARTER)
+    assert any(t.startswith("Rosa Pérez (mother of Alfredo Pérez) wrote:") for t in carter)
+    assert system.telegram_texts(AMINA) == [en(family.FAMILY_BUTTON_EXPIRED)]
+    assert [m.to for m in system.twilio.messages] == []  # Karim (WhatsApp) and Rosa: nothing
+    # Amina's words went to her son's teacher as messages; nothing was done with them.
+    assert sum(t.startswith("Amina Bashid (mother of Andrew Bashid) wrote:") for t in carter) == 2
+    assert _school_business(system) == before
+
+
+async def test_only_the_staff_member_who_made_a_check_in_can_change_it(system: System) -> None:
+    cast(system)
+    plan = add_plan(system, CARTER)
+    for chat in (KIM, CHATS[Role.COORDINATOR], CHATS[Role.ADMIN], CHATS[Role.SPECIALIST]):
+        await tap(system, Actor(Role.TEACHER, chat=chat), f"ckp:delete:{plan}")
+    await system.drain()
+    for chat in (KIM, CHATS[Role.COORDINATOR], CHATS[Role.ADMIN], CHATS[Role.SPECIALIST]):
+        assert system.telegram_texts(chat) == [en(checkin_text.PLAN_GONE)]
+    with transaction(system.engine) as session:
+        assert session.get(CheckinPlan, plan) is not None
+    assert (await _write(system, KIM, "/checkins")) == [en(checkin_text.NO_PLANS)]
+
+
+async def test_removed_staff_serve_nobody(system: System) -> None:
+    cast(system)
+    with transaction(system.engine) as session:
+        one(session, Staff, telegram_chat_id=CARTER).active = False
+    replies = await _write(system, CARTER, "/msg Alfredo Hello.", "/families")
+    assert replies == [
+        en(staff_chat.NO_SUCH_STUDENT, name="Alfredo Hello."),
+        en(staff_chat.NO_FAMILIES),
+    ]
+    assert system.twilio.messages == []
+
+
+async def test_a_check_in_asks_only_the_families_its_maker_still_serves(system: System) -> None:
+    """A plan asks in its maker's name: after Emily Carter leaves Room 12, neither her
+    class check-in nor Alfredo's goes out; David Kim's for Room 14 still does."""
+    cast(system)
+    with transaction(system.engine) as session:
+        carter, kim = (one(session, Staff, telegram_chat_id=c) for c in (CARTER, KIM))
+        rooms = {c.name: c for c in session.scalars(select(SchoolClass))}
+        alfredo = one(session, Student, name="Alfredo Pérez").id
+        for maker, target in (
+            (carter, {"class_id": rooms["Room 12"].id}),
+            (carter, {"student_id": alfredo}),
+            (kim, {"class_id": rooms["Room 14"].id}),
+        ):
+            create_checkin(
+                session,
+                maker,
+                days="fri",
+                time="10:00",
+                now=system.clock(),
+                default_timezone=NEW_YORK,
+                template="week",
+                **target,
+            )
+        carter.classes.remove(rooms["Room 12"])
+    # Friday 27 November, 10:05 in New York.
+    report = fire_due(
+        system.engine, dt.datetime(2026, 11, 27, 15, 5, tzinfo=dt.UTC), default_timezone=NEW_YORK
+    )
+    assert report.unserved == 2
+    with transaction(system.engine) as session:
+        asked = set(
+            session.scalars(
+                select(Guardian.name)
+                .join(Delivery, Delivery.guardian_id == Guardian.id)
+                .join(Message, Message.id == Delivery.message_id)
+                .where(Message.kind == MessageKind.CHECKIN)
+            )
+        )
+    room_14 = {"Jim Lopez", "Donna Lopez", "Faadumo Warsame", "Marie Joseph", "Irina Volkova"}
+    assert asked == room_14 | {"Lan Nguyen"}  # Bao's mother; Margaret Ruby's is Chicago's 10:00
+
+
+# -- the command line: the operator, on the server ---------------------------------------
+
+runner = CliRunner()
+# Commands run as the operator by other tests (they start a process, talk to Telegram, or
+# have a file of their own); here they are only checked to be the operator's.
+TESTED_ELSEWHERE = {
+    "telegram set-webhook": "tests/test_cli.py, tests/test_operations.py",
+    "serve": "tests/test_operations.py",
+    "worker": "tests/test_operations.py",
+    "demo": "tests/test_cli.py",
+}
+
+
+def _cli(*args: str) -> str:
+    result = runner.invoke(cli_app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _queue_to_rosa(engine: Engine) -> int:
+    with transaction(engine) as session:
+        sent = send_to_family(
+            session,
+            one(session, Staff, email=EMAILS[Role.TEACHER]),
+            one(session, Student, name="Alfredo Pérez"),
+            "See you Monday.",
+            now=dt.datetime.now(dt.UTC),
+            default_timezone=NEW_YORK,
+        )
+        delivery = sent.outcomes[0].delivery
+        assert delivery is not None
+        return delivery.id
+
+
+def _link(engine: Engine, phone: str, student: str) -> bool:
+    with transaction(engine) as session:
+        return bool(
+            session.scalar(
+                select(Guardianship.receives_messages)
+                .join(Student)
+                .join(ContactPoint, ContactPoint.guardian_id == Guardianship.guardian_id)
+                .where(ContactPoint.address == phone, Student.external_id == student)
+            )
+        )
+
+
+def _staff_row(engine: Engine, email: str) -> Staff | None:
+    with transaction(engine) as session:
+        return session.scalar(select(Staff).where(Staff.email == email))
+
+
+def _cli_db_upgrade(engine: Engine) -> None:
+    assert "is up to date" in _cli("db", "upgrade")
+
+
+def _cli_roster_import(engine: Engine) -> None:
+    roster = str(EXAMPLES / "roster.csv")
+    with transaction(engine) as session:
+        guardians = sorted((g.name, g.language) for g in session.scalars(select(Guardian)))
+    assert "Dry run, nothing written for roster.csv" in _cli(
+        "roster", "import", roster, "--dry-run"
+    )
+    assert "Imported roster.csv: 0 created, 0 updated, 14 unchanged" in _cli(
+        "roster", "import", roster
+    )
+    with transaction(engine) as session:
+        assert sorted((g.name, g.language) for g in session.scalars(select(Guardian))) == guardians
+
+
+def _cli_staff_add(engine: Engine) -> None:
+    output = _cli("staff", "add", "Sam Rivera", EMAILS[Role.SPECIALIST], "--role", "specialist")
+    assert "Added Sam Rivera" in output
+    added = _staff_row(engine, EMAILS[Role.SPECIALIST])
+    assert added is not None and added.role is StaffRole.SPECIALIST
+
+
+def _cli_staff_remove(engine: Engine) -> None:
+    assert "they no longer reach any family" in _cli("staff", "remove", "dkim@lincoln.example.org")
+    removed = _staff_row(engine, "dkim@lincoln.example.org")
+    assert removed is not None and not removed.active
+
+
+def _cli_staff_assign(engine: Engine) -> None:
+    output = _cli("staff", "assign", EMAILS[Role.TEACHER], "S1003")
+    assert "Emily Carter now serves Josie Lopez." in output
+
+
+def _cli_staff_list(engine: Engine) -> None:
+    output = _cli("staff", "list")
+    assert EMAILS[Role.TEACHER] in output and "teacher" in output and "555" not in output
+
+
+def _cli_guardian_mute(engine: Engine) -> None:
+    output = _cli("guardian", "mute", "(617) 555-0134", "--student", "S1001")
+    assert "Rosa Pérez no longer gets messages about Alfredo Pérez." in output
+    assert _link(engine, ROSA, "S1001") is False
+
+
+def _cli_guardian_unmute(engine: Engine) -> None:
+    _cli("guardian", "mute", ROSA, "--student", "S1001")
+    assert "Rosa Pérez now gets messages" in _cli("guardian", "unmute", ROSA, "--student", "S1001")
+    assert _link(engine, ROSA, "S1001") is True
+
+
+def _invites(engine: Engine) -> int:
+    with transaction(engine) as session:
+        return len(session.scalars(select(InviteCode)).all())
+
+
+def _cli_invite_staff(engine: Engine) -> None:
+    assert "Invite for Emily Carter" in _cli("invite", "staff", EMAILS[Role.TEACHER])
+    assert _invites(engine) == 1
+
+
+def _cli_invite_guardian(engine: Engine) -> None:
+    assert "Invite for Rosa Pérez" in _cli("invite", "guardian", "617-555-0134")
+    assert _invites(engine) == 1
+
+
+def _cli_outbox(engine: Engine) -> None:
+    delivery = _queue_to_rosa(engine)
+    output = _cli("outbox", "--json")
+    assert f'"id": {delivery}' in output and '"recipient": "Rosa Pérez"' in output
+    assert "555" not in output
+
+
+def _cli_outbox_history(engine: Engine) -> None:
+    delivery = _queue_to_rosa(engine)
+    output = _cli("outbox", "--history", str(delivery))
+    assert f"delivery {delivery} to Rosa Pérez by sms: pending" in output
+
+
+CLI_SCENARIOS: dict[str, Callable[[Engine], None]] = {
+    "db upgrade": _cli_db_upgrade,
+    "roster import": _cli_roster_import,
+    "staff add": _cli_staff_add,
+    "staff remove": _cli_staff_remove,
+    "staff assign": _cli_staff_assign,
+    "staff list": _cli_staff_list,
+    "guardian mute": _cli_guardian_mute,
+    "guardian unmute": _cli_guardian_unmute,
+    "invite staff": _cli_invite_staff,
+    "invite guardian": _cli_invite_guardian,
+    "outbox": _cli_outbox,
+    "outbox --history": _cli_outbox_history,
+}
+
+
+@pytest.fixture
+def operator(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
+    """The operator's shell on the server: DATABASE_URL names the example school's database."""
+    import_examples(engine)
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COMMBOT_MEDIA_DIR", str(tmp_path / "media"))
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    yield engine
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+
+
+@pytest.mark.parametrize("name", sorted(CLI_SCENARIOS))
+def test_the_operator_runs_each_command_line_action(operator: Engine, name: str) -> None:
+    assert ACCESS.rule(Surface.CLI, name).roles == {Role.OPERATOR}
+    CLI_SCENARIOS[name](operator)
+
+
+@pytest.mark.parametrize("role", CHAT_ROLES, ids=[r.value for r in CHAT_ROLES])
+async def test_no_chat_role_reaches_the_command_line(system: System, role: Role) -> None:
+    """Whatever anyone writes, the bot runs no operator command: staff are told the command
+    does not exist, a family's words go to the teacher, a stranger gets the notice."""
+    cast(system)
+    actor = actor_for(role, "sms")
+    before = state(system)
+    for rule in ACCESS.of(Surface.CLI):
+        await say(system, actor, ("/" if role in STAFF else "") + rule.name + " 1")
+    await system.drain()
+    assert state(system) == before
+    replies = seen(system, actor)
+    if role in STAFF:
+        assert len(replies) == len(ACCESS.of(Surface.CLI))
+        assert all(r.startswith("I do not know the command /") for r in replies)
+    elif role is Role.GUARDIAN:
+        assert replies == []
+    else:
+        assert len(replies) == 1
+    everything = [c.params.get("text", "") for c in system.telegram.sent_messages()]
+    everything += [m.body or "" for m in system.twilio.messages]
+    assert not any("@lincoln.example.org" in text or "delivery " in text for text in everything)
+
+
+# -- the table covers every way in -------------------------------------------------------
+
+
+def _cli_paths(command: Any, prefix: str = "") -> set[str]:
+    subcommands = getattr(command, "commands", None)
+    if not subcommands:
+        return {prefix}
+    paths: set[str] = set()
+    for name, sub in subcommands.items():
+        paths |= _cli_paths(sub, f"{prefix} {name}".strip())
+    return paths
+
+
+def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> None:
+    import typer.main
+
+    registered = {(Surface.COMMAND, name) for name in COMMANDS.names()}
+    registered |= {(Surface.BUTTON, p) for p in BUTTONS.prefixes() + FAMILY_BUTTONS.prefixes()}
+    registered |= {(Surface.DIALOG, kind) for kind in DIALOGS.kinds()}
+    registered |= {(Surface.ANSWER, kind.value) for kind in ChoiceKind}
+    keywords = [k.words for k in family.KEYWORDS] + [language_menu.LANGUAGE_WORDS]
+    listed = {r.key for r in ACCESS.rules if r.surface not in (Surface.MESSAGE, Surface.CLI)}
+    for words in keywords:  # each keyword's row is named by one of its words
+        row = [
+            r
+            for r in ACCESS.of(Surface.KEYWORD)
+            if r.name.casefold() in {w.casefold() for w in words}
+        ]
+        assert len(row) == 1, words
+        registered.add(row[0].key)
+    assert listed == registered
+    cli = _cli_paths(typer.main.get_command(cli_app)) | {"outbox --history"}
+    assert {r.name for r in ACCESS.of(Surface.CLI)} == cli
+
+
+def test_every_row_is_exercised_for_every_role() -> None:
+    chat = {r.key for r in CHAT_RULES}
+    assert set(SCENARIOS) == chat
+    assert set(CLI_SCENARIOS) | set(TESTED_ELSEWHERE) == {r.name for r in ACCESS.of(Surface.CLI)}
+    for rule in ACCESS.of(Surface.CLI):
+        assert rule.roles == {Role.OPERATOR}, rule.name
+
+
+def test_access_md_is_the_table() -> None:
+    from commbot.access import document
+
+    written = (Path(__file__).resolve().parent.parent / "ACCESS.md").read_text(encoding="utf-8")
+    assert written == document(), "run: python -m commbot.access > ACCESS.md"
