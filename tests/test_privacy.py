@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from pathlib import Path
@@ -17,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from commbot import config, db, jobs
+from commbot import config, db, jobs, phones
 from commbot.channels.base import Sender
 from commbot.cli import app
 from commbot.db import transaction
 from commbot.logs import quiet_libraries
 from commbot.media import LIFETIME, TOKEN_BITS, MediaStore
 from commbot.models import Channel, MediaFile
+from commbot.phones import redact, set_label_key
 from commbot.roster import import_roster
 from commbot.translation.cache import CachedTranslator
 from commbot.translation.libretranslate_backend import LibreTranslateTranslator
@@ -322,3 +324,21 @@ async def test_a_media_link_serves_until_it_expires_and_a_guess_gets_nothing(
     assert not any(Path(system.settings.media_dir).iterdir())  # the file is deleted too
     with transaction(system.engine) as session:
         assert session.scalar(select(MediaFile).where(MediaFile.token == token)) is None
+
+
+def test_address_labels_in_logs_cannot_be_matched_by_hashing_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(phones, "_label_key", phones._label_key)  # restored afterwards
+    label = redact(ROSA)
+    assert label == redact(ROSA) and label != redact("+16175550135")
+    # An unkeyed hash of every possible number would find Rosa's; this label is keyed.
+    assert label.removeprefix("addr:") != hashlib.sha256(ROSA.encode()).hexdigest()[:10]
+    # The web and worker processes of one deployment (same secrets) label her alike;
+    # another deployment, or anyone without the secrets, cannot.
+    set_label_key(["bot-token", "twilio-auth-token"])
+    ours = redact(ROSA)
+    set_label_key(["twilio-auth-token", None, "bot-token"])
+    assert redact(ROSA) == ours
+    set_label_key(["someone-elses-token"])
+    assert redact(ROSA) != ours
