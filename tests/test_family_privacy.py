@@ -34,6 +34,7 @@ from commbot.models import (
     Delivery,
     DeliveryStatus,
     Guardian,
+    InviteCode,
     MediaFile,
     Message,
     Staff,
@@ -48,6 +49,7 @@ from .support import PUBLIC, System
 from .test_dispatch import png_bytes
 
 CARTER = 7001
+AMINA_CHAT = 8001
 ROSA = "+16175550134"
 ROSA_FORMS = (ROSA, "16175550134", "6175550134", "(617) 555-0134", "617-555-0134", "617.555.0134")
 LI = "+16175550153"
@@ -181,6 +183,10 @@ async def test_export_holds_the_guardians_conversations_and_nobody_elses(system:
     assert exported["pending_questions"][0]["kind"] == "language"
     assert len(exported["invites"]) == 1 and len(exported["media_files"]) == 1
     assert exported["unknown_sender_replies"][0]["address"] == ROSA
+    # The teacher was told "Sending to Rosa Pérez": listed, not quoted.
+    assert exported["notes_to_staff"] and all(
+        set(n) == {"staff", "created_at", "sent_at", "status"} for n in exported["notes_to_staff"]
+    )
 
     # Nothing about another family; staff are named, their chat ids are not given.
     for other in (LI, LI[2:], LI_WORDS, "Li Wei", "Wen Li", "Karim", "+1617555"):
@@ -265,6 +271,37 @@ async def test_forget_is_idempotent_and_keeps_words_another_parent_holds(system:
         assert "The bus is late today" in texts
         to_karim = session.scalars(select(Delivery).where(Delivery.guardian_id == karim.id)).all()
         assert to_karim and all(d.address == "" and d.body == "" for d in to_karim)
+
+
+async def test_a_telegram_family_forgotten_leaves_no_chat_id_and_is_a_stranger_after(
+    system: System,
+) -> None:
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    code = system.invite(guardian="Amina Bashid")
+    await system.telegram_update(AMINA_CHAT, f"/start {code}")
+    await system.telegram_update(AMINA_CHAT, "Andrew lost his glasses")
+    await system.telegram_update(CARTER, "/msg Andrew We found them")
+    await system.drain()
+    with transaction(system.engine) as session:
+        amina = guardian_by_phone(session, "617-555-0178")
+        exported = export_guardian(session, amina, system.clock())
+        assert str(AMINA_CHAT) in [p["address"] for p in exported["contact_points"]]
+        assert exported["invites"][0]["used_by_chat_id"] == AMINA_CHAT
+        forget_guardian(session, amina, system.clock())
+    with transaction(system.engine) as session:
+        assert (
+            session.scalars(select(Delivery).where(Delivery.address == str(AMINA_CHAT))).all() == []
+        )
+        assert session.scalar(select(func.count()).select_from(InviteCode)) == 1  # Carter's
+        texts = set(session.scalars(select(Message.text)))
+        assert "Andrew lost his glasses" not in texts
+        # Karim, Andrew's father, also got "We found them": it stays his.
+        assert "We found them" in texts
+    answered = len(system.telegram.sent_messages(AMINA_CHAT))
+    await system.telegram_update(AMINA_CHAT, "Hello?")
+    await system.drain()
+    [reply] = system.telegram_texts(AMINA_CHAT)[answered:]
+    assert "We do not have this number or account" in reply
 
 
 async def test_a_forgotten_number_writing_again_is_an_unknown_sender(system: System) -> None:

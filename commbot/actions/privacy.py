@@ -6,8 +6,10 @@ opt-outs, last inbound), links to children (consent, whether they get messages),
 and every message in or to them (both directions, texts, media references, the cached
 translations of their words), deliveries to them and the copies of their words to staff
 with each one's history, open numbered questions, check-ins they were asked, invites,
-stored media files, early status reports and unknown-sender records for their addresses.
-Other people's addresses are left out: staff are named, never their chat ids.
+stored media files, early status reports and unknown-sender records for their addresses,
+and when staff were sent notes naming them. Other people's addresses are left out: staff
+are named, never their chat ids; notes to staff are listed, not quoted, since they can name
+other families too (a check-in digest lists everyone asked).
 
 `forget_guardian` erases the guardian's personal data and their conversations' words and
 keeps what anonymous reports count. Erased:
@@ -92,7 +94,7 @@ EXPORTED: dict[str, str] = {
     "messages": "messages",
     "translation_cache": "messages",  # as each message's "translations"
     "deliveries": "deliveries",
-    "delivery_events": "deliveries",  # as each delivery's "history"
+    "delivery_events": "deliveries",  # as each delivery's "history"; and "notes_to_staff"
     "early_status_reports": "early_status_reports",
     "pending_choices": "pending_questions",
     "invite_codes": "invites",
@@ -280,6 +282,8 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
         return row
 
     provider_ids = _provider_ids(deliveries)
+    listed = {d.id for d in deliveries}
+    notes = [d for d, _ in _staff_notes(session, guardian.name) if d.id not in listed]
     return {
         "format": EXPORT_FORMAT,
         "exported_at": now.isoformat(),
@@ -309,6 +313,13 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
         ],
         "messages": [message(m) for m in messages],
         "deliveries": [delivery(d) for d in deliveries],
+        # Notes to staff that name them: their text also names other families (a
+        # check-in digest lists everyone asked), so only that they exist is given.
+        "notes_to_staff": [
+            {"staff": staff_names.get(d.staff_id) if d.staff_id else None}
+            | _row(d, "created_at", "sent_at", "status")
+            for d in notes
+        ],
         "pending_questions": [
             _row(p, "kind", "options", "message_ids", "created_at")
             for p in session.scalars(
@@ -495,24 +506,29 @@ def _forget_translations(session: Session, words: set[str]) -> int:
     return _delete(session, {e.id: e for e in found}.values())
 
 
-def _rename_in_staff_notes(session: Session, name: str) -> int:
-    """Replace the guardian's name in bot-written notes to staff (digests, "could not
-    reach" notes): whole-name matches only, so "Li" never changes "Lincoln"."""
+def _staff_notes(session: Session, name: str) -> list[tuple[Delivery, re.Pattern[str]]]:
+    """Bot-written notes to staff that name the guardian (digests, "could not reach" notes,
+    send reports): whole-name matches only, so "Li" is never found in "Lincoln"."""
     if name == FORGOTTEN_NAME or not name.strip():
-        return 0
+        return []
     pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
-    changed = 0
-    for delivery in session.scalars(
-        select(Delivery).where(
+    candidates = session.scalars(
+        select(Delivery)
+        .where(
             Delivery.recipient_kind == RecipientKind.STAFF,
             Delivery.header.contains(name, autoescape=True),
         )
-    ):
-        header = pattern.sub(FORGOTTEN_NAME, delivery.header)
-        if header != delivery.header:
-            delivery.header = header
-            changed += 1
-    return changed
+        .order_by(Delivery.id)
+    )
+    return [(d, pattern) for d in candidates if pattern.search(d.header)]
+
+
+def _rename_in_staff_notes(session: Session, name: str) -> int:
+    """Replace the guardian's name by the placeholder in notes to staff."""
+    notes = _staff_notes(session, name)
+    for delivery, pattern in notes:
+        delivery.header = pattern.sub(FORGOTTEN_NAME, delivery.header)
+    return len(notes)
 
 
 def _delete(session: Session, rows: Iterable[Base]) -> int:
