@@ -402,3 +402,18 @@ async def test_forget_command_with_yes_needs_no_terminal(cli: System) -> None:
     result = runner.invoke(app, ["family", "forget", ROSA, "--yes"], catch_exceptions=False)
     assert result.exit_code == 0 and "erased 1 contact point" in result.output
     assert PUBLIC not in result.output
+
+
+async def test_a_roster_that_still_lists_a_forgotten_family_brings_them_back_as_new(
+    system: System,
+) -> None:
+    with transaction(system.engine) as session:
+        old = rosa(session)
+        old_id = old.id
+        forget_guardian(session, old, system.clock())
+    system.import_examples()
+    with transaction(system.engine) as session:
+        again = rosa(session)
+        assert again.id != old_id and again.name == "Rosa Pérez"
+        forgotten = session.get_one(Guardian, old_id)
+        assert (forgotten.name, forgotten.active) == (FORGOTTEN_NAME, False)

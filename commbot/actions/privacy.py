@@ -175,7 +175,7 @@ def _messages(session: Session, guardian: Guardian) -> list[Message]:
 
 
 def _deliveries(session: Session, guardian: Guardian, message_ids: Sequence[int]) -> list[Delivery]:
-    """Deliveries to them, and copies of messages they wrote to staff."""
+    """Deliveries to them, and the copies of these messages sent to staff."""
     return list(
         session.scalars(
             select(Delivery)
@@ -229,7 +229,8 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
     addresses = {p.address for p in points}
     threads = _threads(session, guardian)
     messages = _messages(session, guardian)
-    deliveries = _deliveries(session, guardian, [m.id for m in messages])
+    written = [m.id for m in messages if m.author_guardian_id == guardian.id]
+    deliveries = _deliveries(session, guardian, written)
     students = {s.id: s for s in session.scalars(select(Student))}
     events: dict[int, list[DeliveryEvent]] = {}
     for event in session.scalars(
@@ -414,9 +415,18 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
     deliveries = _deliveries(session, guardian, [m.id for m in theirs])
     words = {m.text for m in theirs if m.text} | {d.body for d in deliveries if d.body}
 
+    # Files of photos another family also got are left to expire: their copy may need it.
+    theirs_ids = {m.id for m in theirs}
     report.media_files = remove_made_from(
         session,
-        _media_references(theirs) + [m for d in deliveries for m in d.media if isinstance(m, dict)],
+        _media_references(theirs)
+        + [
+            m
+            for d in deliveries
+            if d.message_id is None or d.message_id in theirs_ids
+            for m in d.media
+            if isinstance(m, dict)
+        ],
     )
     report.translations = _forget_translations(session, words)
     for m in theirs:
