@@ -417,3 +417,12 @@ async def test_a_roster_that_still_lists_a_forgotten_family_brings_them_back_as_
         assert again.id != old_id and again.name == "Rosa Pérez"
         forgotten = session.get_one(Guardian, old_id)
         assert (forgotten.name, forgotten.active) == (FORGOTTEN_NAME, False)
+
+
+def test_family_commands_have_help_that_warns_forget_is_final() -> None:
+    for args in (["family"], ["family", "export"], ["family", "forget"]):
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.output, args
+    forget = runner.invoke(app, ["family", "forget", "--help"], terminal_width=100)
+    assert "cannot be undone" in " ".join(forget.output.split())
+    assert "--yes" in forget.output

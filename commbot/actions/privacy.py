@@ -411,7 +411,8 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
     points = _addresses(session, guardian)
     addresses = {p.address for p in points}
     messages = _messages(session, guardian)
-    theirs = [m for m in messages if not _held_by_another_family(session, m, guardian)]
+    shared = _held_by_other_families(session, messages, guardian)
+    theirs = [m for m in messages if m.id not in shared]
     deliveries = _deliveries(session, guardian, [m.id for m in theirs])
     words = {m.text for m in theirs if m.text} | {d.body for d in deliveries if d.body}
 
@@ -472,16 +473,26 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
     return report
 
 
-def _held_by_another_family(session: Session, message: Message, guardian: Guardian) -> bool:
-    """Whether a guardian other than this one (and not forgotten) got this message."""
-    if message.author_guardian_id == guardian.id:
-        return False
-    others = session.scalars(
-        select(Guardian.name)
-        .join(Delivery, Delivery.guardian_id == Guardian.id)
-        .where(Delivery.message_id == message.id, Guardian.id != guardian.id)
+def _held_by_other_families(
+    session: Session, messages: Sequence[Message], guardian: Guardian
+) -> set[int]:
+    """Ids of the messages that a guardian other than this one (and not forgotten) got;
+    what this guardian wrote is theirs alone."""
+    ids = [m.id for m in messages if m.author_guardian_id != guardian.id]
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Delivery.message_id)
+            .join(Guardian, Delivery.guardian_id == Guardian.id)
+            .where(
+                Delivery.message_id.in_(ids),
+                Guardian.id != guardian.id,
+                Guardian.name != FORGOTTEN_NAME,
+            )
+            .distinct()
+        )
     )
-    return any(name != FORGOTTEN_NAME for name in others)
 
 
 def _forget_translations(session: Session, words: set[str]) -> int:
