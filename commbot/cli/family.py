@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from ..actions.privacy import Forgotten, export_guardian, forget_guardian
 from ..db import transaction
@@ -50,7 +51,7 @@ def export_command(
     with os.fdopen(descriptor, "wb") as file:
         file.write(data)
     console.print(
-        f"Wrote guardian #{exported['guardian']['id']}'s data to {output}: "
+        f"Wrote guardian #{exported['guardian']['id']}'s data to {escape(str(output))}: "
         f"{len(exported['messages'])} messages, {len(exported['deliveries'])} deliveries.",
         soft_wrap=True,
     )
