@@ -4,6 +4,7 @@ and their conversations' words everywhere, and keeps the counts reports need."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from sqlalchemy import JSON, Engine, String, Text, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from commbot import config, db
+from commbot import config, db, jobs
 from commbot.actions.privacy import (
     EXPORTED,
     FORGOTTEN_NAME,
@@ -426,3 +427,54 @@ def test_family_commands_have_help_that_warns_forget_is_final() -> None:
     forget = runner.invoke(app, ["family", "forget", "--help"], terminal_width=100)
     assert "cannot be undone" in " ".join(forget.output.split())
     assert "--yes" in forget.output
+
+
+async def test_check_ins_asked_are_exported_and_digests_forget_the_name(system: System) -> None:
+    from commbot.features.checkins.actions import create_checkin
+    from commbot.models import SchoolClass
+
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    with transaction(system.engine) as session:
+        carter = session.scalar(select(Staff).where(Staff.telegram_chat_id == CARTER))
+        room = session.scalar(select(SchoolClass).where(SchoolClass.name == "Room 12"))
+        assert carter is not None and room is not None
+        create_checkin(
+            session,
+            carter,
+            days="fri",
+            time="16:00",
+            now=system.clock(),
+            default_timezone="America/New_York",
+            class_id=room.id,
+            template="proud",
+        )
+    system.clock.now = dt.datetime(2026, 11, 27, 21, 0, 20, tzinfo=dt.UTC)  # Friday, 4 PM
+    jobs.run_due(system.engine, system.clock(), "America/New_York")
+    await system.drain()
+    await system.sms(ROSA, "Alfredo leyó un libro entero")
+    system.clock.advance(hours=49)
+    jobs.run_due(system.engine, system.clock(), "America/New_York")
+    await system.drain()
+    [digest] = [t for t in system.telegram_texts(CARTER) if t.startswith("Check-in digest")][:1]
+    assert "Rosa Pérez" in digest and "Lan Nguyen" in digest
+
+    with transaction(system.engine) as session:
+        exported = export_guardian(session, rosa(session), system.clock())
+    [asked] = exported["checkins"]
+    assert (asked["staff"], asked["question"], asked["students"]) == (
+        "Emily Carter",
+        "proud",
+        ["Alfredo Pérez"],
+    )
+    assert asked["digest_sent_at"] is not None
+    assert "Lan Nguyen" not in json.dumps(exported, ensure_ascii=False)  # the digest is not quoted
+
+    with transaction(system.engine) as session:
+        forgotten = forget_guardian(session, rosa(session), system.clock())
+        assert forgotten.staff_notes >= 1
+        headers = [
+            d.header
+            for d in session.scalars(select(Delivery))
+            if d.header.startswith("Check-in digest")
+        ]
+    assert headers and all("Rosa Pérez" not in h and "Lan Nguyen" in h for h in headers)
