@@ -8,6 +8,8 @@ import logging
 import re
 from collections.abc import Iterable
 
+from .phones import set_label_key
+
 QUIET_LIBRARIES = (
     "telegram",
     "httpx",
@@ -52,7 +54,9 @@ class ScrubSecrets(logging.Filter):
 
 def configure(level: int = logging.INFO, secrets: Iterable[str | None] = ()) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    secrets = list(secrets)
     hide(secrets)
+    set_label_key(secrets)  # addresses are logged by keyed labels (phones.redact)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ScrubSecrets) for f in handler.filters):
             handler.addFilter(ScrubSecrets())

@@ -4,8 +4,10 @@ same number arrives in."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable
 
 import phonenumbers
 
@@ -124,6 +126,22 @@ _RULES: dict[str, Callable[[str], list[str]]] = {
 }
 
 
+# A plain hash of a phone number is no disguise: there are only a few billion numbers to
+# hash and compare. Labels are keyed: by the deployment's secrets once `set_label_key` is
+# called (every process of one deployment labels a number alike), else per process.
+_label_key = secrets.token_bytes(32)
+
+
+def set_label_key(material: Iterable[str | None]) -> None:
+    """Key `redact` with secrets only the deployment knows (the tokens in its settings)."""
+    global _label_key
+    values = sorted(v for v in material if v)
+    if values:
+        joined = "\0".join(["commbot address labels", *values]).encode()
+        _label_key = hashlib.sha256(joined).digest()
+
+
 def redact(address: str) -> str:
-    """A stable, non-reversible label for an address, safe for logs."""
-    return "addr:" + hashlib.sha256(address.encode()).hexdigest()[:10]
+    """A stable label for an address, safe for logs: a keyed hash, which nobody without the
+    key can match to a number by hashing candidates."""
+    return "addr:" + hmac.new(_label_key, address.encode(), hashlib.sha256).hexdigest()[:10]

@@ -12,7 +12,7 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from .. import __version__
-from . import database, guardian, invite, roster, run, staff
+from . import database, family, guardian, invite, roster, run, staff
 from .failures import describe
 from .outbox import outbox
 
@@ -96,6 +96,7 @@ app.add_typer(database.app, name="db")
 app.add_typer(roster.app, name="roster")
 app.add_typer(staff.app, name="staff")
 app.add_typer(guardian.app, name="guardian")
+app.add_typer(family.app, name="family")
 app.add_typer(invite.app, name="invite")
 app.add_typer(run.telegram_app, name="telegram")
 app.command()(run.demo)

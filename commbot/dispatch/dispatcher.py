@@ -344,7 +344,7 @@ class Dispatcher:
             token, stored_at = self._stored_media.get(source, ("", None))
             if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
                 data = await self._fetch(item)
-                token = await asyncio.to_thread(self._store, data, item.content_type)
+                token = await asyncio.to_thread(self._store, data, item.content_type, source)
                 self._stored_media[source] = (token, self.clock())
             item = replace(item, telegram_file_id=None, url=None, local_token=token)
         if not self.public_base_url:
@@ -419,11 +419,11 @@ class Dispatcher:
             )
             return delivery.header
 
-    def _store(self, data: bytes, content_type: str) -> str:
+    def _store(self, data: bytes, content_type: str, source: str) -> str:
         if self.media_store is None:
             raise SendError("config", "no media directory configured", permanent=True)
         with transaction(self.engine) as session:
-            return self.media_store.save(session, data, content_type, self.clock())
+            return self.media_store.save(session, data, content_type, self.clock(), source)
 
     async def _window_closed(
         self, channel: Channel, sender: ChannelAdapter, delivery: Delivery

@@ -288,7 +288,7 @@ class UnknownSenderReply(Base):
 
 
 class MediaFile(Base):
-    """A file served at /media/<token> so Twilio can fetch it; expires."""
+    """A file served at /media/<token> so Twilio can fetch it; expires (see commbot.media)."""
 
     __tablename__ = "media_files"
 
@@ -296,6 +296,9 @@ class MediaFile(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(500))
     content_type: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of what the file was made from (a Telegram file id or a provider URL, as in a
+    # message's media), so erasing a family's messages can find and delete their files.
+    source_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
 
