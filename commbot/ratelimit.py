@@ -4,6 +4,10 @@ Providers count a send when it *arrives*, which we cannot see; we only know that
 arrived after we started it and before its answer came back. So a send holds its place in
 the window from the moment it starts until one window after its answer. That bound is
 safe whatever the network does, and costs only a round trip's worth of rate.
+
+A send waits for its chat's gap on its own, outside the lock the sender's window is kept
+under, so a chat that is not ready yet never holds up sends to other chats (the dispatcher
+has at most one send per chat under way, so the chat's gap needs no lock).
 """
 
 from __future__ import annotations
@@ -47,9 +51,19 @@ class SenderLimiter:
             return self.per_chat_interval
         return max(0.0, last.answered + self.per_chat_interval - self.clock())
 
+    @property
+    def look_back(self) -> float:
+        """Seconds the provider's limits look back: a new holder of this sender waits this
+        long after the previous holder's last send."""
+        return max(self.window, self.per_chat_interval or 0.0)
+
     def pause(self, seconds: float) -> None:
         """The provider asked us to slow down: start nothing through this sender for a while."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds left of a pause (0 when not paused)."""
+        return max(0.0, self._paused_until - self.clock())
 
     def _wait_needed(self, chat: str | None) -> float:
         now = self.clock()
@@ -67,6 +81,9 @@ class SenderLimiter:
     @asynccontextmanager
     async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
         """Hold a place for one send: wait until it is allowed, count it until answered."""
+        if chat is not None:
+            while (wait := self.chat_ready_in(chat)) > 0:
+                await asyncio.sleep(max(wait, POLL))
         async with self._lock:
             while (wait := self._wait_needed(chat)) > 0:
                 await asyncio.sleep(max(wait, POLL))
