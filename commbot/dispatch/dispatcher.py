@@ -207,14 +207,22 @@ class Dispatcher:
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Send everything due now, on every channel, then return (tests and the demo)."""
-        total = 0
+        total, idle = 0, 0
         for _ in range(max_rounds):
             started = 0
             for channel in self.senders:
                 started += await self._fill(channel)
             await self._settle(*self.senders)
+            # A hand-over's wait (one window) is waited out; a provider's long pause is not.
+            short = [p for c in self.senders if 0 < (p := self.limiters[c].paused_for()) <= 2]
+            if short and started == 0:
+                await asyncio.sleep(max(short))
+                idle = 0
+                continue
             total += started
-            if started == 0:
+            # Twice: taking a lease over may have queued work (a note to a writer).
+            idle = idle + 1 if started == 0 else 0
+            if idle == 2:
                 break
         return total
 
