@@ -5,6 +5,10 @@ arrived after we started it and before its answer came back. So a send holds its
 the window from the moment it starts until one window after its answer. That bound is
 safe whatever the network does, and costs only a round trip's worth of rate.
 
+Sends are also spread out over the window (one every window / N) rather than started in a
+burst at its beginning: the rate is the same, but fewer sends are on the wire at any moment,
+so fewer can be in doubt (sent, not yet recorded) if the worker dies.
+
 A send waits for its chat's gap on its own, outside the lock the sender's window is kept
 under, so a chat that is not ready yet never holds up sends to other chats (the dispatcher
 has at most one send per chat under way, so the chat's gap needs no lock).
@@ -37,6 +41,8 @@ class SenderLimiter:
         self.window = 1.0 if per_second >= 1 else 1.0 / per_second
         self.per_chat_interval = per_chat_interval
         self.clock = clock
+        self.spacing = self.window / self.capacity
+        self._next_start = 0.0
         self._sends: list[_Send] = []
         self._last_by_chat: dict[str, _Send] = {}
         self._paused_until = 0.0
@@ -70,7 +76,7 @@ class SenderLimiter:
         self._sends = [
             s for s in self._sends if s.answered is None or s.answered > now - self.window
         ]
-        wait = self._paused_until - now
+        wait = max(self._paused_until, self._next_start) - now
         if len(self._sends) >= self.capacity:
             answered = [s.answered for s in self._sends if s.answered is not None]
             wait = max(wait, min(answered) + self.window - now if answered else POLL)
@@ -89,6 +95,7 @@ class SenderLimiter:
                 await asyncio.sleep(max(wait, POLL))
             send = _Send()
             self._sends.append(send)
+            self._next_start = self.clock() + self.spacing
             if chat is not None and self.per_chat_interval is not None:
                 self._last_by_chat[chat] = send
         try:
