@@ -89,6 +89,20 @@ class Settings(BaseSettings):
     media_dir: str = Field("media", validation_alias="COMMBOT_MEDIA_DIR")
     retry_base_seconds: float = Field(5.0, gt=0, validation_alias="COMMBOT_RETRY_BASE_SECONDS")
     twilio_mps: float = Field(1.0, gt=0, validation_alias="COMMBOT_TWILIO_MPS")
+    # Timeouts and 5xx answers are retried, with capped backoff, for this long after a
+    # delivery's first attempt before the family's next channel is tried.
+    retry_budget_hours: float = Field(6.0, gt=0, validation_alias="COMMBOT_RETRY_BUDGET_HOURS")
+    # How long one send may take before it counts as a (retryable) timeout.
+    send_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, validation_alias="COMMBOT_SEND_TIMEOUT_SECONDS"
+    )
+    # A stable name for this worker (e.g. its process slot, "worker.1"). When a worker of the
+    # same name restarts, it knows the lease holder of that name is its dead predecessor and
+    # takes over at once instead of waiting for the lease to expire. Give each running
+    # worker a different name; leave it unset to wait out the lease (a few seconds).
+    worker_name: str | None = Field(
+        None, max_length=60, pattern=r"^[A-Za-z0-9._:-]+$", validation_alias="COMMBOT_WORKER_NAME"
+    )
 
     @field_validator("default_timezone")
     @classmethod

@@ -4,6 +4,14 @@ Providers count a send when it *arrives*, which we cannot see; we only know that
 arrived after we started it and before its answer came back. So a send holds its place in
 the window from the moment it starts until one window after its answer. That bound is
 safe whatever the network does, and costs only a round trip's worth of rate.
+
+Sends are also spread out over the window (one every window / N) rather than started in a
+burst at its beginning: the rate is the same, but fewer sends are on the wire at any moment,
+so fewer can be in doubt (sent, not yet recorded) if the worker dies.
+
+A send waits for its chat's gap on its own, outside the lock the sender's window is kept
+under, so a chat that is not ready yet never holds up sends to other chats (the dispatcher
+has at most one send per chat under way, so the chat's gap needs no lock).
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ class SenderLimiter:
         self.window = 1.0 if per_second >= 1 else 1.0 / per_second
         self.per_chat_interval = per_chat_interval
         self.clock = clock
+        self.spacing = self.window / self.capacity
+        self._next_start = 0.0
         self._sends: list[_Send] = []
         self._last_by_chat: dict[str, _Send] = {}
         self._paused_until = 0.0
@@ -47,16 +57,26 @@ class SenderLimiter:
             return self.per_chat_interval
         return max(0.0, last.answered + self.per_chat_interval - self.clock())
 
+    @property
+    def look_back(self) -> float:
+        """Seconds the provider's limits look back: a new holder of this sender waits this
+        long after the previous holder's last send."""
+        return max(self.window, self.per_chat_interval or 0.0)
+
     def pause(self, seconds: float) -> None:
         """The provider asked us to slow down: start nothing through this sender for a while."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def paused_for(self) -> float:
+        """Seconds left of a pause (0 when not paused)."""
+        return max(0.0, self._paused_until - self.clock())
 
     def _wait_needed(self, chat: str | None) -> float:
         now = self.clock()
         self._sends = [
             s for s in self._sends if s.answered is None or s.answered > now - self.window
         ]
-        wait = self._paused_until - now
+        wait = max(self._paused_until, self._next_start) - now
         if len(self._sends) >= self.capacity:
             answered = [s.answered for s in self._sends if s.answered is not None]
             wait = max(wait, min(answered) + self.window - now if answered else POLL)
@@ -67,11 +87,15 @@ class SenderLimiter:
     @asynccontextmanager
     async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
         """Hold a place for one send: wait until it is allowed, count it until answered."""
+        if chat is not None:
+            while (wait := self.chat_ready_in(chat)) > 0:
+                await asyncio.sleep(max(wait, POLL))
         async with self._lock:
             while (wait := self._wait_needed(chat)) > 0:
                 await asyncio.sleep(max(wait, POLL))
             send = _Send()
             self._sends.append(send)
+            self._next_start = self.clock() + self.spacing
             if chat is not None and self.per_chat_interval is not None:
                 self._last_by_chat[chat] = send
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import signal
@@ -15,7 +16,7 @@ from .channels.base import ChannelLimits, Media, Outbound, Sender, SendError, Se
 from .channels.telegram import TelegramSender, make_bot
 from .channels.twilio import TwilioSender
 from .config import Settings
-from .dispatch import Dispatcher, leases
+from .dispatch import Dispatcher
 from .errors import ConfigError
 from .jobs import start_clock
 from .logs import scrub
@@ -56,6 +57,9 @@ def build_dispatcher(
         status_callback=status_callback,
         whatsapp_template_sid=settings.twilio_whatsapp_template_sid,
         default_timezone=settings.default_timezone,
+        worker_name=settings.worker_name,
+        retry_budget=dt.timedelta(hours=settings.retry_budget_hours),
+        send_timeout=settings.send_timeout_seconds,
     )
 
 
@@ -134,7 +138,12 @@ async def start_telegram(sender: TelegramSender, stop: asyncio.Event) -> bool:
 
 async def run_worker(settings: Settings, engine: Engine, stop: asyncio.Event | None = None) -> None:
     """Send until SIGINT/SIGTERM (or `stop`). Each channel starts on its own: a provider
-    that does not answer at start holds back only its own channel."""
+    that does not answer at start holds back only its own channel.
+
+    A graceful stop (SIGTERM, as a platform sends before it restarts a process) lets the
+    sends under way be answered and recorded, gives back at once what was claimed but not
+    sent, then the leases, so another worker carries on without waiting for them to expire.
+    """
     senders = build_senders(settings)
     if not senders:
         raise ConfigError(
@@ -172,7 +181,7 @@ async def run_worker(settings: Settings, engine: Engine, stop: asyncio.Event | N
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         scheduler.shutdown(wait=False)
-        await asyncio.to_thread(leases.release, engine, dispatcher.worker_id)
+        await dispatcher.release()
         if isinstance(telegram, TelegramSender):
             await telegram.bot.shutdown()
         if twilio is not None:

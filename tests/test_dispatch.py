@@ -24,7 +24,6 @@ from commbot.channels.base import Sender
 from commbot.conversations.family import HELP_TEXT, RESUBSCRIBED
 from commbot.db import transaction
 from commbot.dispatch import ChannelSettings
-from commbot.dispatch.dispatcher import MAX_ATTEMPTS
 from commbot.i18n import gettext
 from commbot.models import (
     Channel,
@@ -207,49 +206,77 @@ async def test_telegram_429_waits_at_least_retry_after(system: System) -> None:
     assert any("Hola otra vez" in t for t in system.telegram_texts(CARTER))
 
 
-# -- 2. bounded attempts ---------------------------------------------------------------------
+# -- 2. a retry budget in time -----------------------------------------------------------------
 
 
-async def drain_through_retries(system: System, rounds: int = MAX_ATTEMPTS) -> None:
-    for attempt in range(1, rounds + 1):
+async def drain_through_retries(system: System, hours: float) -> None:
+    """Send, then move the clock to the next retry, until `hours` have passed."""
+    end = system.clock() + dt.timedelta(hours=hours)
+    while system.clock() < end:
         await system.drain()
-        system.clock.advance(seconds=5 * 2**attempt)
+        waiting = [
+            max(d.next_attempt_at, d.not_before)  # quiet hours may hold a retry too
+            for d in system.deliveries()
+            if d.status is DeliveryStatus.PENDING
+        ]
+        if not waiting:
+            break
+        system.clock.now = max(system.clock(), min(waiting))
     await system.drain()
 
 
-async def test_retryable_failure_gives_up_after_max_attempts_and_tells_teacher(
+async def test_twilio_500s_are_retried_for_the_budget_then_the_teacher_is_told(
     system: System,
 ) -> None:
     await carter_linked(system)
-    system.twilio.fail_next(100, 500)
+    system.twilio.fail_next(1000, 500)
     await system.telegram_update(CARTER, "/msg Alfredo Field trip tomorrow")
-    await drain_through_retries(system, MAX_ATTEMPTS + 2)
+    await drain_through_retries(system, hours=5.5)
 
+    # Five and a half hours of 500s: still being retried, nobody told it failed.
+    [delivery] = guardian_deliveries(system, "Rosa Pérez")
+    assert delivery.status is DeliveryStatus.PENDING
+    assert delivery.attempts > 6
+    assert not any("could not reach" in t for t in system.telegram_texts(CARTER))
+    assert len(twilio_to(system.twilio, ROSA)) == delivery.attempts
+
+    await drain_through_retries(system, hours=1)
     [delivery] = guardian_deliveries(system, "Rosa Pérez")
     assert delivery.status is DeliveryStatus.FAILED
-    assert delivery.attempts == MAX_ATTEMPTS == 6
-    assert len(twilio_to(system.twilio, ROSA)) == 6
     assert system.sms_to(ROSA) == []
     texts = system.telegram_texts(CARTER)
     assert any("could not reach Rosa Pérez" in t and "Alfredo Pérez" in t for t in texts)
     system.twilio.reset_failures()
 
 
-async def test_retryable_failure_gives_up_and_falls_back_to_next_channel(
+async def test_an_outage_shorter_than_the_budget_never_fails_the_message(system: System) -> None:
+    await carter_linked(system)
+    await link_amina(system)
+    system.telegram.fail_next(25, 500, chat_id=AMINA_CHAT)  # about two hours of failures
+    await system.telegram_update(CARTER, "/msg Andrew Bring boots")
+    await drain_through_retries(system, hours=6)
+
+    deliveries = guardian_deliveries(system, "Amina Bashid")
+    telegram = [d for d in deliveries if d.channel is Channel.TELEGRAM and d.message_id]
+    assert [d.status for d in telegram] == [DeliveryStatus.SENT]
+    assert telegram[0].attempts == 26
+    assert not any(d.channel is Channel.SMS and d.message_id for d in deliveries)
+    assert any("Bring boots" in t for t in system.telegram_texts(AMINA_CHAT))
+    system.telegram.reset_failures()
+
+
+async def test_when_the_budget_runs_out_the_family_next_channel_is_tried(
     system: System,
 ) -> None:
     await carter_linked(system)
     await link_amina(system)
-    system.telegram.fail_next(100, 500, chat_id=AMINA_CHAT)
+    system.telegram.fail_next(1000, 500, chat_id=AMINA_CHAT)
     await system.telegram_update(CARTER, "/msg Andrew Bring boots")
-    await drain_through_retries(system, MAX_ATTEMPTS + 2)
+    await drain_through_retries(system, hours=7)
 
     deliveries = guardian_deliveries(system, "Amina Bashid")
     telegram = [d for d in deliveries if d.channel is Channel.TELEGRAM and d.message_id]
     assert [d.status for d in telegram] == [DeliveryStatus.FAILED]
-    assert telegram[0].attempts == MAX_ATTEMPTS
-    failed_calls = [c for c in system.telegram.requests if c.chat_id == AMINA_CHAT and not c.ok]
-    assert len(failed_calls) == MAX_ATTEMPTS
     [sms] = system.sms_to(AMINA_SMS)
     assert "Bring boots" in sms
     system.telegram.reset_failures()
@@ -538,15 +565,16 @@ async def test_conversation_lane_is_claimed_before_broadcasts(system: System) ->
             header="Conversation reply",
             lane=Lane.CONVERSATION,
         )
-    # Two per second: a claim takes one delivery at a time.
-    limits = {channel: ChannelSettings(per_second=2) for channel in Channel}
+    # One per second: the pipeline holds two sends, and one address takes one at a time.
+    limits = {channel: ChannelSettings(per_second=1) for channel in Channel}
     dispatcher = system.make_dispatcher(senders_of(system), limits=limits)
-    assert await dispatcher.tick(Channel.SMS) == 1
+    assert await dispatcher.tick(Channel.SMS) == 2
 
-    [first] = system.twilio.messages
+    first, second = system.twilio.messages
     assert first.to == ROSA and first.body == "Conversation reply"
-    statuses = {(d.address, d.status) for d in system.deliveries()}
-    assert statuses == {(ROSA, DeliveryStatus.SENT), (MARGARET, DeliveryStatus.PENDING)}
+    assert second.to == MARGARET and second.body == "Broadcast 0"
+    pending = [d for d in system.deliveries() if d.status is DeliveryStatus.PENDING]
+    assert len(pending) == 39 and {d.address for d in pending} == {MARGARET}
 
 
 # -- 8. rate limits with the real limiter -------------------------------------------------------

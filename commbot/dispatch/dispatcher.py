@@ -1,11 +1,17 @@
 """Claim due deliveries, send them through their channel, and record what happened.
 
-One asyncio task per channel (Telegram, SMS, WhatsApp), each holding that sender's lease,
-each with its own rate limiter. Claims are small (about half a second of sending), and
-lower lanes are claimed first, so a conversation reply never waits behind a broadcast.
+One pipeline per channel (Telegram, SMS, WhatsApp), each holding that sender's lease,
+each with its own rate limiter. A pipeline keeps up to `max_in_flight` sends under way
+(twice what the channel's rate allows in one window) and claims more as sends finish,
+lowest lane first, so a conversation reply never waits behind a broadcast. Each send is
+recorded the moment it is answered, and is bounded by `send_timeout`: a hung request
+becomes a retryable "timeout" failure and never holds up the channel's other sends. An
+address with a send under way gets its next message only after it, so messages to one
+chat arrive in the order they were written.
 
 What a provider can take (rates, sizes, WhatsApp's window, fetching media) is the channel
 adapter's to say (`channels/base.py`); this module claims, limits, retries and falls back.
+Leases and hand-overs are `leases.py` and `recovery.py`; when to retry is `retries.py`.
 """
 
 from __future__ import annotations
@@ -13,19 +19,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
-import random
 import socket
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.orm import Session
 
-from ..channels.base import ChannelAdapter, ChannelLimits, Media, Outbound, RateLimit, SendError
+from ..channels.base import (
+    ChannelAdapter,
+    ChannelLimits,
+    Media,
+    Outbound,
+    RateLimit,
+    SendError,
+    SendResult,
+)
 from ..db import transaction
 from ..i18n import N_, gettext
 from ..media import MediaStore, media_url
@@ -44,17 +58,19 @@ from ..outbox import DeliverySpec, enqueue, guardian_not_before
 from ..phones import redact
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
-from . import history, leases
+from . import history, leases, recovery, retries
 from .compose import render
 from .outcomes import record_failure, record_sent
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-# Longer than a claimed batch can take (a provider's pause is capped at MAX_PAUSE), so a
-# live worker's claim is never taken over; a dead worker's is, after this long.
+MAX_ATTEMPTS = retries.MAX_ATTEMPTS  # for an attachment that cannot be fetched
+# The safety net for a claim nobody took over with its lease (see `recovery`): longer than
+# any send may take, so a live worker's claim is never taken from it.
 CLAIM_TIME = dt.timedelta(minutes=5)
-MAX_PAUSE = 60.0
+# A provider's pause is honoured in full; one longer than a day is taken as a day.
+MAX_PAUSE = 24 * 3600.0
+SEND_TIMEOUT = 20.0
 MEDIA_REUSE = dt.timedelta(days=1)  # well inside a media link's lifetime
 
 ChannelSettings = RateLimit  # the name `limits=` overrides were written with
@@ -70,6 +86,24 @@ class Claimed:
     delivery: Delivery
     # The channel takes only a template now (WhatsApp, 24 hours after the family last wrote).
     template_only: bool = False
+
+
+@dataclass
+class _Pipe:
+    """One channel's sends under way, and its lease as this worker sees it."""
+
+    tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)  # by delivery id
+    busy: set[str] = field(default_factory=set)  # addresses with a send under way
+    started: set[int] = field(default_factory=set)  # ids whose request has gone out
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    lease: leases.Held | None = None
+    renewed_at: dt.datetime | None = None
+    next_try: dt.datetime | None = None  # when a worker without the lease asks again
+    last_answer: dt.datetime | None = None  # when our last send through it was answered
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the channel's lease: it must not start a send."""
 
 
 class Dispatcher:
@@ -89,10 +123,16 @@ class Dispatcher:
         clock: Callable[[], dt.datetime] = utcnow,
         worker_id: str | None = None,
         poll_interval: float = 0.2,
+        worker_name: str | None = None,
+        retry_budget: dt.timedelta = retries.DEFAULT_BUDGET,
+        send_timeout: float = SEND_TIMEOUT,
+        max_in_flight: int | None = None,
     ) -> None:
         self.engine = engine
         self.senders = senders
         self.retry_base_seconds = retry_base_seconds
+        self.retry_budget = retry_budget
+        self.send_timeout = send_timeout
         self.channel_limits: dict[Channel, ChannelLimits] = {
             channel: sender.limits(channel) for channel, sender in senders.items()
         }
@@ -102,8 +142,10 @@ class Dispatcher:
             channel: SenderLimiter(rate.per_second, rate.per_chat_interval)
             for channel, rate in rates.items()
         }
-        self.batch_sizes = {
-            channel: max(1, int(rate.per_second / 2)) for channel, rate in rates.items()
+        # Enough sends under way to keep the window full while some wait for an answer.
+        self.max_in_flight = {
+            channel: max_in_flight or max(2, 2 * limiter.capacity)
+            for channel, limiter in self.limiters.items()
         }
         self.translator = translator or NoTranslator()
         self.media_store = media_store
@@ -112,113 +154,229 @@ class Dispatcher:
         self.whatsapp_template_sid = whatsapp_template_sid
         self.default_timezone = default_timezone
         self.clock = clock
-        self.worker_id = worker_id or f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        # One id per run: claims and leases name the process that made them. A stable
+        # `worker_name` prefixes it, so a restart recognises its own dead predecessor.
+        self.worker_name = worker_name
+        run = uuid.uuid4().hex[:8]
+        self.worker_id = worker_id or f"{worker_name or socket.gethostname()}:{run}"
         self.poll_interval = poll_interval
+        self._pipes: dict[Channel, _Pipe] = {channel: _Pipe() for channel in senders}
         # Provider file id or URL -> (media token, when stored).
-        self._leases: dict[Channel, dt.datetime] = {}  # until when we hold each lease
         self._stored_media: dict[str, tuple[str, dt.datetime | None]] = {}
 
     # -- running -----------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Send until `stop` is set; each channel in its own task."""
+        """Send until `stop` is set; each channel in its own task. Then give back what was
+        claimed but not sent, and the leases."""
         tasks = [asyncio.create_task(self.run_channel(channel, stop)) for channel in self.senders]
         try:
             await asyncio.gather(*tasks)
         finally:
-            await asyncio.to_thread(leases.release, self.engine, self.worker_id)
+            await self.release()
 
     async def run_channel(self, channel: Channel, stop: asyncio.Event) -> None:
-        """Send on one channel until `stop` is set (the worker starts each once it answers)."""
-        while not stop.is_set():
-            try:
-                sent = await self.tick(channel)
-            except Exception:  # keep the worker alive; the delivery stays claimed and is retried
-                log.exception("dispatch of %s failed", channel.value)
-                sent = 0
-            if sent == 0:
+        """Send on one channel until `stop` is set (the worker starts each once it answers);
+        then finish the sends under way and give back the claims not yet sent."""
+        pipe = self._pipes[channel]
+        try:
+            while not stop.is_set():
+                try:
+                    await self._fill(channel)
+                except Exception:  # keep the worker alive; claims stay and are retried
+                    log.exception("dispatch of %s failed", channel.value)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.poll_interval)
+                    await asyncio.wait_for(pipe.wakeup.wait(), self.poll_interval)
+                pipe.wakeup.clear()
+        finally:
+            await self._wind_down(channel)
+
+    async def release(self) -> None:
+        """Give back this worker's leases at once (a graceful stop), noting when each
+        sender's last send was answered, so the next holder waits no longer than it must."""
+        for channel in self.senders:
+            await self._wind_down(channel)
+        last = {
+            _lease_name(channel): pipe.last_answer
+            for channel, pipe in self._pipes.items()
+            if pipe.last_answer is not None
+        }
+        await asyncio.to_thread(leases.release, self.engine, self.worker_id, self.clock(), last)
+        for pipe in self._pipes.values():
+            pipe.lease = None
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Send everything due now, on every channel, then return (tests and the demo)."""
-        total = 0
+        total, idle = 0, 0
         for _ in range(max_rounds):
-            sent = sum([await self.tick(channel) for channel in self.senders])
-            total += sent
-            if sent == 0:
+            started = 0
+            for channel in self.senders:
+                started += await self._fill(channel)
+            await self._settle(*self.senders)
+            # A hand-over's wait (one window) is waited out; a provider's long pause is not.
+            short = [p for c in self.senders if 0 < (p := self.limiters[c].paused_for()) <= 2]
+            if short and started == 0:
+                await asyncio.sleep(max(short))
+                idle = 0
+                continue
+            total += started
+            # Twice: taking a lease over may have queued work (a note to a writer).
+            idle = idle + 1 if started == 0 else 0
+            if idle == 2:
                 break
         return total
 
     async def tick(self, channel: Channel) -> int:
-        """Claim one batch for `channel` and send it. Returns how many were attempted."""
+        """Claim what `channel`'s pipeline may take now and send it; returns how many were
+        claimed, once every one of them is answered (or timed out)."""
+        started = await self._fill(channel)
+        await self._settle(channel)
+        return started
+
+    async def _settle(self, *channels: Channel) -> None:
+        tasks = [t for c in channels for t in self._pipes[c].tasks.values()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _fill(self, channel: Channel) -> int:
+        """Renew the lease when due; claim as many deliveries as the pipeline has room for
+        (one per address not already under way) and start sending them."""
         now = self.clock()
         if not await self._hold_lease(channel, now):
             return 0
-        claimed = await asyncio.to_thread(self._claim, channel, now)
-        if not claimed:
+        pipe = self._pipes[channel]
+        room = self.max_in_flight[channel] - len(pipe.tasks)
+        # Claim in chunks (fewer, larger claims), but never leave the pipeline empty.
+        if room <= 0 or (pipe.tasks and room < max(1, self.max_in_flight[channel] // 4)):
             return 0
-        limiter = self.limiters[channel]
-        # Messages to one chat go out one after another, in the order they were written.
-        by_address: dict[str, list[Claimed]] = {}
+        if self.limiters[channel].paused_for() > 0:
+            return 0  # the provider asked us to wait: hold no claims meanwhile
+        claimed = await asyncio.to_thread(
+            self._claim, channel, now, room, frozenset(pipe.busy), frozenset(pipe.tasks)
+        )
         for item in claimed:
-            by_address.setdefault(item.delivery.address, []).append(item)
-        tasks = []
-        for address, items in by_address.items():
-            wait = limiter.chat_ready_in(address)
-            if wait > 0 or limiter.per_chat_interval is not None:
-                # Under a per-chat limit only the first may go now; the rest wait their turn.
-                later = items if wait > 0 else items[1:]
-                delay = wait or limiter.per_chat_interval or 0.0
-                await asyncio.to_thread(self._postpone, [i.delivery.id for i in later], delay)
-                items = items[: len(items) - len(later)]
-            if items:
-                tasks.append(asyncio.create_task(self._deliver_in_order(channel, address, items)))
-        await asyncio.gather(*tasks)
+            pipe.busy.add(item.delivery.address)
+            pipe.tasks[item.delivery.id] = asyncio.create_task(self._one(channel, item))
         return len(claimed)
 
-    async def _hold_lease(self, channel: Channel, now: dt.datetime) -> bool:
-        """Renew this channel's lease once half of it has run, not on every poll."""
-        held_until = self._leases.get(channel)
-        if held_until is not None and now < held_until - leases.LEASE_TIME / 2:
-            return True
-        holds = await asyncio.to_thread(
-            leases.hold, self.engine, f"channel:{channel.value}", self.worker_id, now
-        )
-        if holds:
-            self._leases[channel] = now + leases.LEASE_TIME
-        else:
-            self._leases.pop(channel, None)
-        return holds
-
-    async def _deliver_in_order(self, channel: Channel, address: str, items: list[Claimed]) -> None:
-        for item in items:
+    async def _one(self, channel: Channel, item: Claimed) -> None:
+        pipe = self._pipes[channel]
+        try:
             await self._deliver(channel, item)
+        except Exception:
+            log.exception("recording delivery %s failed", item.delivery.id)
+        finally:
+            pipe.tasks.pop(item.delivery.id, None)
+            pipe.busy.discard(item.delivery.address)
+            pipe.started.discard(item.delivery.id)
+            pipe.wakeup.set()
+
+    async def _wind_down(self, channel: Channel) -> None:
+        """Stop a channel's pipeline: claims not yet sent are given back at once; sends
+        already on their way are answered (within their timeout) and recorded."""
+        pipe = self._pipes[channel]
+        waiting = [i for i in pipe.tasks if i not in pipe.started]
+        for delivery_id in waiting:
+            pipe.tasks[delivery_id].cancel()
+        await self._settle(channel)
+        if waiting:
+            await asyncio.to_thread(self._give_back, waiting)
+
+    async def _hold_lease(self, channel: Channel, now: dt.datetime) -> bool:
+        """Renew this channel's lease every `RENEW_EVERY`, not on every poll; a worker
+        without it asks as often. Taking it over reclaims the previous holder's claims
+        and waits out the provider's limits (see `leases`)."""
+        pipe = self._pipes[channel]
+        if pipe.lease is not None and pipe.renewed_at is not None:
+            if now - pipe.renewed_at < leases.RENEW_EVERY and self._may_send(channel, now):
+                return True
+        elif pipe.next_try is not None and now < pipe.next_try:
+            return False
+        limiter = self.limiters[channel]
+        takeover = functools.partial(
+            recovery.reclaim,
+            channel=channel,
+            now=now,
+            budget=self.retry_budget,
+            default_timezone=self.default_timezone,
+        )
+        held = await asyncio.to_thread(
+            leases.hold,
+            self.engine,
+            _lease_name(channel),
+            self.worker_id,
+            now,
+            self.worker_name,
+            dt.timedelta(seconds=limiter.look_back),
+            takeover,
+            pipe.last_answer,
+        )
+        if held is None:
+            pipe.lease = None
+            pipe.next_try = now + leases.RENEW_EVERY
+            return False
+        pipe.lease, pipe.renewed_at = held, now
+        if held.replaced is not None:
+            log.info("took over the %s lease from %s", channel.value, held.replaced)
+        if held.quiet_until is not None and held.quiet_until > now:
+            limiter.pause(min((held.quiet_until - now).total_seconds(), MAX_PAUSE))
+        return True
+
+    def _may_send(self, channel: Channel, now: dt.datetime | None = None) -> bool:
+        """Whether this worker's lease still has its safety margin left: a worker that
+        lost its lease (paused, cut off from the database) starts no send, so the next
+        holder may reclaim its claims at once."""
+        lease = self._pipes[channel].lease
+        return lease is not None and (now or self.clock()) < lease.until - leases.SAFETY
 
     # -- database steps ------------------------------------------------------------------
 
-    def _claim(self, channel: Channel, now: dt.datetime) -> list[Claimed]:
+    def _claim(
+        self,
+        channel: Channel,
+        now: dt.datetime,
+        room: int | None = None,
+        busy: frozenset[str] = frozenset(),
+        in_flight: frozenset[int] = frozenset(),
+    ) -> list[Claimed]:
+        """Claim up to `room` due deliveries (the pipeline's size by default), the first due
+        for each address not in `busy`."""
+        room = room or self.max_in_flight[channel]
         due = or_(
             and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-            # A worker that died mid-send leaves a stale claim: take it over.
-            and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now),
+            # A claim nobody reclaimed with its lease (the safety net; see `recovery`).
+            and_(
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.claimed_until < now,
+                # Never one of our own sends under way (it may wait out a long pause).
+                or_(Delivery.claimed_by != self.worker_id, Delivery.id.not_in(in_flight)),
+            ),
         )
+        query = select(Delivery).where(Delivery.channel == channel, due, Delivery.not_before <= now)
+        if busy:
+            query = query.where(Delivery.address.not_in(busy))
         window = self.channel_limits[channel].reply_window
         with transaction(self.engine) as session:
             rows = session.scalars(
-                select(Delivery)
-                .where(Delivery.channel == channel, due, Delivery.not_before <= now)
-                .order_by(Delivery.lane, Delivery.id)
-                .limit(self.batch_sizes[channel])
+                query.order_by(Delivery.lane, Delivery.id)
+                # More than room: several may be for one address, which takes only one.
+                .limit(room * 3)
                 .with_for_update(skip_locked=True)
             ).all()
-            claimed = []
+            claimed: list[Claimed] = []
+            addresses: set[str] = set()
             for delivery in rows:
+                if len(claimed) >= room:
+                    break
+                if delivery.address in addresses:
+                    continue
                 if self._in_quiet_hours(session, delivery, now):
                     continue
-                if delivery.status is DeliveryStatus.SENDING and delivery.attempts >= MAX_ATTEMPTS:
-                    # Its worker died on the last try: give up on this address as usual.
-                    delivery.claimed_by = None
+                addresses.add(delivery.address)
+                if delivery.status is DeliveryStatus.SENDING and retries.out_of_budget(
+                    delivery, now, self.retry_budget
+                ):
+                    # Its worker died on its last chance: give up on this address as usual.
                     record_failure(
                         session,
                         delivery,
@@ -233,6 +391,8 @@ class Dispatcher:
                 delivery.claimed_by = self.worker_id
                 delivery.claimed_until = now + CLAIM_TIME
                 delivery.attempts += 1
+                if delivery.first_attempt_at is None:
+                    delivery.first_attempt_at = now
                 item = Claimed(delivery)
                 if window is not None and delivery.contact_point_id is not None:
                     point = session.get(ContactPoint, delivery.contact_point_id)
@@ -255,44 +415,81 @@ class Dispatcher:
         delivery.not_before = allowed
         return True
 
-    def _postpone(self, delivery_ids: list[int], seconds: float) -> None:
-        """Give back claims that the per-chat limit does not allow yet."""
-        if not delivery_ids:
-            return
+    def _give_back(self, delivery_ids: list[int]) -> None:
+        """Give back claims whose send never started (a graceful stop, a lost lease):
+        due again at once, for whoever holds the lease, with no attempt counted."""
         with transaction(self.engine) as session:
             for delivery_id in delivery_ids:
-                delivery = session.get_one(Delivery, delivery_id)
+                delivery = session.get(Delivery, delivery_id)
+                if delivery is None or delivery.claimed_by != self.worker_id:
+                    continue
+                if delivery.status is not DeliveryStatus.SENDING:
+                    continue
                 delivery.status = DeliveryStatus.PENDING
-                delivery.attempts -= 1
-                delivery.next_attempt_at = self.clock() + dt.timedelta(seconds=seconds)
+                delivery.claimed_by = None
+                delivery.claimed_until = None
+                delivery.attempts = max(0, delivery.attempts - 1)
 
     # -- sending -------------------------------------------------------------------------
 
     async def _deliver(self, channel: Channel, item: Claimed) -> None:
         delivery = item.delivery
-        sender = self.senders[channel]
         started = self.clock()
         try:
             if item.template_only:
-                await self._window_closed(channel, sender, delivery)
+                await self._window_closed(channel, delivery, started)
                 return
             outbound = await self._outbound(channel, delivery)
-            async with self.limiters[channel].slot(delivery.address):
-                result = await sender.send(outbound)
+            result = await self._send(channel, delivery.id, outbound)
+        except LeaseLost:
+            log.warning("lost the %s lease: delivery %s given back", channel.value, delivery.id)
+            await asyncio.to_thread(self._give_back, [delivery.id])
+            return
         except Exception as exc:  # every failure is recorded: nothing stays half-sent
-            error = exc if isinstance(exc, SendError) else _internal(exc)
-            if error.retry_after:
-                self.limiters[channel].pause(min(error.retry_after, MAX_PAUSE))
-            await asyncio.to_thread(self._failed, delivery.id, error, started)
-            log.info(
-                "delivery %s to %s failed: %s (%s)",
-                delivery.id,
-                redact(delivery.address),
-                error.code,
-                "permanent" if error.permanent else "retryable",
-            )
+            await self._record_error(channel, delivery, exc, started)
             return
         await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id, started)
+
+    async def _send(self, channel: Channel, delivery_id: int, outbound: Outbound) -> SendResult:
+        """One request to the provider: within the channel's limits, only while this worker
+        holds the lease (checked when the send is about to start), bounded in time."""
+        pipe = self._pipes[channel]
+        async with self.limiters[channel].slot(outbound.address):
+            if not self._may_send(channel):
+                raise LeaseLost
+            pipe.started.add(delivery_id)
+            try:
+                async with asyncio.timeout(self.send_timeout) as deadline:
+                    return await self.senders[channel].send(outbound)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                raise SendError(
+                    "timeout", f"no answer within {self.send_timeout:g} s", permanent=False
+                ) from None
+            finally:
+                pipe.last_answer = self.clock()
+
+    async def _record_error(
+        self, channel: Channel, delivery: Delivery, exc: Exception, started: dt.datetime
+    ) -> None:
+        error = exc if isinstance(exc, SendError) else _internal(exc)
+        if error.retry_after:
+            # Honoured in full, here and by whoever holds the lease next.
+            seconds = min(error.retry_after, MAX_PAUSE)
+            self.limiters[channel].pause(seconds)
+            until = self.clock() + dt.timedelta(seconds=seconds)
+            await asyncio.to_thread(
+                leases.pause, self.engine, _lease_name(channel), self.worker_id, until
+            )
+        await asyncio.to_thread(self._failed, delivery.id, error, started)
+        log.info(
+            "delivery %s to %s failed: %s (%s)",
+            delivery.id,
+            redact(delivery.address),
+            error.code,
+            "permanent" if error.permanent else "retryable",
+        )
 
     async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
         media, missing = await self._media_for(channel, delivery)
@@ -426,36 +623,33 @@ class Dispatcher:
             return self.media_store.save(session, data, content_type, self.clock(), source)
 
     async def _window_closed(
-        self, channel: Channel, sender: ChannelAdapter, delivery: Delivery
+        self, channel: Channel, delivery: Delivery, started: dt.datetime
     ) -> None:
         """Outside the channel's reply window (WhatsApp's 24 hours): send the approved
         template once and hold the message until the family replies, or move to their next
-        channel without a template."""
+        channel without a template. A template that cannot be sent is a failed attempt
+        like any other (retried, or the next channel and a note to the writer)."""
         if not self.whatsapp_template_sid:
             error = SendError(
                 "whatsapp-window", "outside the 24-hour window and no template", permanent=True
             )
             await asyncio.to_thread(self._failed, delivery.id, error)
             return
-        first = await asyncio.to_thread(self._hold_for_window, delivery.id)
-        if not first:
-            return
-        outbound = Outbound(
-            channel=channel,
-            address=delivery.address,
-            text="",
-            template_sid=self.whatsapp_template_sid,
-            template_variables={"1": "1"},
-            status_callback=self.status_callback,
-        )
-        try:
-            async with self.limiters[channel].slot(delivery.address):
-                await sender.send(outbound)
-        except SendError as error:
-            await asyncio.to_thread(self._failed, delivery.id, error)
+        first = await asyncio.to_thread(self._first_held, delivery.id)
+        if first:
+            outbound = Outbound(
+                channel=channel,
+                address=delivery.address,
+                text="",
+                template_sid=self.whatsapp_template_sid,
+                template_variables={"1": "1"},
+                status_callback=self.status_callback,
+            )
+            await self._send(channel, delivery.id, outbound)  # a failure is recorded above
+        await asyncio.to_thread(self._hold_for_window, delivery.id, first)
 
-    def _hold_for_window(self, delivery_id: int) -> bool:
-        """Mark the delivery held; True if it is the first held for this contact point."""
+    def _first_held(self, delivery_id: int) -> bool:
+        """True if no other delivery to this contact point is already held for its window."""
         with transaction(self.engine) as session:
             delivery = session.get_one(Delivery, delivery_id)
             already = session.scalar(
@@ -465,7 +659,17 @@ class Dispatcher:
                     Delivery.id != delivery.id,
                 )
             )
+            return already is None
+
+    def _hold_for_window(self, delivery_id: int, template_sent: bool) -> None:
+        """Mark the delivery held until the family writes again."""
+        with transaction(self.engine) as session:
+            delivery = self._mine(session, delivery_id)
+            if delivery is None:
+                return
             delivery.status = DeliveryStatus.HELD
+            delivery.claimed_by = None
+            delivery.claimed_until = None
             delivery.error_message = "waiting for the family to reply on WhatsApp"
             history.record(
                 session,
@@ -473,9 +677,8 @@ class Dispatcher:
                 DeliveryEventKind.HELD,
                 self.clock(),
                 detail="outside the 24-hour reply window"
-                + ("; template sent" if already is None else ""),
+                + ("; template sent" if template_sent else ""),
             )
-            return already is None
 
     def _mine(self, session: Session, delivery_id: int) -> Delivery | None:
         """The delivery, if this worker's claim on it still stands."""
@@ -502,11 +705,13 @@ class Dispatcher:
                 return
             if started is not None:
                 history.attempt(session, delivery, started)
-            retry_at = None
-            if not error.permanent and delivery.attempts < MAX_ATTEMPTS:
-                retry_at = self.clock() + dt.timedelta(
-                    seconds=self._backoff(delivery.attempts, error)
-                )
+            retry_at = retries.next_attempt(
+                delivery,
+                error,
+                self.clock(),
+                base_seconds=self.retry_base_seconds,
+                budget=self.retry_budget,
+            )
             record_failure(
                 session,
                 delivery,
@@ -517,11 +722,9 @@ class Dispatcher:
                 default_timezone=self.default_timezone,
             )
 
-    def _backoff(self, attempts: int, error: SendError) -> float:
-        """Exponential backoff with full jitter; never sooner than the provider asked."""
-        ceiling = self.retry_base_seconds * 2 ** (attempts - 1)
-        delay = random.uniform(ceiling / 2, ceiling)
-        return max(delay, error.retry_after or 0.0)
+
+def _lease_name(channel: Channel) -> str:
+    return f"channel:{channel.value}"
 
 
 class MediaUnavailable(SendError):

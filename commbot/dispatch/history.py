@@ -26,6 +26,7 @@ OWN_WORDS = {
     "partial": "only part of the message went out; the rest goes by the next channel",
     "empty": "there was nothing to send",
     "abandoned": "the worker sending it stopped",
+    "timeout": "the provider did not answer in time",
     "whatsapp-window": "outside WhatsApp's 24-hour window, and no template is configured",
 }
 

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -148,6 +148,9 @@ class Delivery(Base):
     # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
     buttons: Mapped[list[Any]] = mapped_column(default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the first attempt began: transient failures are retried for a budget of time
+    # from here (COMMBOT_RETRY_BUDGET_HOURS), not for a count of attempts.
+    first_attempt_at: Mapped[dt.datetime | None]
     not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
@@ -309,8 +312,17 @@ class SenderLease(Base):
     __tablename__ = "sender_leases"
 
     sender: Mapped[str] = mapped_column(String(100), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
+    holder: Mapped[str] = mapped_column(String(100))  # one worker process (name and run)
     expires_at: Mapped[dt.datetime]
+    # The holder's stable name (COMMBOT_WORKER_NAME), if it has one: a worker of the same
+    # name taking over knows the holder is its own dead predecessor.
+    holder_name: Mapped[str | None] = mapped_column(String(100))
+    # Given back by a graceful stop (not expired): `last_send_at` is then exact.
+    released: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the next holder needs to keep the provider's limits across a hand-over: when the
+    # last send through this sender was answered, and a pause the provider asked for.
+    last_send_at: Mapped[dt.datetime | None]
+    paused_until: Mapped[dt.datetime | None]
 
 
 class StaffDialog(Base):

@@ -25,6 +25,41 @@ class InjectedFailure:
     code: int | None = None
 
 
+@dataclass
+class InjectedDelay:
+    """`remaining` more sends (to `target` only, if set) wait `seconds` before they are
+    handled: a slow provider (`answer`), or a hung request that in the end gets a 504 and
+    is not accepted (not `answer`), as when a gateway gives up on it."""
+
+    remaining: int
+    seconds: float
+    target: Hashable | None = None
+    answer: bool = True
+
+
+class DelayQueue:
+    """Delays queued by `delay_next`/`hang_next`, used up in the order they were queued."""
+
+    def __init__(self) -> None:
+        self._queue: list[InjectedDelay] = []
+
+    def add(self, delay: InjectedDelay) -> None:
+        if delay.remaining > 0:
+            self._queue.append(delay)
+
+    def take(self, target: Hashable) -> InjectedDelay | None:
+        for delay in self._queue:
+            if delay.target is None or delay.target == target:
+                delay.remaining -= 1
+                if delay.remaining <= 0:
+                    self._queue.remove(delay)
+                return delay
+        return None
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+
 class FailureQueue:
     """Failures queued by `fail_next`, used up in the order they were queued."""
 

@@ -17,6 +17,7 @@ limits; every request is recorded.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -32,7 +33,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .faults import FailureQueue, InjectedFailure, RateLimiter, SendCounts
+from .faults import (
+    DelayQueue,
+    FailureQueue,
+    InjectedDelay,
+    InjectedFailure,
+    RateLimiter,
+    SendCounts,
+)
 from .images import image_size
 from .server import FakeServer
 
@@ -220,6 +228,7 @@ class FakeTelegram(SendCounts, FakeServer):
         self._blocked: set[ChatId] = set()
         self._missing: set[ChatId] = set()
         self._failures = FailureQueue()
+        self._delays = DelayQueue()
         self._limiter = (
             RateLimiter(1.0 / per_chat_per_second, global_per_second) if enforce_limits else None
         )
@@ -315,6 +324,7 @@ class FakeTelegram(SendCounts, FakeServer):
             self._blocked.clear()
             self._missing.clear()
             self._failures.clear()
+            self._delays.clear()
 
     def missing_chat(self, chat_id: ChatId) -> None:
         """The chat does not exist (or the user never started the bot): sends answer 400."""
@@ -338,6 +348,18 @@ class FakeTelegram(SendCounts, FakeServer):
         with self._lock:
             self._failures.add(InjectedFailure(n, status, chat_id, retry_after=retry_after))
 
+    def delay_next(self, n: int = 1, seconds: float = 1.0, chat_id: ChatId | None = None) -> None:
+        """The next `n` sends (to `chat_id` only, if given) are answered `seconds` late,
+        then handled as usual: a slow API."""
+        with self._lock:
+            self._delays.add(InjectedDelay(n, seconds, chat_id, answer=True))
+
+    def hang_next(self, n: int = 1, seconds: float = 60.0, chat_id: ChatId | None = None) -> None:
+        """The next `n` sends (to `chat_id` only, if given) hang for `seconds`, then get a
+        504 and are not delivered: a request that never comes back."""
+        with self._lock:
+            self._delays.add(InjectedDelay(n, seconds, chat_id, answer=False))
+
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _handle_api(self, request: Request) -> Response:
@@ -349,6 +371,14 @@ class FakeTelegram(SendCounts, FakeServer):
         files: dict[str, bytes] = {}
         try:
             params, files = await _read_params(request)
+            delay = None
+            if method in SEND_METHODS:
+                with self._lock:
+                    delay = self._delays.take(params.get("chat_id"))
+            if delay is not None:
+                await asyncio.sleep(delay.seconds)
+                if not delay.answer:
+                    raise TelegramApiError(504, "Gateway Timeout")
             with self._lock:
                 # Arrival is stamped under the lock, after the body is read, so concurrent
                 # requests are admitted (and rate-counted) in the order they are stamped.

@@ -14,6 +14,7 @@ callback's form.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import secrets
@@ -31,7 +32,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
-from .faults import FailureQueue, InjectedFailure, RateLimiter, SendCounts
+from .faults import (
+    DelayQueue,
+    FailureQueue,
+    InjectedDelay,
+    InjectedFailure,
+    RateLimiter,
+    SendCounts,
+)
 from .segments import sms_segments
 from .server import FakeServer
 
@@ -112,12 +120,21 @@ class TwilioCall:
 class TwilioApiError(Exception):
     """An error answer in Twilio's JSON form; the client raises it as TwilioRestException."""
 
-    def __init__(self, status: int, code: int, message: str | None = None, **details: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: int,
+        message: str | None = None,
+        *,
+        retry_after: int | None = None,
+        **details: Any,
+    ) -> None:
         template = ERROR_MESSAGES.get(code, DELIVERY_ERROR_MESSAGES.get(code, f"Error {code}"))
         self.message = message or template.format_map(_Blank(details))
         super().__init__(self.message)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
     def response(self) -> JSONResponse:
         body = {
@@ -126,7 +143,9 @@ class TwilioApiError(Exception):
             "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
             "status": self.status,
         }
-        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if self.status == 401 else None
+        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if self.status == 401 else {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
@@ -167,6 +186,7 @@ class FakeTwilio(SendCounts, FakeServer):
         self.media_fetches = 0
         self._fail_to: dict[str, tuple[int, int]] = {}
         self._failures = FailureQueue()
+        self._delays = DelayQueue()
         self._limiter = RateLimiter(1.0 / enforce_mps, None) if enforce_mps else None
         self._accepted_times: list[float] = []
         self._rejected_429 = 0
@@ -219,16 +239,39 @@ class FakeTwilio(SendCounts, FakeServer):
         with self._lock:
             self._fail_to[number] = (code, status)
 
-    def fail_next(self, n: int = 1, status: int = 500, code: int | None = None) -> None:
-        """The next `n` sends answer HTTP `status` (code 20000 + status unless given)."""
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 500,
+        code: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        """The next `n` sends answer HTTP `status` (code 20000 + status unless given), with
+        a ``Retry-After: retry_after`` header if given (as Twilio may send with a 429)."""
         with self._lock:
-            self._failures.add(InjectedFailure(n, status, code=code or 20000 + status))
+            failure = InjectedFailure(
+                n, status, code=code or 20000 + status, retry_after=retry_after
+            )
+            self._failures.add(failure)
+
+    def delay_next(self, n: int = 1, seconds: float = 1.0, to: str | None = None) -> None:
+        """The next `n` sends (to `to` only, if given) are answered `seconds` late, then
+        handled as usual: a slow API."""
+        with self._lock:
+            self._delays.add(InjectedDelay(n, seconds, to, answer=True))
+
+    def hang_next(self, n: int = 1, seconds: float = 60.0, to: str | None = None) -> None:
+        """The next `n` sends (to `to` only, if given) hang for `seconds`, then get a 504
+        and are not accepted: a request that never comes back."""
+        with self._lock:
+            self._delays.add(InjectedDelay(n, seconds, to, answer=False))
 
     def reset_failures(self) -> None:
         """Undo `fail_to` and `fail_media`, and drop queued `fail_next` failures."""
         with self._lock:
             self._fail_to.clear()
             self._failures.clear()
+            self._delays.clear()
             self._media_failures.clear()
 
     def fail_media(self, url: str, times: int | None = None) -> None:
@@ -302,6 +345,15 @@ class FakeTwilio(SendCounts, FakeServer):
             fields = {key: [str(value) for value in form.getlist(key)] for key in form}
         call = _call_from_fields(fields, at)
         with self._lock:
+            delay = self._delays.take(call.to)
+        if delay is not None:
+            await asyncio.sleep(delay.seconds)
+            call = replace(call, at=time.monotonic())  # it arrives now, as far as limits go
+            if not delay.answer:
+                with self._lock:
+                    self._requests.append(replace(call, status=504, error_code=20504))
+                return TwilioApiError(504, 20504, "Gateway Timeout").response()
+        with self._lock:
             try:
                 self._authorize(request)
                 accepted, resource = self._create(call, request.path_params["account"])
@@ -369,7 +421,8 @@ class FakeTwilio(SendCounts, FakeServer):
         """
         failure = self._failures.take(None)
         if failure is not None:
-            raise TwilioApiError(failure.status, failure.code or 20000 + failure.status)
+            code = failure.code or 20000 + failure.status
+            raise TwilioApiError(failure.status, code, retry_after=failure.retry_after)
         details = {"to": call.to, "from_": call.from_}
         if not call.to:
             raise TwilioApiError(400, 21604)

@@ -7,7 +7,14 @@ import mimetypes
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from ...models import Channel
 from ...text import split_text
@@ -140,6 +147,8 @@ def _telegram_error(exc: TelegramError) -> SendError:
         missing = "chat not found" in exc.message.lower()
         code = "telegram-400-chat-not-found" if missing else "telegram-400"
         return SendError(code, exc.message, permanent=True)
-    if isinstance(exc, NetworkError):  # timeouts and 5xx answers too
+    if isinstance(exc, TimedOut):
+        return SendError("timeout", "Telegram did not answer in time", permanent=False)
+    if isinstance(exc, NetworkError):  # 5xx answers too
         return SendError("telegram-network", exc.message, permanent=False)
     return SendError("telegram-error", exc.message, permanent=False)

@@ -3,10 +3,17 @@
 twilio's own async client needs aiohttp; httpx is already here (python-telegram-bot uses it).
 It also lets us point the client at `TWILIO_API_BASE_URL` (a proxy, or a local fake in tests):
 every request to `https://api.twilio.com` is sent to that base instead.
+
+The twilio library turns an error answer into `TwilioRestException`, which keeps the status,
+code and message but drops the headers, and with them `Retry-After`. So an error answer
+that carries `Retry-After` is raised here as `TwilioThrottled`, with the seconds asked for.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import json
 import logging
 
 import httpx
@@ -16,6 +23,48 @@ from twilio.http.response import Response
 TWILIO_API_HOST = "https://api.twilio.com"
 
 _logger = logging.getLogger(__name__)
+
+
+class TwilioThrottled(Exception):
+    """An error answer with a `Retry-After` header: send nothing before it has passed."""
+
+    def __init__(self, status: int, code: int | None, message: str, retry_after: float) -> None:
+        super().__init__(f"HTTP {status} ({code}): retry after {retry_after:g} s")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """A Retry-After header's wait in seconds (it may be seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def _error_fields(text: str) -> tuple[int | None, str]:
+    """Twilio's error code and message from an error answer's JSON, where it has them."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None, ""
+    if not isinstance(body, dict):
+        return None, ""
+    code = body.get("code")
+    message = body.get("message")
+    return (code if isinstance(code, int) else None), (message if isinstance(message, str) else "")
 
 
 class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -53,6 +102,11 @@ class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is unt
             timeout=timeout or self.timeout,
             follow_redirects=allow_redirects,
         )
+        if response.status_code >= 400:
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                code, message = _error_fields(response.text)
+                raise TwilioThrottled(response.status_code, code, message, retry_after)
         return Response(response.status_code, response.text, response.headers)
 
     async def close(self) -> None:

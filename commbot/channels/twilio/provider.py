@@ -21,7 +21,11 @@ WHATSAPP_WINDOW = dt.timedelta(hours=24)
 # try the family's next way of being reached. (A status callback reporting a failure moves
 # on whatever its code: that copy did not arrive.)
 PERMANENT_CODES = frozenset({21211, 21610, 21614, 30003, 30005, 30006})
-RETRYABLE_CODES = frozenset({20429, 20500, 20503, 30001, 30008})
+RETRYABLE_CODES = frozenset({20429, 20500, 20503, 30001, 30008, 14107, 63018})
+# "Too many requests" (20429), "SMS send rate limit exceeded" (14107), WhatsApp's (63018):
+# retried no sooner than Retry-After when Twilio sends one, else after `THROTTLE_PAUSE`.
+THROTTLED_CODES = frozenset({20429, 14107, 63018})
+THROTTLE_PAUSE = 1.0
 ERROR_WORDS = {
     "21211": "not a valid phone number",
     "21610": "the family replied STOP to this number",
@@ -29,6 +33,8 @@ ERROR_WORDS = {
     "21612": "Twilio cannot send texts to this number",
     "21614": "this number cannot receive text messages (not a mobile)",
     "20429": "Twilio asked us to slow down",
+    "14107": "Twilio asked us to slow down (SMS rate limit)",
+    "429": "Twilio asked us to slow down",
     "20500": "Twilio had an internal error",
     "20503": "Twilio was unavailable",
     "30001": "Twilio's queue was full",

@@ -18,11 +18,13 @@ from ..base import (
     SendError,
     SendResult,
 )
-from .http import HttpxTwilioClient
+from .http import HttpxTwilioClient, TwilioThrottled
 from .provider import (
     MEDIA_LIMIT,
     RETRYABLE_CODES,
     TEXT_LIMIT,
+    THROTTLE_PAUSE,
+    THROTTLED_CODES,
     WHATSAPP_PREFIX,
     is_permanent,
     limits_for,
@@ -91,6 +93,13 @@ class TwilioSender:
             return SendResult(first_sid, parts=len(parts))
         except TwilioRestException as exc:
             raise _partial(first_sid, _twilio_error(exc)) from None
+        except TwilioThrottled as exc:
+            label = str(exc.code or exc.status)
+            error = SendError(label, exc.message, permanent=False, retry_after=exc.retry_after)
+            raise _partial(first_sid, error) from None
+        except httpx.TimeoutException as exc:
+            error = SendError("timeout", type(exc).__name__, permanent=False)
+            raise _partial(first_sid, error) from None
         except httpx.HTTPError as exc:
             error = SendError("twilio-network", type(exc).__name__, permanent=False)
             raise _partial(first_sid, error) from None
@@ -128,6 +137,9 @@ def _twilio_error(exc: TwilioRestException) -> SendError:
     label = str(code or exc.status)
     if is_permanent(code):
         return SendError(label, exc.msg, permanent=True)
-    if code in RETRYABLE_CODES or exc.status == 429 or exc.status >= 500:
+    if code in THROTTLED_CODES or exc.status == 429:
+        # Asked to slow down without saying for how long: pause for a moment at least.
+        return SendError(label, exc.msg, permanent=False, retry_after=THROTTLE_PAUSE)
+    if code in RETRYABLE_CODES or exc.status >= 500:
         return SendError(label, exc.msg, permanent=False)
     return SendError(label, exc.msg, permanent=True)
