@@ -161,6 +161,8 @@ RULES: tuple[Rule, ...] = (
     Rule(X, "guardian unmute", OPERATOR, Reach.EVERYONE, "resumes messages about one child"),
     Rule(X, "invite staff", OPERATOR, Reach.EVERYONE, "a one-time Telegram link for staff"),
     Rule(X, "invite guardian", OPERATOR, Reach.EVERYONE, "a one-time Telegram link for a family"),
+    Rule(X, "family export", OPERATOR, Reach.EVERYONE, "everything stored about a guardian, as JSON"),
+    Rule(X, "family forget", OPERATOR, Reach.EVERYONE, "erases a guardian's personal data and texts"),
     Rule(X, "outbox", OPERATOR, Reach.EVERYONE, "recent deliveries, no phone numbers"),
     Rule(X, "outbox --history", OPERATOR, Reach.EVERYONE, "what happened to one delivery"),
     Rule(X, "telegram set-webhook", OPERATOR, Reach.EVERYONE, "registers the webhook"),

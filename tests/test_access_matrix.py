@@ -807,6 +807,8 @@ TESTED_ELSEWHERE = {
     "serve": "tests/test_operations.py",
     "worker": "tests/test_operations.py",
     "demo": "tests/test_cli.py",
+    "family export": "tests/test_family_privacy.py",
+    "family forget": "tests/test_family_privacy.py",
 }
 
 

@@ -1,7 +1,7 @@
 """media files know what they were made from, so a family's photos can be erased
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 21:20:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0010'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
