@@ -50,19 +50,18 @@ def identifier(value: object, name: str, limit: int) -> str:
 
 def check_json(value: Any, max_depth: int, int_keys: frozenset[str] = frozenset()) -> None:
     """Refuse JSON no provider sends, before any parser walks it: nesting deeper than
-    `max_depth`, integers beyond 64 bits, non-finite numbers, lone surrogates anywhere, and
-    booleans or fractions under a key that always holds an integer (`int_keys`; a bool is
-    an int to Python, so it would pass as one). Iterative: deep input cannot exhaust the
-    stack here."""
+    `max_depth`, integers beyond 64 bits, non-finite numbers, and booleans or fractions
+    under a key that always holds an integer (`int_keys`; a bool is an int to Python, so it
+    would pass as one). Iterative: deep input cannot exhaust the stack here. Strings are
+    judged where they are used: words are cleaned (`clean_text`), ids refused
+    (`identifier`)."""
     stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
         item, depth, key = stack.pop()
         if depth > max_depth:
             raise InputError(f"nested deeper than {max_depth} levels")
         if isinstance(item, dict):
-            for k, v in item.items():
-                _check_string(k, "a key")
-                stack.append((v, depth + 1, k))
+            stack.extend((v, depth + 1, k) for k, v in item.items())
         elif isinstance(item, list):
             stack.extend((v, depth + 1, key) for v in item)
         elif isinstance(item, bool):
@@ -76,15 +75,6 @@ def check_json(value: Any, max_depth: int, int_keys: frozenset[str] = frozenset(
                 raise InputError(f"{key} is not a whole number")
             if item != item or item in (float("inf"), float("-inf")):
                 raise InputError(f"{key or 'a number'} is not a finite number")
-        elif isinstance(item, str):
-            _check_string(item, key or "a string")
-
-
-def _check_string(value: str, name: str) -> None:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InputError(f"{name} is not valid Unicode (a lone surrogate)") from None
 
 
 def map_link(latitude: float, longitude: float) -> str:

@@ -21,7 +21,6 @@ from ..errors import CommbotError, InputError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_BODY = 1_000_000
 
 
 async def read_body(request: Request, limit: int) -> bytes | Response:

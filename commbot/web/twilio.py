@@ -36,7 +36,7 @@ def routes(web: WebContext) -> list[Route]:
             return PlainTextResponse("forbidden", status_code=403)
         content_type = request.headers.get("content-type", FORM_TYPE)
         if content_type.split(";")[0].strip().lower() != FORM_TYPE:
-            return PlainTextResponse(f"the body is not {FORM_TYPE}", status_code=415)
+            return PlainTextResponse(f"the body is not {FORM_TYPE}", status_code=400)
         body = await read_body(request, BODY_LIMIT)
         if isinstance(body, Response):
             return body

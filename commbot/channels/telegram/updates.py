@@ -209,8 +209,12 @@ def _inbound(update: Update) -> Inbound | None:
             text="",
             provider_id=str(update.update_id),
             received_at=dt.datetime.now(dt.UTC),
-            # Decoded by the button codec, never stored; a press without data has expired.
-            callback_data=_text(query.data, "data", CALLBACK_LIMIT) or "",
+            # Decoded by the button codec as sent (never cleaned: a NUL makes it no button
+            # of ours), never stored; a press without data, or with more than a button
+            # carries, has expired.
+            callback_data=query.data
+            if isinstance(query.data, str) and len(query.data) <= CALLBACK_LIMIT
+            else "",
             # Sent back to Telegram as the webhook's answer.
             callback_id=identifier(query.id, "callback_query.id", NAME_LIMIT),
             reply_to_provider_id=str(_message_id(query.message.message_id)),
