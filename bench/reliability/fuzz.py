@@ -193,28 +193,25 @@ def start(environment: Environment, name: str) -> Server:
 
 
 def raw_post(
-    port: int, path: str, headers: dict[str, str], size: int, prefix: bytes, chunked: bool
+    port: int, path: str, headers: dict[str, str], pieces: list[bytes], chunked: bool
 ) -> str:
-    """POST `size` bytes (after `prefix`, padded with "a") in 64 KiB pieces, as a client
-    that keeps sending whatever the server does: with a Content-Length, or chunked (no
-    length given, so only a limit applied while reading can stop it). The status line the
-    server answered, or how the connection ended."""
+    """POST the body made of `pieces`, as a client that keeps sending whatever the server
+    does: with a Content-Length, or chunked (no length given, so only a limit applied while
+    reading can stop it). The status line the server answered, or how the connection
+    ended."""
+    size = sum(len(piece) for piece in pieces)
     length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{length}\r\n"
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "Connection: close\r\n\r\n"
-    chunk = b"a" * 65536
 
     def framed(data: bytes) -> bytes:
         return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
 
     with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
         try:
-            sock.sendall(head.encode() + framed(prefix))
-            sent = len(prefix)
-            while sent < size:
-                piece = chunk[: min(len(chunk), size - sent)]
+            sock.sendall(head.encode())
+            for piece in pieces:
                 sock.sendall(framed(piece))
-                sent += len(piece)
             if chunked:
                 sock.sendall(b"0\r\n\r\n")
         except OSError:
@@ -224,6 +221,23 @@ def raw_post(
         except OSError as exc:
             answer = f"connection ended: {type(exc).__name__}"
     return answer or "connection closed without an answer"
+
+
+def twilio_pieces() -> list[bytes]:
+    """48 MB of form: 96 fields of 512 KiB each, in 64 KiB pieces (a form parser's usual
+    limits, 1 MB a field and 1,000 fields, let each of them through)."""
+    field_size = 512 * 1024
+    pieces = []
+    for index in range(BIG // field_size):
+        name = b"%sF%d=" % (b"&" if index else b"", index)
+        pieces.append(name)
+        pieces.extend([b"a" * 65536] * (field_size // 65536))
+    return pieces
+
+
+def telegram_pieces() -> list[bytes]:
+    """48 MB of JSON: one update whose text is 48 MB long."""
+    return [b'{"update_id": 1, "message": {"text": "', *[b"a" * 65536] * (BIG // 65536), b'"}}']
 
 
 def warm_up(server: Server, environment: Environment) -> None:
@@ -245,14 +259,14 @@ def big_body(environment: Environment, kind: str, chunked: bool) -> tuple[str, i
                 "Content-Type": "application/x-www-form-urlencoded",
                 "X-Twilio-Signature": "unsigned",
             }
-            answer = raw_post(server.port, "/twilio/inbound", headers, BIG, b"Body=", chunked)
+            answer = raw_post(server.port, "/twilio/inbound", headers, twilio_pieces(), chunked)
         else:
             headers = {
                 "Content-Type": "application/json",
                 "X-Telegram-Bot-Api-Secret-Token": SECRET,
             }
-            prefix = b'{"update_id": 1, "message": {"text": "'
-            answer = raw_post(server.port, "/telegram/webhook", headers, BIG, prefix, chunked)
+            pieces = telegram_pieces()
+            answer = raw_post(server.port, "/telegram/webhook", headers, pieces, chunked)
         took = time.monotonic() - began
         time.sleep(0.3)
         return answer, server.memory()["VmHWM"] - before, took
@@ -260,9 +274,16 @@ def big_body(environment: Environment, kind: str, chunked: bool) -> tuple[str, i
         server.stop()
 
 
-def fuzz(environment: Environment, count: int) -> tuple[Counter[int], list[str], float]:
+def route(path: str) -> str:
+    return "/media/…" if path.startswith("/media/") else path
+
+
+def fuzz(
+    environment: Environment, count: int
+) -> tuple[Counter[int], Counter[str], list[str], float]:
     server = start(environment, "fuzz")
     statuses: Counter[int] = Counter()
+    errors_by_path: Counter[str] = Counter()
     failures: list[str] = []
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -302,15 +323,17 @@ def fuzz(environment: Environment, count: int) -> tuple[Counter[int], list[str],
                     )  # fmt: skip
                 except httpx.HTTPError as exc:
                     statuses[0] += 1
+                    errors_by_path[route(request.path)] += 1
                     failures.append(f"no answer ({type(exc).__name__}) to {request.describe()}")
                     return
                 statuses[response.status_code] += 1
                 if response.status_code >= 500:
+                    errors_by_path[route(request.path)] += 1
                     failures.append(f"{response.status_code} for {request.describe()[:300]}")
 
             started = time.monotonic()
             send()
-            return statuses, failures, time.monotonic() - started
+            return statuses, errors_by_path, failures, time.monotonic() - started
     finally:
         server.stop()
 
@@ -330,13 +353,13 @@ def run(database_url: str | None, count: int) -> dict[str, Any]:
                     f"48 MB {what} ({how}): {answer!r} after {took:.1f} s; "
                     f"server peak memory grew {grown / 1024:.1f} MB"
                 )
-        statuses, failures, took = fuzz(environment, count)
+        statuses, by_path, failures, took = fuzz(environment, count)
         total = sum(statuses.values())
         print(f"{total} odd, validly signed requests in {took:.1f} s:")
         for status, n in sorted(statuses.items()):
             print(f"  {status or 'no answer'}: {n}")
         errors = sum(n for status, n in statuses.items() if status >= 500 or status == 0)
-        print(f"5xx (or no answer): {errors}")
+        print(f"5xx (or no answer): {errors}", dict(by_path) if by_path else "")
         for failure in failures[:5]:
             print(f"  e.g. {failure}")
         return {"statuses": statuses, "errors": errors}

@@ -19,9 +19,9 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # Twilio's forms are a few KB: an inbound message has a body of at most 1,600 characters
 # (WhatsApp: 4,096), some 30 short fields, and up to 10 media URL and type pairs; a status
-# callback is smaller still. Every character may come percent-encoded (up to 9 bytes for
-# one emoji), so 64 KiB holds any real form with room to spare. The signature can only be
-# checked over the parsed form, so this limit is what an unsigned body can cost.
+# callback is smaller still. Every character may come percent-encoded, 12 bytes for an
+# emoji: even 4,096 of them (48 KiB) and the other fields fit in 64 KiB. The signature can
+# only be checked over the parsed form, so this limit is all an unsigned body can cost.
 BODY_LIMIT = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
 
