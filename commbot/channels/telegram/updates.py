@@ -61,8 +61,9 @@ INT_KEYS = frozenset(
     )
 )
 # What Telegram allows (Bot API): a text is at most 4,096 characters, a caption 1,024
-# (4,096 from Premium users), a name 64, button data 64 bytes; file ids are about 80. The limits below are as
-# long or longer, so nothing Telegram sends is refused, and each fits where it is stored.
+# (4,096 from Premium users), a name 64, button data 64 bytes; file ids are about 80. The
+# limits below are as long or longer, so nothing Telegram sends is refused, and each fits
+# where it is stored.
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 4096
 NAME_LIMIT = 256
