@@ -553,7 +553,7 @@ def media_requests(tokens: tuple[str, ...] = ()) -> st.SearchStrategy[FuzzReques
 # same requests, so a failure here is a failure for everyone.
 LONG_RUN = os.environ.get("COMMBOT_FUZZ_EXAMPLES", "")
 FUZZ = settings(
-    max_examples=int(LONG_RUN or 120),
+    max_examples=int(LONG_RUN or 300),
     deadline=None,
     database=None,  # no example database written into the checkout
     derandomize=not LONG_RUN,
