@@ -7,10 +7,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from ..errors import SendError
+from ..errors import InputError, SendError
 from ..models import Channel
 
 _CONTROLS = {c: None for c in range(32) if chr(c) not in "\n\r\t"} | {0x7F: None}
+
+# Integers in provider traffic are ids, dates, sizes and counts: a 64-bit column holds any
+# that a provider sends. Beyond that is no provider's value, and some code (datetimes,
+# BIGINT columns) would fail on it.
+INT64 = 2**63
 
 
 def clean_text(text: str) -> str:
@@ -19,6 +24,57 @@ def clean_text(text: str) -> str:
     UTF-8 cannot) replaced. Applied once, where provider traffic comes in."""
     text = text.translate(_CONTROLS)
     return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def bounded_text(value: str, name: str, limit: int) -> str:
+    """People's words (a name, a caption) made safe (`clean_text`), refused when longer than
+    the provider ever sends: such a value is no provider's."""
+    cleaned = clean_text(value)
+    if len(cleaned) > limit:
+        raise InputError(f"{name} is longer than {limit} characters")
+    return cleaned
+
+
+def identifier(value: object, name: str, limit: int) -> str:
+    """A provider's id, code or MIME type as it lands in a column of `limit` characters:
+    text, not empty, printable, no longer than the column. It is used as given (compared,
+    stored, sent back), so nothing is cleaned away: what does not fit is refused."""
+    if not isinstance(value, str) or not value:
+        raise InputError(f"{name} is missing or not text")
+    if len(value) > limit:
+        raise InputError(f"{name} is longer than {limit} characters")
+    if not value.isprintable():  # lone surrogates are not printable either
+        raise InputError(f"{name} holds control characters or is not valid Unicode")
+    return value
+
+
+def check_json(value: Any, max_depth: int, int_keys: frozenset[str] = frozenset()) -> None:
+    """Refuse JSON no provider sends, before any parser walks it: nesting deeper than
+    `max_depth`, integers beyond 64 bits, non-finite numbers, and booleans or fractions
+    under a key that always holds an integer (`int_keys`; a bool is an int to Python, so it
+    would pass as one). Iterative: deep input cannot exhaust the stack here. Strings are
+    judged where they are used: words are cleaned (`clean_text`), ids refused
+    (`identifier`)."""
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
+    while stack:
+        item, depth, key = stack.pop()
+        if depth > max_depth:
+            raise InputError(f"nested deeper than {max_depth} levels")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1, k) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1, key) for v in item)
+        elif isinstance(item, bool):
+            if key in int_keys:
+                raise InputError(f"{key} is true or false, not a number")
+        elif isinstance(item, int):
+            if not -INT64 <= item < INT64:
+                raise InputError(f"{key or 'a number'} is beyond 64 bits")
+        elif isinstance(item, float):
+            if key in int_keys:
+                raise InputError(f"{key} is not a whole number")
+            if item != item or item in (float("inf"), float("-inf")):
+                raise InputError(f"{key or 'a number'} is not a finite number")
 
 
 def map_link(latitude: float, longitude: float) -> str:

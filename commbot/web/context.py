@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..channels.base import Inbound
@@ -20,7 +21,28 @@ from ..errors import CommbotError, InputError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_BODY = 1_000_000
+
+
+async def read_body(request: Request, limit: int) -> bytes | Response:
+    """The request's body, or a 413 as soon as it passes `limit` bytes.
+
+    Read chunk by chunk as it arrives, so a large body costs at most `limit` bytes of
+    memory whatever its Content-Length says (or when it has none: chunked).
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return too_large(limit)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(limit: int) -> Response:
+    return PlainTextResponse(f"request too large: at most {limit} bytes", status_code=413)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
@@ -11,10 +13,16 @@ from ..db import transaction
 from ..media import MediaStore
 from .context import WebContext
 
+# Tokens are URL-safe base64 (secrets.token_urlsafe) and fit media_files.token (64): any
+# other path is no link of ours, and is not looked up (PostgreSQL refuses a NUL, say).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
 
 def routes(web: WebContext) -> list[Route]:
     async def media(request: Request) -> Response:
         token = request.path_params["token"]
+        if not TOKEN.fullmatch(token):
+            return PlainTextResponse("not found", status_code=404)
 
         def find() -> tuple[str, str] | None:
             with transaction(web.engine) as session:

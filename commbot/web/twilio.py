@@ -9,13 +9,21 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..channels import twilio
+from ..channels.twilio.webhooks import parse_form
 from ..db import transaction
 from ..dispatch.outcomes import apply_status_callback
 from ..errors import InputError
-from .context import WebContext
+from .context import WebContext, read_body
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio's forms are a few KB: an inbound message has a body of at most 1,600 characters
+# (WhatsApp: 4,096), some 30 short fields, and up to 10 media URL and type pairs; a status
+# callback is smaller still. Every character may come percent-encoded, 12 bytes for an
+# emoji: even 4,096 of them (48 KiB) and the other fields fit in 64 KiB. The signature can
+# only be checked over the parsed form, so this limit is all an unsigned body can cost.
+BODY_LIMIT = 64 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def routes(web: WebContext) -> list[Route]:
@@ -26,11 +34,16 @@ def routes(web: WebContext) -> list[Route]:
         if not token or not settings.public_base_url:
             log.error("Twilio webhook called but TWILIO_AUTH_TOKEN or PUBLIC_BASE_URL is not set")
             return PlainTextResponse("forbidden", status_code=403)
+        content_type = request.headers.get("content-type", FORM_TYPE)
+        if content_type.split(";")[0].strip().lower() != FORM_TYPE:
+            return PlainTextResponse(f"the body is not {FORM_TYPE}", status_code=400)
+        body = await read_body(request, BODY_LIMIT)
+        if isinstance(body, Response):
+            return body
         try:
-            form = await request.form()
-        except Exception:  # a body multipart parsing cannot read
-            return PlainTextResponse("body is not a form", status_code=400)
-        params = {k: v for k, v in form.items() if isinstance(v, str)}
+            params = parse_form(body)
+        except InputError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
         url = settings.public_base_url + request.url.path
         if request.url.query:
             url += "?" + request.url.query

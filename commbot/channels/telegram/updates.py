@@ -13,8 +13,10 @@ from ..base import (
     Inbound,
     Media,
     MediaKind,
-    clean_text,
+    bounded_text,
+    check_json,
     coordinates,
+    identifier,
     location_text,
 )
 
@@ -37,22 +39,73 @@ UNCARRIED = (
 )
 
 
+# Telegram's updates nest a few levels (update, message, the message it replies to, its
+# keyboard's rows and buttons: about 8); anything much deeper is no update of Telegram's.
+MAX_DEPTH = 24
+# Keys whose values are always integers in the Bot API: a bool or a fraction there is forged.
+INT_KEYS = frozenset(
+    (
+        "update_id",
+        "message_id",
+        "date",
+        "edit_date",
+        "forward_date",
+        "until_date",
+        "user_id",
+        "file_size",
+        "width",
+        "height",
+        "duration",
+        "length",
+        "offset",
+    )
+)
+# What Telegram allows (Bot API): a text is at most 4,096 characters, a caption 1,024
+# (4,096 from Premium users), a name 64, button data 64 bytes; file ids are about 80. The
+# limits below are as long or longer, so nothing Telegram sends is refused, and each fits
+# where it is stored.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 4096
+NAME_LIMIT = 256
+FILE_ID_LIMIT = 256
+MIME_LIMIT = 100  # media_files.content_type
+FILE_NAME_LIMIT = 255
+CALLBACK_LIMIT = 256
+
+
 def parse_update(data: Any) -> Inbound | None:
     """Turn a webhook body into an `Inbound`; None for updates commbot does not handle."""
     if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
         raise MalformedUpdate("not a Telegram update: update_id is missing")
     if isinstance(data["update_id"], bool) or not 0 <= data["update_id"] < 2**63:
         raise MalformedUpdate("not a Telegram update: update_id is out of range")
+    try:
+        check_json(data, MAX_DEPTH, INT_KEYS)
+    except InputError as exc:
+        raise MalformedUpdate(f"not a Telegram update: {exc}") from None
     # Telegram's own updates always parse; anything else (forged, or a shape we have not
     # met) is refused with a 400, never let through to fail later.
     try:
         update = Update.de_json(data, None)
-        if update is None:
-            raise MalformedUpdate("not a Telegram update")
+    except Exception as exc:  # the library's parser met a shape it was not written for
+        raise MalformedUpdate(f"not a Telegram update: {type(exc).__name__}") from None
+    if update is None:
+        raise MalformedUpdate("not a Telegram update")
+    try:
         return _inbound(update)
-    except MalformedUpdate:
-        raise
-    except (AttributeError, KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
+    except InputError as exc:
+        if isinstance(exc, MalformedUpdate):
+            raise
+        raise MalformedUpdate(f"not a Telegram update: {exc}") from None
+    except (
+        AttributeError,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        OverflowError,
+        OSError,
+    ) as exc:
         raise MalformedUpdate(f"not a Telegram update: {type(exc).__name__}") from None
 
 
@@ -63,19 +116,32 @@ def _chat_id(chat_id: object) -> str:
     return str(chat_id)
 
 
-def _text(value: object, name: str) -> str | None:
+def _text(value: object, name: str, limit: int = NAME_LIMIT) -> str | None:
     """An optional text field, which Telegram always sends as a string."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise MalformedUpdate(f"not a Telegram update: {name} is not text")
-    return clean_text(value)
+    return bounded_text(value, name, limit)
 
 
 def _file_id(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise MalformedUpdate("not a Telegram update: file_id is missing")
-    return value
+    return identifier(value, "file_id", FILE_ID_LIMIT)
+
+
+def _mime(value: object, default: str) -> str:
+    if value is None or value == "":
+        return default
+    return identifier(value, "mime_type", MIME_LIMIT)
+
+
+def _date(message: Message) -> dt.datetime:
+    """When the message was sent; the library has turned Telegram's seconds into a time."""
+    if message.date is None:
+        return dt.datetime.now(dt.UTC)
+    if not isinstance(message.date, dt.datetime):
+        raise MalformedUpdate("not a Telegram update: date is not a time")
+    return message.date.astimezone(dt.UTC)
 
 
 def _media(message: Message) -> Media | None:
@@ -94,12 +160,11 @@ def _media(message: Message) -> Media | None:
     for kind, item, default_type in found:
         if item is None:
             continue
-        mime = _text(getattr(item, "mime_type", None), "mime_type") or default_type
         return Media(
             kind=kind,
-            content_type=mime,
+            content_type=_mime(getattr(item, "mime_type", None), default_type),
             telegram_file_id=_file_id(item.file_id),
-            file_name=_text(getattr(item, "file_name", None), "file_name"),
+            file_name=_text(getattr(item, "file_name", None), "file_name", FILE_NAME_LIMIT),
         )
     return None
 
@@ -145,29 +210,54 @@ def _inbound(update: Update) -> Inbound | None:
             text="",
             provider_id=str(update.update_id),
             received_at=dt.datetime.now(dt.UTC),
-            # Decoded by the button codec, never stored; a press without data has expired.
-            callback_data=query.data if isinstance(query.data, str) else "",
-            callback_id=query.id,
-            reply_to_provider_id=str(query.message.message_id),
+            # Decoded by the button codec as sent (never cleaned: a NUL makes it no button
+            # of ours), never stored; a press without data, or with more than a button
+            # carries, has expired.
+            callback_data=query.data
+            if isinstance(query.data, str) and len(query.data) <= CALLBACK_LIMIT
+            else "",
+            # Sent back to Telegram as the webhook's answer.
+            callback_id=identifier(query.id, "callback_query.id", NAME_LIMIT),
+            reply_to_provider_id=str(_message_id(query.message.message_id)),
         )
     message = update.message
     if message is None or message.chat.type != "private":
         return None  # edits, channel posts and group chats are not conversations with families
     media = _media(message)
-    words = _text(message.text, "text") or _text(message.caption, "caption") or ""
+    words = (
+        _text(message.text, "text", TEXT_LIMIT)
+        or _text(message.caption, "caption", CAPTION_LIMIT)
+        or ""
+    )
     text = "\n".join(part for part in (words, _shared(message)) if part)
     uncarried = _uncarried(message)
     if uncarried is None and media is None and not text.strip():
         uncarried = "other"  # a kind we do not know yet: said so, never relayed empty
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    reply = message.reply_to_message
+    reply_to = _message_id(reply.message_id) if reply is not None else None
     return Inbound(
         channel=Channel.TELEGRAM,
         address=_chat_id(message.chat.id),
         text=text,
         provider_id=str(update.update_id),
-        received_at=message.date.astimezone(dt.UTC) if message.date else dt.datetime.now(dt.UTC),
+        received_at=_date(message),
         media=(media,) if media is not None else (),
         reply_to_provider_id=str(reply_to) if reply_to is not None else None,
-        display_name=clean_text(message.from_user.full_name) if message.from_user else None,
+        display_name=_display_name(message),
         uncarried=uncarried,
     )
+
+
+def _message_id(value: object) -> int:
+    """A message id, which Telegram counts up from 1 in each chat."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise MalformedUpdate("not a Telegram update: message_id is not a message id")
+    return value
+
+
+def _display_name(message: Message) -> str | None:
+    user = message.from_user
+    if user is None:
+        return None
+    names = (_text(user.first_name, "first_name"), _text(user.last_name, "last_name"))
+    return " ".join(name for name in names if name) or None

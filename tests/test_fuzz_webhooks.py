@@ -1,0 +1,650 @@
+"""Every webhook, fuzzed: well-signed requests in the real payload shapes, with odd values.
+
+Telegram updates (messages, edits, channel posts, button presses, membership changes, with
+every kind of attachment) and Twilio forms (SMS, MMS, WhatsApp, status callbacks) are built
+as the providers send them, then one to three of their fields are replaced, removed or
+added with odd values: integers beyond 64 bits, floats, booleans, null, lists, deep nesting,
+very long strings, NUL and other control characters, lone surrogates, right-to-left and
+zero-width marks, emoji, bytes that are not UTF-8. Each request is signed as the provider
+would sign it, so it reaches the parsing and the handlers behind the signature check.
+
+Two things must hold for every request, on SQLite and on PostgreSQL: the answer is never a
+5xx, and a refused request (4xx) writes nothing. The request builders (`telegram_requests`,
+`twilio_requests`, `media_requests`) depend on no app: bench/reliability/fuzz.py sends the
+same requests to a running server.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+from twilio.request_validator import RequestValidator
+
+from commbot.db import transaction
+from commbot.media import MediaStore
+from commbot.models import Base
+
+# -- requests, independent of any app -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FuzzRequest:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path} {self.headers} {self.body[:2000]!r}"
+
+
+class RawJSON:
+    """A piece of JSON that json.dumps cannot write (nesting deeper than its recursion
+    limit, an integer of 5,000 digits, a duplicate key), spliced into the body as text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def dumps(payload: Any) -> bytes:
+    raws: list[str] = []
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, RawJSON):
+            raws.append(value.text)
+            return f"@@raw{len(raws) - 1}@@"
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    body = json.dumps(mark(payload))  # NaN and Infinity written as JavaScript would
+    for index, raw in enumerate(raws):
+        body = body.replace(f'"@@raw{index}@@"', raw)
+    return body.encode("utf-8", "surrogatepass")
+
+
+ODD_MARKS = [
+    "\x00",
+    "a\x00b",
+    "\ud800",
+    "\udfff x",
+    "\u202eevil\u202c",  # right-to-left override
+    "\u200b\u200d\ufeff",  # zero-width space, joiner, byte order mark
+    "👨‍👩‍👧‍👦🇺🇸",
+    "\x1b[31m\x07\x7f",
+    "\r\n\t",
+    " ",
+    "",
+    "null",
+    "٢",
+    "+16175550134",
+    "whatsapp:+16175550134",
+    "/start",
+    "/help",
+    "STOP",
+    "x" * 300,
+    "é" * 5_000,
+    "y" * 70_000,
+]
+
+odd_text = st.one_of(
+    st.sampled_from(ODD_MARKS),
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=40),
+    st.text(min_size=60, max_size=200),
+)
+
+odd_ints = st.one_of(
+    st.sampled_from(
+        [0, -1, 1, 2**31, 2**32, 2**53 + 1, 2**63 - 1, 2**63, -(2**63) - 1, 2**64, 10**30]
+    ),
+    st.integers(),
+)
+
+RAW_FRAGMENTS = [
+    RawJSON("[" * 50 + "]" * 50),
+    RawJSON("[" * 1_000 + "]" * 1_000),
+    RawJSON('{"a":' * 3_000 + "1" + "}" * 3_000),
+    RawJSON("[" * 30_000 + "]" * 30_000),
+    RawJSON("1" * 5_000),  # beyond Python's int-from-text limit
+    RawJSON("1e999"),
+    RawJSON("-0"),
+    RawJSON('"\\ud800"'),
+    RawJSON('"\\u0000"'),
+    RawJSON('{"id": 1, "id": "two"}'),
+]
+
+
+def _nested(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+odd_json = st.one_of(
+    odd_ints,
+    st.floats(),  # NaN and the infinities among them
+    st.booleans(),
+    st.none(),
+    odd_text,
+    st.lists(st.one_of(st.integers(), st.text(max_size=5), st.none()), max_size=4),
+    st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.none()), max_size=3),
+    st.integers(1, 60).map(_nested),
+    st.sampled_from(RAW_FRAGMENTS),
+)
+
+# -- Telegram -------------------------------------------------------------------------------
+
+STAFF_CHAT = 7001  # Emily Carter, linked by the tests below
+UNKNOWN_CHAT = 7999
+TELEGRAM_CHATS = [STAFF_CHAT, UNKNOWN_CHAT, -1001234567890]
+DATE = 1_795_000_000
+
+
+def _file(kind: str) -> dict[str, Any]:
+    return {"file_id": f"{kind}-file-id-AgACAgEAAxkBAAIB", "file_unique_id": f"{kind}-unique"}
+
+
+TELEGRAM_CONTENT: dict[str, dict[str, Any]] = {
+    "text": {
+        "text": "Hello /help 👋",
+        "entities": [{"type": "bot_command", "offset": 6, "length": 5}],
+    },
+    "photo": {
+        "photo": [
+            {**_file("small"), "width": 90, "height": 60, "file_size": 1_200},
+            {**_file("large"), "width": 1280, "height": 853, "file_size": 98_000},
+        ],
+        "caption": "Our project",
+        "caption_entities": [{"type": "bold", "offset": 0, "length": 3}],
+    },
+    "voice": {"voice": {**_file("voice"), "duration": 3, "mime_type": "audio/ogg"}},
+    "audio": {
+        "audio": {
+            **_file("audio"),
+            "duration": 180,
+            "performer": "Choir",
+            "title": "Song",
+            "file_name": "song.mp3",
+            "mime_type": "audio/mpeg",
+            "file_size": 3_000_000,
+        }
+    },
+    "video": {
+        "video": {
+            **_file("video"),
+            "width": 640,
+            "height": 360,
+            "duration": 12,
+            "mime_type": "video/mp4",
+            "file_name": "play.mp4",
+        },
+        "caption": "The play",
+    },
+    "video_note": {"video_note": {**_file("note"), "length": 240, "duration": 5}},
+    "animation": {
+        "animation": {**_file("gif"), "width": 320, "height": 240, "duration": 2},
+        "document": {**_file("gif"), "mime_type": "video/mp4", "file_name": "a.gif.mp4"},
+    },
+    "document": {
+        "document": {**_file("doc"), "file_name": "form.pdf", "mime_type": "application/pdf"},
+        "caption": "Signed form",
+    },
+    "sticker": {
+        "sticker": {
+            **_file("sticker"),
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "😀",
+        }
+    },
+    "location": {"location": {"latitude": 42.3601, "longitude": -71.0589}},
+    "venue": {
+        "location": {"latitude": 42.36, "longitude": -71.05},
+        "venue": {
+            "location": {"latitude": 42.36, "longitude": -71.05},
+            "title": "Library",
+            "address": "1 Main St",
+        },
+    },
+    "contact": {
+        "contact": {
+            "phone_number": "+16175550134",
+            "first_name": "Rosa",
+            "last_name": "Pérez",
+            "user_id": 7003,
+        }
+    },
+}
+
+
+def _user(chat: int) -> dict[str, Any]:
+    return {
+        "id": abs(chat),
+        "is_bot": False,
+        "first_name": "Rosa",
+        "last_name": "Pérez",
+        "username": "rosa_p",
+        "language_code": "es",
+    }
+
+
+def _chat(chat: int) -> dict[str, Any]:
+    if chat < 0:
+        return {"id": chat, "type": "channel", "title": "Room 12 news"}
+    return {"id": chat, "type": "private", "first_name": "Rosa", "username": "rosa_p"}
+
+
+def _message(chat: int, message_id: int, content: str, reply: bool) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": DATE,
+        "chat": _chat(chat),
+        "from": _user(chat),
+        **copy.deepcopy(TELEGRAM_CONTENT[content]),
+    }
+    if reply:
+        message["reply_to_message"] = {
+            "message_id": 1,
+            "date": DATE - 60,
+            "chat": _chat(chat),
+            "from": {"id": 1, "is_bot": True, "first_name": "School"},
+            "text": "Alfredo was absent today.",
+        }
+    return message
+
+
+@st.composite
+def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
+    """An update as Telegram posts it, before any field is made odd."""
+    update_id = draw(st.integers(1, 2**31))
+    chat = draw(st.sampled_from(TELEGRAM_CHATS))
+    kind = draw(
+        st.sampled_from(
+            [
+                "message",
+                "message",
+                "edited_message",
+                "channel_post",
+                "callback_query",
+                "my_chat_member",
+            ]
+        )
+    )
+    message = _message(
+        chat,
+        draw(st.integers(2, 10_000)),
+        draw(st.sampled_from(list(TELEGRAM_CONTENT))),
+        draw(st.booleans()),
+    )
+    if kind == "edited_message":
+        message["edit_date"] = DATE + 5
+    if kind == "channel_post":
+        message["chat"] = _chat(-1001234567890)
+        message["sender_chat"] = message.pop("from") | {"type": "channel", "title": "News"}
+    if kind == "callback_query":
+        data = draw(st.sampled_from(["lang:es", "ck:student", "noop", "x" * 64]))
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb-{update_id}",
+                "from": _user(chat),
+                "chat_instance": "-512",
+                "data": data,
+                "message": message,
+            },
+        }
+    if kind == "my_chat_member":
+        return {
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": _chat(chat),
+                "from": _user(chat),
+                "date": DATE,
+                "old_chat_member": {"status": "member", "user": _user(1)},
+                "new_chat_member": {"status": "kicked", "user": _user(1), "until_date": 0},
+            },
+        }
+    return {"update_id": update_id, kind: message}
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+EXTRA_KEYS = [
+    "text",
+    "caption",
+    "photo",
+    "document",
+    "reply_to_message",
+    "chat",
+    "from",
+    "date",
+    "message_id",
+    "id",
+    "entities",
+    "file_id",
+    "poll",
+    "dice",
+    "story",
+]
+
+
+@st.composite
+def odd_updates(draw: st.DrawFn) -> Any:
+    """An update with up to three fields replaced, removed or added with odd values; now
+    and then a body that is no update at all."""
+    if draw(st.integers(0, 24)) == 0:
+        return draw(st.one_of(st.none(), st.lists(st.integers(), max_size=3), odd_json))
+    update = draw(telegram_updates())
+    for _ in range(draw(st.integers(0, 3))):
+        paths = _paths(update)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = update
+        for step in path[:-1]:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "replace", "replace", "remove", "add"]))
+        if action == "remove" and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(EXTRA_KEYS))] = draw(odd_json)
+        else:
+            parent[path[-1]] = draw(odd_json)
+    return update
+
+
+def telegram_requests(secret: str) -> st.SearchStrategy[FuzzRequest]:
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": secret}
+    bodies = st.one_of(
+        odd_updates().map(dumps),
+        st.sampled_from([b"", b"{", b"\xff\xfe{}", b'{"update_id": 1}\x00', b"\xc3(" * 10]),
+    )
+    return bodies.map(lambda body: FuzzRequest("POST", "/telegram/webhook", headers, body))
+
+
+# -- Twilio ---------------------------------------------------------------------------------
+
+FAMILY_PHONE = "+16175550134"  # Rosa Pérez, mother of Alfredo (Emily Carter's class)
+WHATSAPP_FAMILY = "+16175550177"  # Karim Bashid, on WhatsApp
+TWILIO_SENDERS = [FAMILY_PHONE, WHATSAPP_FAMILY, "+16175550999", "+447700900123", "LINCOLN"]
+ACCOUNT = "AC" + "1" * 32
+
+
+def _media_url(index: int) -> str:
+    return (
+        f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Messages/"
+        f"MM{'a' * 32}/Media/ME{index:032d}"
+    )
+
+
+@st.composite
+def twilio_inbound_forms(draw: st.DrawFn) -> dict[str, str]:
+    sid = f"SM{draw(st.integers(0, 2**128 - 1)):032x}"
+    sender = draw(st.sampled_from(TWILIO_SENDERS))
+    kind = draw(st.sampled_from(["sms", "mms", "whatsapp", "whatsapp-location"]))
+    whatsapp = kind.startswith("whatsapp")
+    prefix = "whatsapp:" if whatsapp else ""
+    form = {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT,
+        "MessagingServiceSid": "MG" + "2" * 32,
+        "From": prefix + sender,
+        "To": prefix + "+16175550100",
+        "Body": draw(st.sampled_from(["Hola, Alfredo está enfermo.", "STOP", "2", "HELP"])),
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "FromCity": "BOSTON",
+        "FromState": "MA",
+        "FromCountry": "US",
+    }
+    if kind == "mms":
+        count = draw(st.integers(1, 10))
+        form["NumMedia"] = str(count)
+        for index in range(count):
+            form[f"MediaUrl{index}"] = _media_url(index)
+            form[f"MediaContentType{index}"] = draw(
+                st.sampled_from(["image/jpeg", "image/png", "audio/ogg", "video/mp4", "text/vcard"])
+            )
+    if whatsapp:
+        form["ProfileName"] = "Karim 🌙"
+        form["WaId"] = sender.lstrip("+")
+    if kind == "whatsapp-location":
+        form.update(Latitude="42.3601", Longitude="-71.0589", Label="Library", Address="1 Main")
+    return form
+
+
+@st.composite
+def twilio_status_forms(draw: st.DrawFn, known_sids: tuple[str, ...] = ()) -> dict[str, str]:
+    sid = draw(
+        st.sampled_from(known_sids)
+        if known_sids and draw(st.booleans())
+        else st.integers(0, 2**128 - 1).map(lambda n: f"SM{n:032x}")
+    )
+    status = draw(st.sampled_from(["queued", "sent", "delivered", "undelivered", "failed", "read"]))
+    form = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": ACCOUNT,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "From": "+16175550100",
+        "To": FAMILY_PHONE,
+        "ApiVersion": "2010-04-01",
+    }
+    if status in ("undelivered", "failed"):
+        form["ErrorCode"] = draw(st.sampled_from(["30003", "30005", "30008", "63016"]))
+    return form
+
+
+ODD_FORM_VALUES = st.one_of(
+    odd_text,
+    odd_ints.map(str),
+    st.sampled_from(["1e400", "NaN", "-inf", "0x10", "1.5", "True", "null", "[]", "{}"]),
+    st.binary(max_size=12),  # posted as they are, most of them not UTF-8
+)
+FORM_KEYS = [
+    *("Body", "From", "MessageSid", "SmsMessageSid", "SmsSid", "NumMedia", "ProfileName"),
+    *("MediaUrl0", "MediaContentType0", "MediaUrl1", "MediaContentType1", "MediaUrl9"),
+    *("WaId", "Latitude", "Longitude", "Label", "Address"),
+    *("MessageStatus", "SmsStatus", "ErrorCode"),
+]
+
+
+@st.composite
+def odd_forms(draw: st.DrawFn, base: st.SearchStrategy[dict[str, str]]) -> dict[str, str | bytes]:
+    """A form with up to three fields replaced, removed or added; mostly the fields
+    commbot reads, since odd values elsewhere are only carried along."""
+    form: dict[str, str | bytes] = dict(draw(base))
+    for _ in range(draw(st.integers(0, 3))):
+        action = draw(st.sampled_from(["replace", "replace", "remove", "add"]))
+        if action == "add":
+            form[draw(st.sampled_from(FORM_KEYS))] = draw(ODD_FORM_VALUES)
+            continue
+        read = [key for key in FORM_KEYS if key in form]
+        key = draw(st.sampled_from(read if read and draw(st.integers(0, 3)) else sorted(form)))
+        if action == "remove":
+            del form[key]
+        else:
+            form[key] = draw(ODD_FORM_VALUES)
+    return form
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
+
+
+def signed_form(
+    path: str, form: dict[str, str | bytes], public_url: str, auth_token: str
+) -> FuzzRequest:
+    """The form posted as Twilio posts it, signed as Twilio signs it. A form that is no
+    text (bytes that are not UTF-8) cannot be signed the way the server reads it: it is
+    signed over what its bytes would say, and must be refused however it is signed."""
+    body = "&".join(
+        urllib.parse.quote_plus(_as_bytes(k)) + "=" + urllib.parse.quote_plus(_as_bytes(v))
+        for k, v in form.items()
+    ).encode("ascii")
+    readable = {
+        k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else v) for k, v in form.items()
+    }
+    try:
+        signature = RequestValidator(auth_token).compute_signature(public_url + path, readable)
+    except UnicodeEncodeError:  # a lone surrogate: no text Twilio could have signed
+        signature = "not-signable"
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": signature,
+    }
+    return FuzzRequest("POST", path, headers, body)
+
+
+def twilio_requests(
+    path: str, public_url: str, auth_token: str, known_sids: tuple[str, ...] = ()
+) -> st.SearchStrategy[FuzzRequest]:
+    base = twilio_inbound_forms() if path == "/twilio/inbound" else twilio_status_forms(known_sids)
+    return odd_forms(base).map(lambda form: signed_form(path, form, public_url, auth_token))
+
+
+# -- media ----------------------------------------------------------------------------------
+
+
+def media_requests(tokens: tuple[str, ...] = ()) -> st.SearchStrategy[FuzzRequest]:
+    odd = st.one_of(
+        odd_text.map(
+            lambda t: urllib.parse.quote(t[:2000].encode("utf-8", "surrogatepass"), safe="")
+        ),
+        st.binary(min_size=1, max_size=80).map(lambda b: urllib.parse.quote(b, safe="")),
+        st.sampled_from(["..", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "a" * 65, "a" * 5000, "%00"]),
+    )
+    token = st.one_of(st.sampled_from(tokens), odd) if tokens else odd
+    return token.filter(bool).map(lambda t: FuzzRequest("GET", f"/media/{t}"))
+
+
+# -- the properties, on every database ------------------------------------------------------
+
+# COMMBOT_FUZZ_EXAMPLES=2000 runs a longer, random search; by default every run sends the
+# same requests, so a failure here is a failure for everyone.
+LONG_RUN = os.environ.get("COMMBOT_FUZZ_EXAMPLES", "")
+FUZZ = settings(
+    max_examples=int(LONG_RUN or 300),
+    deadline=None,
+    database=None,  # no example database written into the checkout
+    derandomize=not LONG_RUN,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table, in one query: what an inbound request could have written."""
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    query = "SELECT " + ", ".join(f'(SELECT count(*) FROM "{name}")' for name in tables)
+    with engine.connect() as connection:
+        counts = connection.execute(text(query)).one()
+    return dict(zip(tables, counts, strict=True))
+
+
+async def send(system: Any, request: FuzzRequest) -> Any:
+    return await system.http.request(
+        request.method, request.path, headers=request.headers, content=request.body
+    )
+
+
+async def check(system: Any, request: FuzzRequest) -> None:
+    before = row_counts(system.engine)
+    response = await send(system, request)
+    assert response.status_code < 500, f"{response.status_code} for {request.describe()}"
+    if 400 <= response.status_code < 500:
+        assert row_counts(system.engine) == before, f"written by refused {request.describe()}"
+
+
+@pytest.fixture
+async def linked(system: Any) -> Any:
+    """The example school with Emily Carter's Telegram linked."""
+    await system.link_staff("ecarter@lincoln.example.org", STAFF_CHAT)
+    return system
+
+
+@given(request=telegram_requests("telegram-secret"))
+@FUZZ
+async def test_telegram_webhook_never_fails_and_refusals_write_nothing(
+    linked: Any, request: FuzzRequest
+) -> None:
+    await check(linked, request)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_twilio_inbound_never_fails_and_refusals_write_nothing(
+    linked: Any, data: st.DataObject
+) -> None:
+    settings_ = linked.settings
+    requests = twilio_requests(
+        "/twilio/inbound", settings_.public_base_url, settings_.twilio_auth_token
+    )
+    await check(linked, data.draw(requests))
+
+
+async def _sent_sms(system: Any) -> tuple[str, ...]:
+    """A family message really sent, so status callbacks find a delivery to report on."""
+    await system.sms(FAMILY_PHONE, "Hola")
+    await system.drain()
+    relayed = system.telegram.sent_messages(STAFF_CHAT)[-1].result["message_id"]
+    await system.telegram_update(STAFF_CHAT, "Thank you, Rosa.", reply_to=relayed)
+    await system.drain()
+    return tuple(m.sid for m in system.twilio.messages)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_twilio_status_never_fails_and_refusals_write_nothing(
+    linked: Any, data: st.DataObject
+) -> None:
+    if not getattr(linked, "fuzz_sids", None):
+        linked.fuzz_sids = await _sent_sms(linked)
+        assert linked.fuzz_sids
+    settings_ = linked.settings
+    requests = twilio_requests(
+        "/twilio/status", settings_.public_base_url, settings_.twilio_auth_token, linked.fuzz_sids
+    )
+    await check(linked, data.draw(requests))
+
+
+@given(data=st.data())
+@FUZZ
+async def test_media_links_never_fail(system: Any, data: st.DataObject) -> None:
+    if not getattr(system, "fuzz_tokens", None):
+        with transaction(system.engine) as session:
+            store = MediaStore(system.settings.media_dir)
+            system.fuzz_tokens = (store.save(session, b"\x89PNG", "image/png", system.clock()),)
+    request = data.draw(media_requests(system.fuzz_tokens))
+    before = row_counts(system.engine)
+    response = await send(system, request)
+    assert response.status_code < 500, f"{response.status_code} for {request.describe()}"
+    assert row_counts(system.engine) == before
