@@ -229,9 +229,10 @@ class Processes:
         self.all: list[Proc] = []
         self._count = 0
 
-    def _start(self, name: str, args: list[str], port: int | None = None) -> Proc:
+    def _start(self, name: str, args: list[str], port: int | None = None, **extra: str) -> Proc:
         env = {k: v for k, v in os.environ.items() if k not in ("TWILIO_EDGE", "TWILIO_REGION")}
         env.update(self.env)
+        env.update(extra)
         env["PYTHONPATH"] = str(self.code)
         env["PYTHONUNBUFFERED"] = "1"
         self._count += 1
@@ -252,8 +253,13 @@ class Processes:
         self.all.append(proc)
         return proc
 
-    def worker(self, name: str) -> Proc:
-        return self._start(name, ["worker"])
+    def worker(self, name: str, slot: str | None = None) -> Proc:
+        """A `commbot worker`. `slot` is its process slot, as a platform names it
+        ("worker.1"), passed as COMMBOT_WORKER_NAME: a replacement started in the same slot
+        may take over its dead predecessor's leases at once (code that does not know the
+        variable ignores it)."""
+        extra = {"COMMBOT_WORKER_NAME": slot} if slot else {}
+        return self._start(name, ["worker"], **extra)
 
     def web(self, name: str) -> Proc:
         port = free_port()

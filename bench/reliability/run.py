@@ -68,24 +68,33 @@ def supported_flags(script: Path) -> str:
         return ""
 
 
-def command(name: str, args: argparse.Namespace) -> list[str] | None:
+QUICK_REQUESTS = "400"  # for an experiment without --quick that takes --requests (fuzz)
+
+
+def command(name: str, args: argparse.Namespace) -> tuple[list[str], dict[str, str]] | None:
+    """The experiment's command line and extra environment, or None if it is absent."""
     script = HERE / f"{name}.py"
     if not script.exists():
         return None
     flags = supported_flags(script)
     cmd = [sys.executable, str(script)]
+    env: dict[str, str] = {}
     if args.quick and "--quick" in flags:
         cmd.append("--quick")
+    elif args.quick and "--requests" in flags:
+        cmd += ["--requests", QUICK_REQUESTS]
     if args.database_url and "--database-url" in flags:
         cmd += ["--database-url", args.database_url]
     if args.code and "--code" in flags:
         cmd += ["--code", str(args.code)]
+    elif args.code:
+        env["PYTHONPATH"] = str(args.code.resolve())  # its processes run that commbot
     if args.check and "--check" in flags:
         cmd.append("--check")
-    return cmd
+    return cmd, env
 
 
-def start(name: str, cmd: list[str], tmp: Path, bound: float) -> Running:
+def start(name: str, cmd: list[str], env: dict[str, str], tmp: Path, bound: float) -> Running:
     output = tmp / f"{name}.txt"
     with output.open("wb") as out:
         popen = subprocess.Popen(
@@ -94,7 +103,7 @@ def start(name: str, cmd: list[str], tmp: Path, bound: float) -> Running:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         )
     print(f"started {name} (bound {bound:.0f} s)", flush=True)
     return Running(name, popen, output, time.monotonic(), bound)
@@ -143,12 +152,12 @@ def main() -> int:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         for name in names:
-            cmd = command(name, args)
-            if cmd is None:
+            found = command(name, args)
+            if found is None:
                 skipped.append(name)
                 continue
             bound = BOUNDS[name][0 if args.quick else 1]
-            runs.append(start(name, cmd, tmp, bound))
+            runs.append(start(name, *found, tmp, bound))
             if not side_by_side:
                 wait(runs[-1:])
         wait(runs)

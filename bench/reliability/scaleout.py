@@ -140,7 +140,8 @@ def run(args: argparse.Namespace, fakes: Fakes, callbacks: Callbacks, url: str, 
         for web in webs:
             wait_for_web(web)
         callbacks.ports = [w.port for w in webs if w.port]
-        workers = [procs.worker(f"worker-{i + 1}") for i in range(WORKERS)]
+        workers = [procs.worker(f"worker-{i + 1}", f"worker.{i + 1}") for i in range(WORKERS)]
+        slots = {w.name: f"worker.{i + 1}" for i, w in enumerate(workers)}
         start = min(w.started for w in workers)
         plan = [(0.25, "stop", "channel:telegram"), (0.5, "kill", "channel:sms")]
         while not deadline.passed:
@@ -158,7 +159,10 @@ def run(args: argparse.Namespace, fakes: Fakes, callbacks: Callbacks, url: str, 
                 else:
                     procs.kill(victim)
                     events.append((at, f"SIGKILL {victim.name} (held {lease})"))
-                workers.append(procs.worker(f"worker-{len(workers) + 1}"))
+                # The platform restarts the process in the same slot (same worker name).
+                replacement = procs.worker(f"worker-{len(workers) + 1}", slots[victim.name])
+                slots[replacement.name] = slots[victim.name]
+                workers.append(replacement)
                 continue
             if not plan and open_deliveries(outbox.statuses()) == 0 and callbacks.pending == 0:
                 time.sleep(1.0)  # a report that raced the last send is applied by now
