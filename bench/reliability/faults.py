@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import statistics
 import sys
 import time
 
@@ -65,14 +66,25 @@ def early_429s(records: list[SendRecord]) -> dict[str, tuple[int, int, int]]:
         )
         if same_delivery is not None and same_delivery.received < until:
             counts[1] += 1
-        if any(
-            r.channel == record.channel
+        early = [
+            r
+            for r in later
+            if r.channel == record.channel
             and r.sender == record.sender
             and record.answered + SENDER_GRACE < r.received < until
-            for r in later
-        ):
+        ]
+        if early:
             counts[2] += 1
+            EARLY_DELAYS.setdefault(PROVIDER[record.channel], []).append(
+                early[0].received - record.answered
+            )
     return {name: (c[0], c[1], c[2]) for name, c in out.items()}
+
+
+# Per provider: how long after a 429's answer the first too-early request from the same
+# sender arrived (a reaction lag of milliseconds is sends already under way; seconds is a
+# sender that did not pause).
+EARLY_DELAYS: dict[str, list[float]] = {}
 
 
 def longest_hang_pause(records: list[SendRecord]) -> dict[str, float]:
@@ -143,6 +155,13 @@ def run(args: argparse.Namespace, fakes: Fakes, procs: Processes, url: str, n: i
             *(
                 (f"{name} 429s retried early: same delivery / same sender", f"{d} / {s} of {t}")
                 for name, (t, d, s) in early.items()
+            ),
+            *(
+                (
+                    f"{name} early same-sender requests, after the 429",
+                    f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s",
+                )
+                for name, delays in sorted(EARLY_DELAYS.items())
             ),
             *(
                 (f"longest {name} pause while a send hangs", f"{pause:.1f} s")
