@@ -9,8 +9,10 @@ own timeout, then 504), and otherwise by the fake. It prints:
 
 - family messages failed for good (and any still unsent at the time bound);
 - 429s retried before their Retry-After, by the fake's clock: the next request for the same
-  delivery, and any request from the same sender (bot or From number) more than 20 ms after
-  the 429 was answered (sooner ones were on their way before it);
+  delivery, and any request from the same sender (bot or From number) more than 100 ms after
+  the 429 was answered (a sender that did not pause). Sooner ones were on their way before
+  the worker could read the 429: its reaction lag on this 2-core machine, under the load
+  of the fakes, is 20-70 ms. Those are counted and their delays printed, not judged;
 - the longest pause of a channel while one of its sends hangs (head-of-line blocking): the
   longest time with no request on that channel, within a hang, while fresh messages were
   still queued on it;
@@ -46,7 +48,8 @@ from harness import (
     seed,
 )
 
-SENDER_GRACE = 0.02
+SENDER_GRACE = 0.1  # later than this after a 429's answer, a request is the sender's choice
+UNDER_WAY = 0.02  # sooner than this, the request was surely sent before the 429 came back
 PROVIDER = {"telegram": "Telegram", "sms": "Twilio"}
 
 
@@ -71,13 +74,13 @@ def early_429s(records: list[SendRecord]) -> dict[str, tuple[int, int, int]]:
             for r in later
             if r.channel == record.channel
             and r.sender == record.sender
-            and record.answered + SENDER_GRACE < r.received < until
+            and record.answered + UNDER_WAY < r.received < until
         ]
         if early:
-            counts[2] += 1
-            EARLY_DELAYS.setdefault(PROVIDER[record.channel], []).append(
-                early[0].received - record.answered
-            )
+            delay = early[0].received - record.answered
+            EARLY_DELAYS.setdefault(PROVIDER[record.channel], []).append(delay)
+            if any(r.received > record.answered + SENDER_GRACE for r in early):
+                counts[2] += 1
     return {name: (c[0], c[1], c[2]) for name, c in out.items()}
 
 
@@ -153,13 +156,17 @@ def run(args: argparse.Namespace, fakes: Fakes, procs: Processes, url: str, n: i
             ("family messages failed for good", failed),
             ("family messages still unsent at the bound", unsent),
             *(
-                (f"{name} 429s retried early: same delivery / same sender", f"{d} / {s} of {t}")
+                (
+                    f"{name} 429s retried early: same delivery / same sender after 100 ms",
+                    f"{d} / {s} of {t}",
+                )
                 for name, (t, d, s) in early.items()
             ),
             *(
                 (
-                    f"{name} early same-sender requests, after the 429",
-                    f"median {statistics.median(delays):.2f} s, max {max(delays):.2f} s",
+                    f"{name} same-sender requests under way at a 429 (not judged)",
+                    f"{len(delays)}: median {statistics.median(delays):.3f} s,"
+                    f" max {max(delays):.3f} s",
                 )
                 for name, delays in sorted(EARLY_DELAYS.items())
             ),
