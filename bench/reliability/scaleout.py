@@ -11,7 +11,8 @@ one in ten) is POSTed, validly signed, to one of the web processes, half of them
 way through, the worker holding the Telegram lease is stopped (SIGTERM); half-way, the one
 holding the SMS lease is killed (SIGKILL); each is replaced at once. It prints:
 
-- lost: deliveries no fake ever accepted; doubled: extra copies on the same channel;
+- lost: deliveries no fake ever accepted; doubled: extra copies on the same channel, against
+  the sends in flight at the kill (only those may go twice);
 - 429s from each fake (rate limits), and how many came within 5 s of a stop or kill;
 - status reports left unapplied: a delivery still "sent" after its callback was answered;
 - callbacks answered 5xx, and the time until everything was settled.
@@ -49,6 +50,7 @@ from harness import (
     wait_for_web,
 )
 
+SENT = ("sent", "delivered", "read")
 WORKERS = 3
 WEBS = 2
 UNDELIVERED_SHARE = 0.1
@@ -144,6 +146,7 @@ def run(args: argparse.Namespace, fakes: Fakes, callbacks: Callbacks, url: str, 
         slots = {w.name: f"worker.{i + 1}" for i, w in enumerate(workers)}
         start = min(w.started for w in workers)
         plan = [(0.25, "stop", "channel:telegram"), (0.5, "kill", "channel:sms")]
+        kills: list[tuple[float, str, dict[int, str]]] = []  # when, channel, statuses then
         while not deadline.passed:
             time.sleep(0.2)
             accepted = sum(1 for r in fakes.records() if r.ok)
@@ -158,7 +161,9 @@ def run(args: argparse.Namespace, fakes: Fakes, callbacks: Callbacks, url: str, 
                     )
                 else:
                     procs.kill(victim)
+                    statuses_at_kill = outbox.statuses()  # the dead worker records nothing more
                     events.append((at, f"SIGKILL {victim.name} (held {lease})"))
+                    kills.append((at, lease.removeprefix("channel:"), statuses_at_kill))
                 # The platform restarts the process in the same slot (same worker name).
                 replacement = procs.worker(f"worker-{len(workers) + 1}", slots[victim.name])
                 slots[replacement.name] = slots[victim.name]
@@ -187,10 +192,30 @@ def run(args: argparse.Namespace, fakes: Fakes, callbacks: Callbacks, url: str, 
         statuses,
         by_sid,
         events,
+        kills,
         start,
         finished,
         deadline,
     )
+
+
+def sends_in_flight(
+    records: list[SendRecord], by_marker: dict[int, int], kill: tuple[float, str, dict[int, str]]
+) -> int:
+    """Sends on the killed worker's channel whose outcome it could not record: still open at
+    the kill, or answered but not yet recorded as sent. Only these may go twice."""
+    at, channel, statuses = kill
+    mine = [r for r in records if r.channel == channel and r.marker is not None]
+    open_ = {r.marker for r in mine if r.received <= at and (r.answered is None or r.answered > at)}
+    unrecorded = {
+        r.marker
+        for r in mine
+        if r.ok
+        and r.answered is not None
+        and r.answered <= at
+        and statuses.get(by_marker.get(r.marker or 0, -1), "") not in SENT
+    }
+    return len(open_ | unrecorded)
 
 
 def report(
@@ -201,6 +226,7 @@ def report(
     statuses: dict[int, str],
     by_sid: dict[str, tuple[int, str]],
     events: list[tuple[float, str]],
+    kills: list[tuple[float, str, dict[int, str]]],
     start: float,
     finished: float | None,
     deadline: Deadline,
@@ -210,6 +236,7 @@ def report(
     got = {marker for marker, _ in accepted}
     lost = [m for m in by_marker if m not in got]
     doubled = sum(len(sends) - 1 for sends in accepted.values())
+    in_flight = sum(sends_in_flight(records, by_marker, kill) for kill in kills)
     rejected = fakes.rejected_429()
     limit_429s = [r for r in records if r.status == 429]
     near = sum(1 for r in limit_429s if any(0 <= r.received - at <= 5 for at, _ in events))
@@ -241,6 +268,7 @@ def report(
             ),
             ("lost", len(lost)),
             ("doubled (extra copies on one channel)", doubled),
+            ("sends in flight at the kill (open, or answered unrecorded)", in_flight),
             ("429s from fake Telegram", rejected["Telegram"]),
             ("429s from fake Twilio", rejected["Twilio"]),
             ("429s within 5 s of a stop or kill", f"{near} of {len(limit_429s)}"),
@@ -257,10 +285,11 @@ def report(
             ("statuses", ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))),
         ]
     )
-    ok = not lost and doubled == 0 and unapplied == 0 and errors == 0 and finished is not None
+    ok = not lost and doubled <= in_flight and unapplied == 0 and errors == 0
+    ok = ok and finished is not None
     ok = ok and sum(rejected.values()) == 0
     print(
-        "  goal (none lost or doubled, zero 429s, every report applied):",
+        "  goal (none lost, doubled ≤ in flight at the kill, zero 429s, every report applied):",
         "met" if ok else "MISSED",
     )
     return 0 if ok or not args.check else 1
