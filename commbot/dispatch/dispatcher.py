@@ -376,16 +376,7 @@ class Dispatcher:
                 if delivery.status is DeliveryStatus.SENDING and retries.out_of_budget(
                     delivery, now, self.retry_budget
                 ):
-                    # Its worker died on its last chance: give up on this address as usual.
-                    record_failure(
-                        session,
-                        delivery,
-                        code="abandoned",
-                        message="the worker sending it stopped",
-                        now=now,
-                        retry_at=None,
-                        default_timezone=self.default_timezone,
-                    )
+                    recovery.abandon(session, delivery, now, self.default_timezone)
                     continue
                 delivery.status = DeliveryStatus.SENDING
                 delivery.claimed_by = self.worker_id

@@ -50,15 +50,7 @@ def reclaim(
     ).all()
     for delivery in rows:
         if out_of_budget(delivery, now, budget):
-            record_failure(
-                session,
-                delivery,
-                code="abandoned",
-                message="the worker sending it stopped",
-                now=now,
-                retry_at=None,
-                default_timezone=default_timezone,
-            )
+            abandon(session, delivery, now, default_timezone)
             continue
         delivery.status = DeliveryStatus.PENDING
         delivery.claimed_by = None
@@ -68,3 +60,17 @@ def reclaim(
     if rows:
         log.info("reclaimed %d %s deliveries from a stopped worker", len(rows), channel.value)
     return len(rows)
+
+
+def abandon(session: Session, delivery: Delivery, now: dt.datetime, default_timezone: str) -> None:
+    """Its worker died on its last chance: give up on this address, fall back and tell the
+    writer, as any failure for good does."""
+    record_failure(
+        session,
+        delivery,
+        code="abandoned",
+        message="the worker sending it stopped",
+        now=now,
+        retry_at=None,
+        default_timezone=default_timezone,
+    )
