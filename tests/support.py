@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Engine, select
 
+from commbot import config, db
 from commbot.channels.base import Sender
 from commbot.channels.telegram import TelegramSender, make_bot
 from commbot.channels.twilio import TwilioSender
@@ -31,6 +35,26 @@ PUBLIC = "https://commbot.test"
 SECRET = "telegram-secret"
 SMS_FROM = "+16175550100"
 WHATSAPP_FROM = "+16175550101"
+
+
+@contextmanager
+def command_line_on(
+    monkeypatch: pytest.MonkeyPatch, url: str, media_dir: str | None = None
+) -> Iterator[None]:
+    """The `commbot` command line as a shell on the server runs it, against the database at
+    `url`: settings and engine are read afresh inside, and put back after."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    if media_dir is not None:
+        monkeypatch.setenv("COMMBOT_MEDIA_DIR", media_dir)
+    config.get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    try:
+        yield
+    finally:
+        if db.get_engine.cache_info().currsize:
+            db.get_engine().dispose()
+        config.get_settings.cache_clear()
+        db.get_engine.cache_clear()
 
 
 def press(chat: int, data: str, update_id: int) -> dict[str, Any]:

@@ -28,7 +28,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from commbot import config, db
 from commbot.access import ACCESS, CHAT_ROLES, STAFF, Role, Rule, Surface
 from commbot.actions.send_to_family import send_to_family
 from commbot.cli import app as cli_app
@@ -67,7 +66,7 @@ from commbot.models import (
 from commbot.roster.importer import DEFAULT_SCHOOL
 
 from .conftest import EXAMPLES, import_examples
-from .support import System, press
+from .support import System, command_line_on, press
 
 NEW_YORK = "America/New_York"
 ROSA = "+16175550134"  # Alfredo Pérez's mother, Spanish, by SMS
@@ -951,15 +950,9 @@ CLI_SCENARIOS: dict[str, Callable[[Engine], None]] = {
 def operator(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The operator's shell on the server: DATABASE_URL names the example school's database."""
     import_examples(engine)
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COMMBOT_MEDIA_DIR", str(tmp_path / "media"))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield engine
-    if db.get_engine.cache_info().currsize:
-        db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    url = engine.url.render_as_string(hide_password=False)
+    with command_line_on(monkeypatch, url, str(tmp_path / "media")):
+        yield engine
 
 
 @pytest.mark.parametrize("name", sorted(CLI_SCENARIOS))

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Engine, String, Text, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from commbot import config, db, jobs
+from commbot import jobs
 from commbot.actions.privacy import (
     EXPORTED,
     FORGOTTEN_NAME,
@@ -46,7 +46,7 @@ from commbot.translation.cache import CachedTranslator
 from commbot.translation.libretranslate_backend import LibreTranslateTranslator
 
 from .fakes.translation import FakeLibreTranslate
-from .support import PUBLIC, System
+from .support import PUBLIC, System, command_line_on
 from .test_dispatch import png_bytes
 
 CARTER = 7001
@@ -323,14 +323,9 @@ async def test_a_forgotten_number_writing_again_is_an_unknown_sender(system: Sys
 @pytest.fixture
 def cli(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[System]:
     """`commbot` commands against the system's database (SQLite or PostgreSQL)."""
-    monkeypatch.setenv("DATABASE_URL", system.engine.url.render_as_string(False))
-    monkeypatch.setenv("COMMBOT_MEDIA_DIR", system.settings.media_dir)
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield system
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    url = system.engine.url.render_as_string(False)
+    with command_line_on(monkeypatch, url, system.settings.media_dir):
+        yield system
 
 
 def run_main(

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from commbot import config, db
 from commbot.cli import app, main
 from commbot.db import transaction
 from commbot.dispatch import history
@@ -22,7 +21,7 @@ from commbot.errors import UserError
 from commbot.models import Channel, Delivery, DeliveryEvent, Guardian
 
 from .fakes import FakeTelegram, FakeTwilio
-from .support import System
+from .support import System, command_line_on
 from .test_dispatch import template_system
 
 CARTER = 7001
@@ -81,13 +80,8 @@ async def retried_then_delivered(system: System) -> tuple[Delivery, dt.datetime]
 @pytest.fixture
 def cli_on(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The `commbot` command line, pointed at the system's database."""
-    monkeypatch.setenv("DATABASE_URL", system.engine.url.render_as_string(False))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    with command_line_on(monkeypatch, system.engine.url.render_as_string(False)):
+        yield
 
 
 async def test_a_retried_message_shows_each_attempt_then_its_delivery(system: System) -> None:

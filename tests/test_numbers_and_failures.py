@@ -12,14 +12,13 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from commbot import config, db
 from commbot.cli import app
 from commbot.db import transaction
 from commbot.models import Channel, Delivery, DeliveryStatus, Guardian
 from commbot.phones import equivalent_forms, sender_number
 from commbot.roster.importer import import_roster
 
-from .support import System
+from .support import System, command_line_on
 
 CARTER = 7001
 ROSA = "+16175550134"  # SMS only
@@ -54,13 +53,8 @@ def families(system: System, tmp_path: Path) -> System:
 @pytest.fixture
 def cli_on(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The `commbot` command line, pointed at the system's database."""
-    monkeypatch.setenv("DATABASE_URL", system.engine.url.render_as_string(False))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    yield
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    with command_line_on(monkeypatch, system.engine.url.render_as_string(False)):
+        yield
 
 
 async def carter_linked(system: System) -> None:

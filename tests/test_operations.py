@@ -26,7 +26,7 @@ from commbot.web import create_app
 from commbot.worker import run_worker
 
 from .fakes import FakeTelegram, FakeTwilio
-from .support import SMS_FROM, System
+from .support import SMS_FROM, System, command_line_on
 
 TOKEN = "987654321:AAHfakeTokenForTestsOnly_abcdefghijk"
 ROSA = "+16175550134"  # SMS only, in the example roster
@@ -429,15 +429,8 @@ def test_outbox_problems_lists_failed_and_undelivered(
             made.append(delivery)
         session.flush()
         ids = {d.status.value: d.id for d in made}
-    monkeypatch.setenv("DATABASE_URL", system.engine.url.render_as_string(False))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    try:
+    with command_line_on(monkeypatch, system.engine.url.render_as_string(False)):
         result = CliRunner().invoke(app, ["outbox", "--status", "problems", "--json"])
-    finally:
-        db.get_engine().dispose()
-        config.get_settings.cache_clear()
-        db.get_engine.cache_clear()
     assert result.exit_code == 0, result.output
     import json
 

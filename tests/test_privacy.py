@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from commbot import config, db, jobs, phones
+from commbot import jobs, phones
 from commbot.channels.base import Sender
 from commbot.cli import app
 from commbot.db import transaction
@@ -32,7 +32,7 @@ from commbot.translation.libretranslate_backend import LibreTranslateTranslator
 
 from .conftest import EXAMPLES
 from .fakes.translation import FakeLibreTranslate
-from .support import SECRET, System, press
+from .support import SECRET, System, command_line_on, press
 from .test_dispatch import png_bytes
 
 CARTER = 7001
@@ -246,21 +246,14 @@ async def test_every_feature_logs_no_numbers_words_or_tokens(
     assert len(secrets_used) == 6  # a media token was made
 
     # A family's data exported and forgotten, through the command line.
-    monkeypatch.setenv("DATABASE_URL", system.engine.url.render_as_string(False))
-    monkeypatch.setenv("COMMBOT_MEDIA_DIR", system.settings.media_dir)
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
     numbers = family_numbers(system.engine) | {"+16175550999"}
-    try:
+    url = system.engine.url.render_as_string(False)
+    with command_line_on(monkeypatch, url, system.settings.media_dir):
         runner = CliRunner()
         exported = runner.invoke(app, ["family", "export", ROSA], catch_exceptions=False)
         assert WORDS["family mms"] in exported.stdout
         forgotten = runner.invoke(app, ["family", "forget", ROSA, "--yes"], catch_exceptions=False)
         assert forgotten.exit_code == 0
-    finally:
-        db.get_engine().dispose()
-        config.get_settings.cache_clear()
-        db.get_engine.cache_clear()
 
     logged = caplog.text
     assert "inbound sms from addr:" in logged  # the events are logged, by a one-way label

@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from commbot import config, db
 from commbot.cli import main
 from commbot.db import transaction
 from commbot.models import Delivery, Guardian, Guardianship, Staff, Student
 
 from .conftest import EXAMPLES
-from .support import System
+from .support import System, command_line_on
 
 KIM = 7002  # David Kim, Room 14: Josie Lopez's teacher
 SPECIALIST = 7003
@@ -31,9 +30,6 @@ def cli(
     engine: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Any]:
     """`commbot ...` against the test's database, as a shell runs it: (exit status, output)."""
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
 
     def run(*args: str) -> tuple[int, str]:
         capsys.readouterr()
@@ -43,10 +39,8 @@ def cli(
         captured = capsys.readouterr()
         return int(stopped.value.code or 0), captured.out + captured.err
 
-    yield run
-    db.get_engine().dispose()
-    config.get_settings.cache_clear()
-    db.get_engine.cache_clear()
+    with command_line_on(monkeypatch, engine.url.render_as_string(hide_password=False)):
+        yield run
 
 
 def roster_without(tmp_path: Path, *names: str, extra: tuple[str, ...] = ()) -> Path:
