@@ -89,7 +89,7 @@ class Watched:
         try:
             result = await self.sender.send(outbound)
         except SendError as exc:
-            if exc.code.endswith("-network"):
+            if exc.code == "timeout" or exc.code.endswith("-network"):
                 self.mark(False, exc.message)
             raise
         self.mark(True)

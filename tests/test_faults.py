@@ -10,8 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commbot.channels.twilio.http import retry_after_seconds
 from commbot.db import transaction
 from commbot.dispatch import ChannelSettings
+from commbot.dispatch.retries import MAX_RETRY_AFTER, backoff
 from commbot.models import (
     Channel,
     Delivery,
@@ -131,6 +133,28 @@ async def test_twilio_retry_after_is_honoured_for_the_delivery_and_the_sender(
     system.clock.advance(seconds=119)  # not yet
     await system.drain()
     assert len(twilio_to(system.twilio, ROSA)) == 1
+
+
+async def test_a_permanent_twilio_error_is_permanent_even_with_a_retry_after_header(
+    system: System,
+) -> None:
+    await carter_linked(system)
+    system.twilio.fail_next(1, 400, code=21211, retry_after=60)  # not a valid number
+    await system.telegram_update(CARTER, "/msg Alfredo Field trip form")
+    await system.drain()
+    first = guardian_deliveries(system, "Rosa Pérez")[0]
+    assert first.error_code == "21211"
+    assert first.status is DeliveryStatus.FAILED  # not retried for hours
+
+
+def test_an_absurd_retry_after_cannot_break_the_retry_time() -> None:
+    assert retry_after_seconds("inf") is None
+    assert retry_after_seconds("nan") is None
+    assert retry_after_seconds("120") == 120.0
+    # A finite but huge wait is honoured up to a day, and stays a valid datetime.
+    wait = backoff(1, 5.0, retry_after_seconds("1e300"))
+    assert wait == MAX_RETRY_AFTER
+    assert dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait) > dt.datetime.now(dt.UTC)
 
 
 async def test_twilio_14107_without_a_header_still_pauses_the_sender(system: System) -> None:

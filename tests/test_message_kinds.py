@@ -13,7 +13,8 @@ from sqlalchemy import select
 from commbot.conversations.family import CANNOT_PASS_ON, PARTLY_PASSED_ON
 from commbot.db import transaction
 from commbot.dispatch import history
-from commbot.dispatch.dispatcher import MAX_ATTEMPTS, MEDIA_NOT_FETCHED
+from commbot.dispatch.dispatcher import MEDIA_NOT_FETCHED
+from commbot.dispatch.retries import MAX_ATTEMPTS
 from commbot.i18n import gettext
 from commbot.models import Delivery, DeliveryEventKind, DeliveryStatus, RecipientKind
 

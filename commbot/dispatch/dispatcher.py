@@ -64,12 +64,10 @@ from .outcomes import record_failure, record_sent
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = retries.MAX_ATTEMPTS  # for an attachment that cannot be fetched
 # The safety net for a claim nobody took over with its lease (see `recovery`): longer than
 # any send may take, so a live worker's claim is never taken from it.
 CLAIM_TIME = dt.timedelta(minutes=5)
-# A provider's pause is honoured in full; one longer than a day is taken as a day.
-MAX_PAUSE = 24 * 3600.0
+MAX_PAUSE = retries.MAX_RETRY_AFTER  # a provider's pause is honoured in full, up to a day
 SEND_TIMEOUT = 20.0
 MEDIA_REUSE = dt.timedelta(days=1)  # well inside a media link's lifetime
 
@@ -420,6 +418,8 @@ class Dispatcher:
                 delivery.claimed_by = None
                 delivery.claimed_until = None
                 delivery.attempts = max(0, delivery.attempts - 1)
+                if delivery.attempts == 0:
+                    delivery.first_attempt_at = None  # never tried: its retry budget has not begun
 
     # -- sending -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ..models import Delivery
 
 DEFAULT_BUDGET = dt.timedelta(hours=6)
 MAX_BACKOFF = 600.0  # seconds: at worst a retry every 10 minutes while the budget lasts
+MAX_RETRY_AFTER = 24 * 3600.0  # seconds: a provider's wait longer than a day is taken as a day
 MAX_ATTEMPTS = 6  # for an attachment that cannot be fetched (its words went already)
 MEDIA_CODE = "media"
 
@@ -52,4 +53,6 @@ def backoff(attempts: int, base_seconds: float, retry_after: float | None = None
     provider asked (the jitter only ever lengthens a wait, never shortens Retry-After)."""
     ceiling = min(MAX_BACKOFF, base_seconds * 2 ** min(max(attempts - 1, 0), 30))
     delay = random.uniform(ceiling / 2, ceiling)
-    return max(delay, retry_after or 0.0)
+    # A provider's wait is honoured in full up to a day (the dispatcher's pause is capped
+    # the same way), so an absurd header cannot push a retry out of datetime's range.
+    return max(delay, min(retry_after or 0.0, MAX_RETRY_AFTER))

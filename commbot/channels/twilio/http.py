@@ -15,6 +15,7 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import math
 
 import httpx
 from twilio.http import AsyncHttpClient
@@ -37,14 +38,17 @@ class TwilioThrottled(Exception):
 
 
 def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """A Retry-After header's wait in seconds (it may be seconds or an HTTP date)."""
+    """A Retry-After header's wait in seconds (it may be seconds or an HTTP date); None
+    for a value that is neither, or not finite ("inf", "nan")."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

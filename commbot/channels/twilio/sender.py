@@ -94,8 +94,7 @@ class TwilioSender:
         except TwilioRestException as exc:
             raise _partial(first_sid, _twilio_error(exc)) from None
         except TwilioThrottled as exc:
-            label = str(exc.code or exc.status)
-            error = SendError(label, exc.message, permanent=False, retry_after=exc.retry_after)
+            error = _classify(exc.code or 0, exc.status, exc.message, exc.retry_after)
             raise _partial(first_sid, error) from None
         except httpx.TimeoutException as exc:
             error = SendError("timeout", type(exc).__name__, permanent=False)
@@ -133,13 +132,18 @@ def _partial(first_sid: str, error: SendError) -> SendError:
 
 
 def _twilio_error(exc: TwilioRestException) -> SendError:
-    code = int(exc.code) if exc.code else 0
-    label = str(code or exc.status)
+    return _classify(int(exc.code) if exc.code else 0, exc.status, exc.msg)
+
+
+def _classify(code: int, status: int, message: str, retry_after: float | None = None) -> SendError:
+    """One Twilio error answer as retryable or permanent; `retry_after` is its header's
+    wait, if it sent one (a permanent error stays permanent whatever the header says)."""
+    label = str(code or status)
     if is_permanent(code):
-        return SendError(label, exc.msg, permanent=True)
-    if code in THROTTLED_CODES or exc.status == 429:
+        return SendError(label, message, permanent=True)
+    if code in THROTTLED_CODES or status == 429:
         # Asked to slow down without saying for how long: pause for a moment at least.
-        return SendError(label, exc.msg, permanent=False, retry_after=THROTTLE_PAUSE)
-    if code in RETRYABLE_CODES or exc.status >= 500:
-        return SendError(label, exc.msg, permanent=False)
-    return SendError(label, exc.msg, permanent=True)
+        return SendError(label, message, permanent=False, retry_after=retry_after or THROTTLE_PAUSE)
+    if code in RETRYABLE_CODES or status >= 500:
+        return SendError(label, message, permanent=False, retry_after=retry_after)
+    return SendError(label, message, permanent=True)
