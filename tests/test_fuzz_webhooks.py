@@ -591,6 +591,25 @@ async def linked(system: Any) -> Any:
     return system
 
 
+async def test_the_fuzzers_signatures_are_accepted(linked: Any) -> None:
+    """The properties below are only worth something if a well-formed request signed as
+    they sign it gets through: a plain SMS and its status report, signed the same way."""
+    settings_ = linked.settings
+    url, token = settings_.public_base_url, settings_.twilio_auth_token
+    sms = {
+        "MessageSid": "SM" + "a" * 32,
+        "From": FAMILY_PHONE,
+        "To": "+16175550100",
+        "Body": "Hola",
+        "NumMedia": "0",
+    }
+    answer = await send(linked, signed_form("/twilio/inbound", dict(sms), url, token))
+    assert answer.status_code == 200, answer.text
+    status = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "delivered"}
+    answer = await send(linked, signed_form("/twilio/status", dict(status), url, token))
+    assert answer.status_code == 200, answer.text
+
+
 @given(request=telegram_requests("telegram-secret"))
 @FUZZ
 async def test_telegram_webhook_never_fails_and_refusals_write_nothing(

@@ -103,6 +103,9 @@ async def test_a_graceful_hand_over_gets_no_429(engine: Engine, tmp_path: Path) 
                 and len(system.twilio.messages) >= 1
             ),
         )
+        # The first worker did send on both channels: what follows is a hand-over.
+        assert len(system.telegram.sent_messages()) >= len(CHATS)
+        assert len(system.twilio.messages) >= 1
         second = real_limits(system, "second:run1")
         await drain_until_sent(second, system, seconds=20)
 
@@ -127,6 +130,7 @@ async def test_a_restart_after_a_kill_gets_no_429(engine: Engine, tmp_path: Path
             if len(system.telegram.sent_messages()) >= len(CHATS):
                 break
             await asyncio.sleep(0.01)
+        assert len(dying.on_the_wire) >= len(CHATS)  # killed mid-burst, not before it
         for task in list(first._pipes[Channel.TELEGRAM].tasks.values()):
             task.cancel()  # killed with its first sends answered, none recorded
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from commbot.db import transaction
 from commbot.media import MediaStore
-from commbot.models import EarlyStatusReport
+from commbot.models import EarlyStatusReport, Message
 from commbot.web import context
 from commbot.web.telegram import BODY_LIMIT as TELEGRAM_LIMIT
 from commbot.web.twilio import BODY_LIMIT
@@ -134,7 +134,6 @@ async def test_a_status_report_twilio_never_sends_gets_a_400(
         ("NumMedia", "١", "NumMedia"),
         ("NumMedia", "1" * 5000, "NumMedia"),
         ("From", "+1" + "6" * 100, "From"),
-        ("ProfileName", "R" * 300, "ProfileName"),
     ],
 )
 async def test_an_inbound_form_twilio_never_sends_gets_a_400(
@@ -145,6 +144,37 @@ async def test_an_inbound_form_twilio_never_sends_gets_a_400(
     response = await system.post_twilio("/twilio/inbound", form)
     assert response.status_code == 400 and reason in response.text
     assert system.deliveries() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("ProfileName", "R" * 300), ("Label", "L" * 300), ("Address", "A" * 5000)],
+)
+async def test_an_overlong_display_field_never_costs_the_familys_words(
+    system: System, field: str, value: str
+) -> None:
+    """A profile name or a place's label is only shown to people: cut, never refused, since
+    Twilio does not send a refused message again."""
+    form = system.twilio_form("+16175550134", "Alfredo is sick today", whatsapp=True)
+    form.update({"Latitude": "42.36", "Longitude": "-71.06", field: value})
+    response = await system.post_twilio("/twilio/inbound", form)
+    assert response.status_code == 200
+    with transaction(system.engine) as session:
+        texts = session.scalars(select(Message.text)).all()
+    assert any("Alfredo is sick today" in text for text in texts)
+
+
+async def test_words_sent_with_a_place_are_kept_unless_they_are_its_name(system: System) -> None:
+    form = system.twilio_form("+16175550134", "5", whatsapp=True)  # "5" is in 42.5 too
+    form.update({"Latitude": "42.5", "Longitude": "-71.06", "Label": "Lincoln School"})
+    assert (await system.post_twilio("/twilio/inbound", form)).status_code == 200
+    named = system.twilio_form("+16175550134", "Lincoln School", whatsapp=True)
+    named.update({"Latitude": "42.5", "Longitude": "-71.06", "Label": "Lincoln School"})
+    assert (await system.post_twilio("/twilio/inbound", named)).status_code == 200
+    with transaction(system.engine) as session:
+        texts = session.scalars(select(Message.text).order_by(Message.id)).all()
+    assert texts[-2].startswith("5\n")
+    assert texts[-1].count("Lincoln School") == 1
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,6 @@ from ..base import (
     Inbound,
     Media,
     MediaKind,
-    bounded_text,
     clean_text,
     coordinates,
     identifier,
@@ -108,8 +107,8 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
         if form.get(f"MediaUrl{i}")
     )
     words = clean_text(form.get("Body") or "").strip()
-    place = _location(form)
-    if place and words and words in place:
+    place, place_names = _location(form)
+    if words and words in place_names:
         words = ""  # WhatsApp may repeat the place's name as the body
     text = "\n".join(part for part in (words, place) if part)
     return Inbound(
@@ -119,7 +118,7 @@ def parse_inbound(form: Mapping[str, str]) -> Inbound:
         provider_id=sid,
         received_at=dt.datetime.now(dt.UTC),
         media=media,
-        display_name=bounded_text(form.get("ProfileName") or "", "ProfileName", NAME_SIZE) or None,
+        display_name=_shown(form.get("ProfileName"), NAME_SIZE) or None,
     )
 
 
@@ -140,16 +139,24 @@ def _media(content_type: str, url: str) -> Media:
     return Media(content_type=content_type, url=url, kind=MediaKind.for_content_type(content_type))
 
 
-def _location(form: Mapping[str, str]) -> str | None:
-    """A WhatsApp location (Latitude, Longitude, and for a place its Label and Address)."""
+def _location(form: Mapping[str, str]) -> tuple[str | None, tuple[str, ...]]:
+    """A WhatsApp location (Latitude, Longitude, and for a place its Label and Address) as
+    text, and the place's names as given (WhatsApp may send one of them as the body too)."""
     if not form.get("Latitude") or not form.get("Longitude"):
-        return None
+        return None, ()
     place = coordinates(form["Latitude"], form["Longitude"])
     if place is None:
-        return None
-    label = bounded_text(form.get("Label") or "", "Label", NAME_SIZE)
-    address = bounded_text(form.get("Address") or "", "Address", NAME_SIZE * 4)
-    return location_text(*place, label, address)
+        return None, ()
+    label = _shown(form.get("Label"), NAME_SIZE)
+    address = _shown(form.get("Address"), NAME_SIZE * 4)
+    names = tuple(name for name in (label.strip(), address.strip()) if name)
+    return location_text(*place, label, address), names
+
+
+def _shown(value: str | None, limit: int) -> str:
+    """A field only shown to people (a profile name, a place's label): cleaned and cut to
+    `limit`, never refused, since refusing it would lose the family's message with it."""
+    return clean_text(value or "")[:limit]
 
 
 @dataclass(frozen=True)
