@@ -136,6 +136,10 @@ RULES: tuple[Rule, ...] = (
     Rule(C, "/checkins", STAFF, Reach.OWN_PLANS, "lists their check-ins with buttons"),
     Rule(D, "checkin", STAFF, Reach.SERVED, "the check-in setup: class or student, days, time"),
     Rule(B, "ckp", STAFF, Reach.OWN_PLANS, "pauses, resumes or deletes one of their check-ins"),
+    Rule(C, "/meeting", STAFF, Reach.SERVED, "begins setting up a meeting with a family"),
+    Rule(C, "/meetings", STAFF, Reach.SERVED, "their students' open meetings and the answers"),
+    Rule(D, "meeting", STAFF, Reach.SERVED, "the meeting setup: student, purpose, times, place"),
+    Rule(B, "mtc", STAFF, Reach.SERVED, "settles a meeting on the time a family picked"),
     Rule(M, "reply", STAFF, Reach.SERVED, "a Telegram reply to a relayed message answers it"),
     Rule(M, "draft", STAFF, Reach.SERVED, "the message after `/msg <student>` goes there"),
     # -- staff and families ------------------------------------------------------------------
@@ -148,6 +152,9 @@ RULES: tuple[Rule, ...] = (
     Rule(K, "LANGUAGE", GUARDIAN, Reach.OWN_FAMILY, "the numbered language menu"),
     Rule(A, "language", GUARDIAN, Reach.OWN_FAMILY, "a number picks their language"),
     Rule(A, "child", GUARDIAN, Reach.OWN_FAMILY, "a number says which child a message is about"),
+    Rule(A, "meeting", GUARDIAN, Reach.OWN_FAMILY, "a number picks a meeting time or asks help"),
+    Rule(B, "mtg", GUARDIAN, Reach.OWN_FAMILY, "a meeting menu's buttons, on Telegram"),
+    Rule(M, "meeting words", GUARDIAN, Reach.OWN_FAMILY, "words while a meeting is open go to it"),
     # -- someone not linked yet ------------------------------------------------------------
     Rule(M, "/start", UNKNOWN, Reach.INVITED, "an invite code links a new Telegram chat"),
     # -- the operator, on the server ---------------------------------------------------------
@@ -163,6 +170,12 @@ RULES: tuple[Rule, ...] = (
     Rule(X, "invite guardian", OPERATOR, Reach.EVERYONE, "a one-time Telegram link for a family"),
     Rule(X, "family export", OPERATOR, Reach.EVERYONE, "all stored about a guardian, as JSON"),
     Rule(X, "family forget", OPERATOR, Reach.EVERYONE, "erases a guardian's data and texts"),
+    Rule(X, "meeting create", OPERATOR, Reach.EVERYONE, "a meeting from YAML; previews sent"),
+    Rule(X, "meeting list", OPERATOR, Reach.EVERYONE, "lists meetings"),
+    Rule(X, "meeting show", OPERATOR, Reach.EVERYONE, "one meeting and every family's answers"),
+    Rule(X, "meeting confirm", OPERATOR, Reach.EVERYONE, "settles a meeting on a proposed time"),
+    Rule(X, "meeting reschedule", OPERATOR, Reach.EVERYONE, "moves a meeting; everyone is told"),
+    Rule(X, "meeting cancel", OPERATOR, Reach.EVERYONE, "cancels a meeting; everyone is told"),
     Rule(X, "outbox", OPERATOR, Reach.EVERYONE, "recent deliveries, no phone numbers"),
     Rule(X, "outbox --history", OPERATOR, Reach.EVERYONE, "what happened to one delivery"),
     Rule(X, "telegram set-webhook", OPERATOR, Reach.EVERYONE, "registers the webhook"),

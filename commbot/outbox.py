@@ -35,6 +35,10 @@ DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 
 # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
 Keyboard = list[list[dict[str, str]]]
+# One piece of a message: ("text", fixed words already in the reader's language) or
+# ("words", a person's words in the delivery's `body_language`, translated at send time).
+Piece = tuple[str, str]
+TEXT, WORDS = "text", "words"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class DeliverySpec:
     header: str = ""
     body: str = ""
     body_language: str | None = None
+    pieces: Sequence[Piece] = ()
     media: Sequence[dict[str, Any]] = ()
     buttons: Keyboard = field(default_factory=list)
     guardian_id: int | None = None
@@ -85,6 +90,7 @@ def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
         "header": spec.header,
         "body": spec.body,
         "body_language": spec.body_language,
+        "pieces": [list(piece) for piece in spec.pieces],
         "show_original": spec.show_original,
         "back_translate_via": spec.back_translate_via,
         "explain_terms": spec.explain_terms,
@@ -163,6 +169,7 @@ def to_guardian(
     header: str = "",
     body: str = "",
     body_language: str | None = None,
+    pieces: Sequence[Piece] = (),
     media: Sequence[dict[str, Any]] = (),
     lane: Lane = Lane.CONVERSATION,
     urgent: bool = False,
@@ -190,6 +197,7 @@ def to_guardian(
         header=header,
         body=body,
         body_language=body_language,
+        pieces=pieces,
         media=media,
         guardian_id=guardian.id,
         contact_point_id=point.id,
@@ -224,6 +232,7 @@ def move_to_next_channel(
         header=delivery.header,
         body=delivery.body,
         body_language=delivery.body_language,
+        pieces=[(str(kind), str(text)) for kind, text in delivery.pieces or []],
         media=delivery.media,
         lane=Lane(delivery.lane),
         exclude_points=exclude_points,
@@ -245,6 +254,7 @@ def to_staff(
     header: str = "",
     body: str = "",
     body_language: str | None = None,
+    pieces: Sequence[Piece] = (),
     show_original: bool = False,
     media: Sequence[dict[str, Any]] = (),
     lane: Lane = Lane.CONVERSATION,
@@ -266,6 +276,7 @@ def to_staff(
         header=header,
         body=body,
         body_language=body_language,
+        pieces=pieces,
         media=media,
         buttons=buttons or [],
         staff_id=staff.id,

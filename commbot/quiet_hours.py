@@ -119,3 +119,36 @@ def _wall_time(naive: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     while jump < late and jump.astimezone(zone).utcoffset() == early.astimezone(zone).utcoffset():
         jump += dt.timedelta(minutes=1)
     return jump.astimezone(zone)
+
+
+def quiet_range_at(ranges: tuple[QuietRange, ...], local: dt.datetime) -> QuietRange | None:
+    """The range `local` (a wall-clock time) falls in, if any."""
+    minute = local.hour * 60 + local.minute
+    return next((r for r in ranges if r.contains(minute)), None)
+
+
+def earlier_allowed(
+    ranges: tuple[QuietRange, ...],
+    timezone: str,
+    when: dt.datetime,
+    margin: dt.timedelta = dt.timedelta(0),
+) -> dt.datetime:
+    """`when`, or, when it falls in quiet hours, `margin` before they began: a reminder due
+    while the family sleeps goes before they go to sleep, never after they wake. In UTC.
+
+    When every minute is quiet there is no earlier time to find: `when` itself.
+    """
+    if not ranges:
+        return when.astimezone(dt.UTC)
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = when.astimezone(zone)
+    for _ in range(2 * len(ranges) + 2):  # each step leaves one range behind
+        found = quiet_range_at(ranges, local)
+        if found is None:
+            return local.astimezone(dt.UTC)
+        minute = local.hour * 60 + local.minute
+        day = local.date() if found.start <= minute else local.date() - dt.timedelta(days=1)
+        naive = dt.datetime.combine(day, dt.time(found.start // 60, found.start % 60))
+        began = _wall_time(naive, zone).astimezone(dt.UTC)
+        local = (began - max(margin, dt.timedelta(minutes=1))).astimezone(zone)
+    return when.astimezone(dt.UTC)

@@ -138,6 +138,8 @@ class Media:
     data: bytes | None = field(default=None, repr=False)  # fetched bytes, never stored as JSON
     kind: MediaKind = MediaKind.PHOTO
     file_name: str | None = None  # as the sender named it, for documents and audio
+    # A small text file commbot wrote itself (a calendar invite), carried whole in the row.
+    inline: str | None = field(default=None, repr=False)
 
     @property
     def is_image(self) -> bool:

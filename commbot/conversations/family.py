@@ -192,7 +192,8 @@ def handle(context: Context, point: ContactPoint) -> None:
     if point.opted_out:
         # Writing to us is not opting back in, but the message still reaches the school.
         context.events.append("message from an opted-out number")
-    _pass_on(context, point, questions)
+    if not QUESTIONS.take_words(context, point, questions):
+        _pass_on(context, point, questions)
     if inbound.uncarried is not None:
         context.reply(gettext(guardian.language, PARTLY_PASSED_ON))
         context.events.append(f"not passed on: {inbound.uncarried}")

@@ -22,6 +22,9 @@ from .context import Context
 
 Answer = Callable[[Context, ContactPoint, PendingChoice, int], None]
 Lapse = Callable[[Context, Guardian, PendingChoice], bool]
+# Words that are not a number, taken by the open question (a meeting takes them as the
+# family's concerns); True if it took them.
+Words = Callable[[Context, ContactPoint, PendingChoice], bool]
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Question:
     answer: Answer  # called with the 0-based option picked; the question is already closed
     closes_on_other_message: bool = True
     lapsed: Lapse | None = None  # True when it no longer stands (and has cleaned up)
+    takes_words: Words | None = None  # only for kinds that stay open on other messages
     # For rows stored without their options (language menus opened before options were
     # kept): what the numbers mean.
     default_options: Sequence[Any] = ()
@@ -140,6 +144,17 @@ class PendingQuestions:
             else:
                 remaining.append(row)
         return remaining
+
+
+    def take_words(
+        self, context: Context, point: ContactPoint, open_questions: Sequence[PendingChoice]
+    ) -> bool:
+        """Words that answer no number: the most recent open question may take them."""
+        if not open_questions:
+            return False
+        latest = open_questions[0]
+        takes = self._kinds[latest.kind].takes_words
+        return takes is not None and takes(context, point, latest)
 
 
 QUESTIONS = PendingQuestions()

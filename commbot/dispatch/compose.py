@@ -14,6 +14,7 @@ from ..glossary import Glossary, load_glossary
 from ..i18n import N_, gettext
 from ..languages import is_rtl, name_in
 from ..models import Delivery
+from ..outbox import WORDS
 from ..translation import TranslationResult, Translator
 
 ORIGINAL = N_("Original ({language}):")
@@ -37,6 +38,8 @@ async def render(
 ) -> str:
     glossary = glossary or load_glossary()
     parts = [delivery.header] if delivery.header else []
+    if delivery.pieces:
+        parts.append(await _pieces(delivery, translator, glossary))
     if delivery.body:
         if delivery.back_translate_via:
             parts.append(await _back_translation(delivery, translator, glossary))
@@ -87,6 +90,26 @@ async def _body(delivery: Delivery, translator: Translator, glossary: Glossary) 
         )
         parts.append(f"— {label}\n{delivery.body}")
     return parts
+
+
+async def _pieces(delivery: Delivery, translator: Translator, glossary: Glossary) -> str:
+    """Fixed text and people's words in turn, the words in the reader's language. Words
+    that cannot be translated stay as written, with one note at the end."""
+    source = delivery.body_language or delivery.language
+    out: list[str] = []
+    failed = False
+    for kind, text in delivery.pieces:
+        if kind != WORDS or not text:
+            out.append(str(text))
+            continue
+        result = await family_version(
+            str(text), source, delivery.language, translator, glossary, delivery.explain_terms
+        )
+        failed = failed or not result.ok
+        out.append(result.text)
+    if failed:
+        out.append("\n" + gettext(delivery.language, NOT_TRANSLATED))
+    return "".join(out)
 
 
 async def _back_translation(delivery: Delivery, translator: Translator, glossary: Glossary) -> str:

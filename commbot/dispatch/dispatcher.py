@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import logging
 import socket
 import traceback
@@ -528,7 +529,7 @@ class Dispatcher:
             return replace(item, url=None, local_token=None, data=await self._fetch(item))
         if item.local_token is None:
             # One photo to many families (or retried) is fetched and stored once.
-            source = item.telegram_file_id or item.url or ""
+            source = item.telegram_file_id or item.url or _inline_key(item)
             token, stored_at = self._stored_media.get(source, ("", None))
             if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
                 data = await self._fetch(item)
@@ -544,7 +545,10 @@ class Dispatcher:
         )
 
     async def _fetch(self, item: Media) -> bytes:
-        """The photo's bytes, from the provider it came in through."""
+        """The photo's bytes, from the provider it came in through (or the file itself,
+        for one commbot wrote)."""
+        if item.inline is not None:
+            return item.inline.encode("utf-8")
         source = next((s for s in self.senders.values() if s.can_fetch(item)), None)
         if source is None:
             raise MediaUnavailable("media", "photo has no source", permanent=True)
@@ -728,3 +732,8 @@ def _internal(exc: Exception) -> SendError:
     where = "".join(traceback.format_tb(exc.__traceback__))
     log.error("sending failed unexpectedly: %s\n%s", type(exc).__name__, where)
     return SendError("internal", type(exc).__name__, permanent=False)
+
+
+def _inline_key(item: Media) -> str:
+    """What a file commbot wrote is stored under: its content, hashed."""
+    return "inline:" + hashlib.sha256((item.inline or "").encode("utf-8")).hexdigest()

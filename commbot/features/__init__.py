@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Literal
 
-FEATURES = ("checkins",)
+FEATURES = ("checkins", "meetings")
 
 Part = Literal["models", "handlers", "jobs"]
 

@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"
     BROADCAST = "broadcast"
     NOTICE = "notice"
+    MEETING = "meeting"  # a meeting's preview, confirmation, change or reminder
 
 
 class Lane(IntEnum):
@@ -137,6 +138,10 @@ class Delivery(Base):
     header: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     body_language: Mapped[str | None] = mapped_column(String(16))
+    # A message of fixed text and people's words in turn (a meeting preview: labels from
+    # the catalog, the place and agenda as the organizer wrote them): [["text", ...] or
+    # ["words", ...], ...], the words translated at send time like `body`. After `header`.
+    pieces: Mapped[list[Any]] = mapped_column(default=list)
     show_original: Mapped[bool] = mapped_column(Boolean, default=False)
     # For staff: translate `body` into this family language and back, to show what they read.
     back_translate_via: Mapped[str | None] = mapped_column(String(16))
@@ -214,6 +219,7 @@ class InboundReceipt(Base):
 class ChoiceKind(StrEnum):
     CHILD = "child"
     LANGUAGE = "language"
+    MEETING = "meeting"  # a meeting's menu: a time, a need, someone they bring
 
 
 class EarlyStatusReport(Base):

@@ -17,12 +17,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from ..config import Settings
+from ..features.meetings import web as meetings
 from ..models import utcnow
 from . import health, media, telegram, twilio
 from .context import WebContext
 from .safety import LastResort
 
-ROUTE_GROUPS = (telegram, twilio, media, health)
+ROUTE_GROUPS = (telegram, twilio, media, meetings, health)
 
 
 def create_app(

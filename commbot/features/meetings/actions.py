@@ -1,0 +1,635 @@
+"""Meeting operations for every entry point (the CLI, the Telegram dialog, buttons, jobs):
+create (and send the previews), confirm a time, reschedule, cancel, list.
+
+Only staff who serve the student (coordinators and admins serve their whole school) may
+create, change or see a meeting; the operator's command line (`actor=None`) may touch
+every meeting, but a meeting is always organised by a staff member who serves the student.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...dispatch import history
+from ...errors import InputError
+from ...i18n import gettext
+from ...models import (
+    ChoiceKind,
+    Delivery,
+    DeliveryEventKind,
+    DeliveryStatus,
+    Guardian,
+    Staff,
+    Student,
+)
+from ...policy import receiving_guardians, served_students_query, serves
+from . import messages as m
+from . import reminders
+from .conflicts import Conflict, quiet_conflicts
+from .models import (
+    AttendeeRole,
+    ContactKind,
+    Meeting,
+    MeetingAttendee,
+    MeetingContact,
+    MeetingInvitee,
+    MeetingSlot,
+    MeetingState,
+    Purpose,
+)
+from .notify import (
+    calendar_link,
+    calendar_media,
+    invitees,
+    meeting_message,
+    send_family,
+    send_staff,
+    where_pieces,
+)
+from .preview import Preview, build_preview
+
+MAX_SLOTS = 5
+MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
+MAX_TEXT = 2000  # a place, a strengths note, one agenda item: enough for any, and bounded
+MAX_ITEMS = 20  # agenda items, documents, attendees
+UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
+
+
+class MeetingError(InputError):
+    """A meeting that cannot be made or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class AttendeeSpec:
+    name: str
+    role: AttendeeRole
+    staff_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    title: str
+    link: str = ""
+
+
+@dataclass
+class MeetingDraft:
+    """A meeting as its organizer describes it, before it exists. Times are aware."""
+
+    student_id: int
+    purpose: Purpose
+    fixed_time: dt.datetime | None = None
+    slots: list[dt.datetime] = field(default_factory=list)
+    duration_minutes: int = 60
+    place: str = ""
+    video_link: str = ""
+    phone: str = ""
+    strengths: str = ""
+    purpose_note: str = ""
+    agenda: list[str] = field(default_factory=list)
+    documents: list[DocumentSpec] = field(default_factory=list)
+    attendees: list[AttendeeSpec] = field(default_factory=list)
+    auto_confirm: bool = False
+    reminder_minutes: list[int] | None = None
+    timezone: str | None = None
+
+
+@dataclass
+class Sent:
+    guardian: Guardian
+    channel: str | None  # None: no usable channel
+    deliveries: int
+
+
+@dataclass
+class CreatedMeeting:
+    meeting: Meeting
+    sent: list[Sent]
+    conflicts: list[Conflict]
+
+
+# -- access -----------------------------------------------------------------------------
+
+
+def may_manage(session: Session, actor: Staff | None, student: Student) -> bool:
+    """The operator (None) or a staff member who serves the student."""
+    return actor is None or serves(session, actor, student)
+
+
+def meeting_for(session: Session, actor: Staff | None, meeting_id: int) -> Meeting:
+    """The meeting, if it exists and the actor may see it; one error for both otherwise,
+    so a refusal says nothing about meetings of students they do not serve."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is not None:
+        student = session.get_one(Student, meeting.student_id)
+        if may_manage(session, actor, student):
+            return meeting
+    raise MeetingError(f"no meeting {meeting_id} among yours")
+
+
+def meetings_for(
+    session: Session, actor: Staff | None, *, include_closed: bool = False
+) -> list[Meeting]:
+    query = select(Meeting).order_by(Meeting.id)
+    if actor is not None:
+        served = served_students_query(actor).with_only_columns(Student.id)
+        query = query.where(Meeting.student_id.in_(served))
+    if not include_closed:
+        query = query.where(Meeting.state.in_([MeetingState.PROPOSED, MeetingState.SCHEDULED]))
+    return list(session.scalars(query))
+
+
+# -- checking a draft -------------------------------------------------------------------
+
+
+def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
+    """Refuse a draft that cannot be sent, naming the problem."""
+    if (draft.fixed_time is None) == (not draft.slots):
+        raise MeetingError("give either one fixed time or 1 to 5 proposed times (slots)")
+    if len(draft.slots) > MAX_SLOTS:
+        raise MeetingError(f"{len(draft.slots)} proposed times: at most {MAX_SLOTS}")
+    times = [draft.fixed_time] if draft.fixed_time else draft.slots
+    for when in times:
+        assert when is not None and when.tzinfo is not None
+        if when <= now:
+            raise MeetingError(f"{when.isoformat(timespec='minutes')} is in the past")
+    if len(set(times)) != len(times):
+        raise MeetingError("the same time is proposed twice")
+    if not MIN_MINUTES <= draft.duration_minutes <= MAX_MINUTES:
+        raise MeetingError(
+            f"a meeting lasts {MIN_MINUTES} to {MAX_MINUTES} minutes, not {draft.duration_minutes}"
+        )
+    if not (draft.place or draft.video_link or draft.phone):
+        raise MeetingError("say where: a place, a video link or a phone number")
+    if draft.video_link and not draft.video_link.startswith(("https://", "http://")):
+        raise MeetingError("the video link must start with https://")
+    for text, name in (
+        (draft.place, "place"),
+        (draft.strengths, "strengths"),
+        (draft.purpose_note, "purpose note"),
+        *((item, "agenda item") for item in draft.agenda),
+    ):
+        if len(text) > MAX_TEXT:
+            raise MeetingError(f"the {name} is longer than {MAX_TEXT} characters")
+    for items, name in (
+        (draft.agenda, "agenda items"),
+        (draft.documents, "documents"),
+        (draft.attendees, "attendees"),
+    ):
+        if len(items) > MAX_ITEMS:
+            raise MeetingError(f"{len(items)} {name}: at most {MAX_ITEMS}")
+    for document in draft.documents:
+        if not document.title.strip():
+            raise MeetingError("a document has no title")
+        if document.link and not document.link.startswith(("https://", "http://")):
+            raise MeetingError(f"the link of {document.title!r} must start with https://")
+    for attendee in draft.attendees:
+        if not attendee.name.strip():
+            raise MeetingError("an attendee has no name")
+    for minutes in draft.reminder_minutes or []:
+        if not 5 <= minutes <= 60 * 24 * 60:
+            raise MeetingError(
+                f"a reminder {minutes} minutes before is not between 5 minutes and 60 days"
+            )
+
+
+# -- creating ------------------------------------------------------------------------------
+
+
+def create_meeting(
+    session: Session,
+    organizer: Staff,
+    draft: MeetingDraft,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None = None,
+    actor: Staff | None = None,
+) -> CreatedMeeting:
+    """Make the meeting, ask every guardian who gets messages, and send each the preview
+    in their language on their channel. `actor` is who asked (the organizer on Telegram,
+    None for the operator's command line)."""
+    student = session.get(Student, draft.student_id)
+    if student is None or not student.active:
+        raise MeetingError("no such student")
+    if actor is not None and actor.id != organizer.id and not serves(session, actor, student):
+        raise MeetingError("no such student among yours")
+    if not organizer.active or not serves(session, organizer, student):
+        raise MeetingError(f"{organizer.name} does not serve {student.name}")
+    check_draft(draft, now)
+    meeting = new_meeting(organizer, draft, default_timezone, now)
+    session.add(meeting)
+    session.flush()
+    slots, _attendees = add_parts(session, meeting, draft)
+    guardians = receiving_guardians(session, student)
+    for guardian in guardians:
+        session.add(
+            MeetingInvitee(
+                meeting_id=meeting.id,
+                guardian_id=guardian.id,
+                calendar_token=secrets.token_urlsafe(24),
+            )
+        )
+    session.flush()
+    times = [s.starts_at for s in slots] or ([meeting.starts_at] if meeting.starts_at else [])
+    conflicts = quiet_conflicts(guardians, times, default_timezone, organizer.language)
+    sent = [
+        send_preview(
+            session,
+            meeting,
+            guardian,
+            now=now,
+            default_timezone=default_timezone,
+            base_url=base_url,
+        )
+        for guardian in guardians
+    ]
+    if meeting.state is MeetingState.SCHEDULED:
+        reminders.schedule(session, meeting, now, default_timezone)
+        _tell_staff(session, meeting, ContactKind.CONFIRMATION, m.STAFF_CONFIRMED, now)
+    return CreatedMeeting(meeting, sent, conflicts)
+
+
+def new_meeting(
+    organizer: Staff, draft: MeetingDraft, default_timezone: str, now: dt.datetime
+) -> Meeting:
+    """The meeting row for a draft, not yet added to a session (the dialog previews it)."""
+    fixed = draft.fixed_time
+    return Meeting(
+        student_id=draft.student_id,
+        organizer_id=organizer.id,
+        purpose=draft.purpose,
+        purpose_note=draft.purpose_note.strip(),
+        state=MeetingState.SCHEDULED if fixed else MeetingState.PROPOSED,
+        starts_at=fixed.astimezone(dt.UTC) if fixed else None,
+        duration_minutes=draft.duration_minutes,
+        timezone=draft.timezone or default_timezone,
+        place=draft.place.strip(),
+        video_link=draft.video_link.strip(),
+        phone=draft.phone.strip(),
+        strengths=draft.strengths.strip(),
+        agenda=[item.strip() for item in draft.agenda if item.strip()],
+        documents=[{"title": d.title.strip(), "link": d.link.strip()} for d in draft.documents],
+        language=organizer.language,
+        auto_confirm=draft.auto_confirm,
+        reminder_minutes=list(draft.reminder_minutes or reminders.DEFAULT_MINUTES),
+        uid=f"{uuid.uuid4()}@commbot",
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def add_parts(
+    session: Session, meeting: Meeting, draft: MeetingDraft
+) -> tuple[list[MeetingSlot], list[MeetingAttendee]]:
+    slots = [
+        MeetingSlot(meeting_id=meeting.id, position=n, starts_at=when.astimezone(dt.UTC))
+        for n, when in enumerate(sorted(draft.slots), 1)
+    ]
+    attendees = [
+        MeetingAttendee(
+            meeting_id=meeting.id, staff_id=a.staff_id, name=a.name.strip(), role=a.role, position=n
+        )
+        for n, a in enumerate(draft.attendees)
+    ]
+    session.add_all([*slots, *attendees])
+    session.flush()
+    return slots, attendees
+
+
+def slots_of(session: Session, meeting: Meeting) -> list[MeetingSlot]:
+    return list(
+        session.scalars(
+            select(MeetingSlot)
+            .where(MeetingSlot.meeting_id == meeting.id)
+            .order_by(MeetingSlot.position)
+        )
+    )
+
+
+def attendees_of(session: Session, meeting: Meeting) -> list[MeetingAttendee]:
+    return list(
+        session.scalars(
+            select(MeetingAttendee)
+            .where(MeetingAttendee.meeting_id == meeting.id)
+            .order_by(MeetingAttendee.position, MeetingAttendee.id)
+        )
+    )
+
+
+def preview_for(
+    session: Session, meeting: Meeting, guardian: Guardian, channel: str, default_timezone: str
+) -> Preview:
+    from ...models import Channel
+
+    return build_preview(
+        meeting,
+        student=session.get_one(Student, meeting.student_id),
+        guardian=guardian,
+        organizer=session.get_one(Staff, meeting.organizer_id),
+        slots=slots_of(session, meeting),
+        attendees=attendees_of(session, meeting),
+        channel=Channel(channel),
+        default_timezone=default_timezone,
+    )
+
+
+def send_preview(
+    session: Session,
+    meeting: Meeting,
+    guardian: Guardian,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None,
+) -> Sent:
+    """The whole preview to one guardian, with the menu left open for their answers."""
+    from ...conversations.pending import QUESTIONS
+    from ...outbox import TEXT, usable_points
+
+    points = usable_points(session, guardian)
+    channel = points[0].channel if points else None
+    preview = preview_for(session, meeting, guardian, (channel or "sms"), default_timezone)
+    media: list[dict[str, object]] = []
+    if meeting.state is MeetingState.SCHEDULED and channel is not None:
+        if channel == "telegram":
+            media = calendar_media(session, meeting, guardian.language, now)
+        elif base_url:
+            invitee = _invitee(session, meeting, guardian)
+            link = gettext(
+                guardian.language, m.CALENDAR_LINK, link=calendar_link(base_url, invitee)
+            )
+            preview.parts[0].append((TEXT, "\n" + link))
+    deliveries = send_family(
+        session,
+        meeting,
+        guardian,
+        ContactKind.PREVIEW,
+        preview.parts,
+        now=now,
+        default_timezone=default_timezone,
+        message=meeting_message(session, meeting, now),
+        buttons=preview.buttons,
+        media=media,
+    )
+    QUESTIONS.ask(
+        session,
+        guardian,
+        ChoiceKind.MEETING,
+        [[meeting.id, choice.code] for choice in preview.choices],
+        now,
+    )
+    return Sent(guardian, channel.value if channel else None, len(deliveries))
+
+
+def _invitee(session: Session, meeting: Meeting, guardian: Guardian) -> MeetingInvitee:
+    return session.scalars(
+        select(MeetingInvitee).where(
+            MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.guardian_id == guardian.id
+        )
+    ).one()
+
+
+# -- settling, moving and cancelling ----------------------------------------------------------
+
+
+def confirm_meeting(
+    session: Session,
+    actor: Staff | None,
+    meeting: Meeting,
+    *,
+    slot: int,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None = None,
+) -> Meeting:
+    """Settle a proposed meeting on slot number `slot`; everyone gets the final time."""
+    _check_may_change(session, actor, meeting)
+    if meeting.state is not MeetingState.PROPOSED:
+        raise MeetingError(f"meeting {meeting.id} is {meeting.state.value}, not waiting for a time")
+    chosen = next((s for s in slots_of(session, meeting) if s.position == slot), None)
+    if chosen is None:
+        raise MeetingError(f"meeting {meeting.id} has no time number {slot}")
+    if chosen.starts_at <= now:
+        raise MeetingError("that time has passed: reschedule with a new time")
+    _settle(
+        session,
+        meeting,
+        chosen.starts_at,
+        ContactKind.CONFIRMATION,
+        now,
+        default_timezone,
+        base_url,
+    )
+    return meeting
+
+
+def reschedule_meeting(
+    session: Session,
+    actor: Staff | None,
+    meeting: Meeting,
+    *,
+    starts_at: dt.datetime,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None = None,
+) -> Meeting:
+    """Move the meeting to a new time (or set one): everyone is told, reminders move."""
+    _check_may_change(session, actor, meeting)
+    if not meeting.is_open:
+        raise MeetingError(f"meeting {meeting.id} is {meeting.state.value}")
+    if starts_at <= now:
+        raise MeetingError(f"{starts_at.isoformat(timespec='minutes')} is in the past")
+    if meeting.starts_at == starts_at and meeting.state is MeetingState.SCHEDULED:
+        raise MeetingError("the meeting is already at that time")
+    kind = (
+        ContactKind.RESCHEDULED
+        if meeting.state is MeetingState.SCHEDULED
+        else ContactKind.CONFIRMATION
+    )
+    _settle(session, meeting, starts_at.astimezone(dt.UTC), kind, now, default_timezone, base_url)
+    return meeting
+
+
+def cancel_meeting(
+    session: Session,
+    actor: Staff | None,
+    meeting: Meeting,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None = None,
+) -> Meeting:
+    """Cancel: nothing still queued about it goes out, and everyone who heard of it is told
+    (their calendar's event is cancelled by the same UID)."""
+    from ...conversations.pending import QUESTIONS
+
+    _check_may_change(session, actor, meeting)
+    if not meeting.is_open:
+        raise MeetingError(f"meeting {meeting.id} is already {meeting.state.value}")
+    heard = _withdraw_unsent(session, meeting, now)
+    reminders.close_open(session, meeting, now, "cancelled")
+    meeting.state = MeetingState.CANCELLED
+    meeting.sequence += 1
+    meeting.updated_at = now
+    for invitee, guardian in invitees(session, meeting):
+        QUESTIONS.close_kind(session, guardian, ChoiceKind.MEETING)
+        if guardian.id in heard:
+            _announce(
+                session,
+                meeting,
+                invitee,
+                guardian,
+                ContactKind.CANCELLED,
+                now,
+                default_timezone,
+                base_url,
+            )
+    _tell_staff(session, meeting, ContactKind.CANCELLED, m.STAFF_CANCELLED, now)
+    return meeting
+
+
+def _check_may_change(session: Session, actor: Staff | None, meeting: Meeting) -> None:
+    student = session.get_one(Student, meeting.student_id)
+    if not may_manage(session, actor, student):
+        raise MeetingError(f"no meeting {meeting.id} among yours")
+
+
+def _settle(
+    session: Session,
+    meeting: Meeting,
+    starts_at: dt.datetime,
+    kind: ContactKind,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None,
+) -> None:
+    heard = _withdraw_unsent(session, meeting, now)
+    reminders.close_open(
+        session, meeting, now, "moved" if kind is ContactKind.RESCHEDULED else "settled"
+    )
+    meeting.starts_at = starts_at
+    meeting.state = MeetingState.SCHEDULED
+    meeting.sequence += 1
+    meeting.updated_at = now
+    for invitee, guardian in invitees(session, meeting):
+        if guardian.id in heard:
+            _announce(session, meeting, invitee, guardian, kind, now, default_timezone, base_url)
+        else:  # nothing reached them yet: the whole preview, with the settled time
+            send_preview(
+                session,
+                meeting,
+                guardian,
+                now=now,
+                default_timezone=default_timezone,
+                base_url=base_url,
+            )
+    reminders.schedule(session, meeting, now, default_timezone)
+    template = m.STAFF_RESCHEDULED if kind is ContactKind.RESCHEDULED else m.STAFF_CONFIRMED
+    _tell_staff(session, meeting, kind, template, now)
+
+
+def _withdraw_unsent(session: Session, meeting: Meeting, now: dt.datetime) -> set[int]:
+    """Cancel every family message about the meeting still waiting to go (a preview held
+    by quiet hours, a queued reminder): it would be stale. Returns the guardians who did
+    get something, who are the ones to tell about the change."""
+    rows = session.execute(
+        select(MeetingContact.guardian_id, Delivery)
+        .join(Delivery, Delivery.id == MeetingContact.delivery_id)
+        .where(MeetingContact.meeting_id == meeting.id)
+    )
+    heard: set[int] = set()
+    for guardian_id, delivery in rows:
+        if delivery.status in UNSENT:
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.updated_at = now
+            history.record(
+                session, delivery, DeliveryEventKind.CANCELLED, now, detail="the meeting changed"
+            )
+        elif delivery.status is not DeliveryStatus.CANCELLED and guardian_id is not None:
+            heard.add(guardian_id)
+    return heard
+
+
+def _announce(
+    session: Session,
+    meeting: Meeting,
+    invitee: MeetingInvitee,
+    guardian: Guardian,
+    kind: ContactKind,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None,
+) -> None:
+    """The final time, a new time, or a cancellation, to one guardian, with the calendar
+    invite (attached on Telegram, a link elsewhere)."""
+    from ...outbox import TEXT, usable_points
+
+    student = session.get_one(Student, meeting.student_id)
+    name = student.name.split()[0]
+    language = guardian.language
+    zone = guardian.timezone or default_timezone
+    when = m.when_text(meeting.starts_at, zone, language) if meeting.starts_at else ""
+    template = {
+        ContactKind.CONFIRMATION: m.CONFIRMED,
+        ContactKind.RESCHEDULED: m.RESCHEDULED,
+        ContactKind.CANCELLED: m.CANCELLED_AT if when else m.CANCELLED,
+    }[kind]
+    pieces = [(TEXT, gettext(language, template, student=name, when=when))]
+    if kind is not ContactKind.CANCELLED:
+        pieces += where_pieces(meeting, language)
+    points = usable_points(session, guardian)
+    media: list[dict[str, object]] = []
+    if points and points[0].channel == "telegram":
+        media = calendar_media(session, meeting, language, now)
+        if media and kind is not ContactKind.CANCELLED:
+            pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_ATTACHED)))
+    elif base_url and meeting.starts_at is not None:
+        link = calendar_link(base_url, invitee)
+        pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_LINK, link=link)))
+    if kind is not ContactKind.CANCELLED:
+        pieces.append((TEXT, "\n" + gettext(language, m.ANYTHING_ELSE)))
+    send_family(
+        session,
+        meeting,
+        guardian,
+        kind,
+        [pieces],
+        now=now,
+        default_timezone=default_timezone,
+        message=meeting_message(session, meeting, now),
+        media=media,
+    )
+
+
+def _tell_staff(
+    session: Session, meeting: Meeting, kind: ContactKind, template: str, now: dt.datetime
+) -> None:
+    """The organizer and every staff attendee, on Telegram, with the invite attached."""
+    student = session.get_one(Student, meeting.student_id)
+    for staff_id in reminders.staff_recipients(session, meeting):
+        staff = session.get_one(Staff, staff_id)
+        when = (
+            m.when_text(meeting.starts_at, meeting.timezone, staff.language)
+            if meeting.starts_at
+            else ""
+        )
+        header = gettext(staff.language, template, student=student.name, when=when)
+        pieces = where_pieces(meeting, staff.language) if kind is not ContactKind.CANCELLED else []
+        send_staff(
+            session,
+            meeting,
+            staff,
+            kind,
+            header,
+            now=now,
+            pieces=pieces,
+            media=calendar_media(session, meeting, staff.language, now),
+        )

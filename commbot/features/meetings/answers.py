@@ -1,0 +1,217 @@
+"""What a family answers about a meeting, by number, button or in their own words; each
+answer is kept on the meeting, the family is told it was received, and the organizer is
+told on Telegram.
+
+Words are the family's concerns ("what would you like the team to know?"), unless the
+family was just asked which times suit them or whom they will bring: then they answer
+that. Words go to the organizer translated, with the original, like any family message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ...i18n import gettext
+from ...models import Guardian, Message, Staff, Student
+from ...outbox import to_staff
+from ...threads import thread_for
+from . import messages as m
+from .actions import MeetingError, confirm_meeting, slots_of
+from .choices import BRING, NONE, slot_position
+from .models import (
+    Awaiting,
+    InputKind,
+    Meeting,
+    MeetingInput,
+    MeetingInvitee,
+    MeetingSlot,
+    MeetingState,
+    Need,
+)
+
+
+class MeetingClosed(MeetingError):
+    """The meeting no longer takes answers (cancelled, held, or not theirs)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    reply: str  # what the family is told, in their language
+    event: str  # for logs and tests: no words, no numbers
+
+
+def open_invitee(session: Session, meeting: Meeting | None, guardian: Guardian) -> MeetingInvitee:
+    if meeting is None or not meeting.is_open:
+        raise MeetingClosed("the meeting is closed")
+    invitee = session.scalar(
+        select(MeetingInvitee).where(
+            MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.guardian_id == guardian.id
+        )
+    )
+    if invitee is None:
+        raise MeetingClosed("not asked to this meeting")
+    return invitee
+
+
+def answer_choice(
+    session: Session,
+    guardian: Guardian,
+    meeting_id: int,
+    code: str,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None = None,
+) -> Received:
+    """A number or a press: a time, none of them, a need, or bringing someone."""
+    meeting = session.get(Meeting, meeting_id)
+    invitee = open_invitee(session, meeting, guardian)
+    assert meeting is not None
+    student = session.get_one(Student, meeting.student_id)
+    organizer = session.get_one(Staff, meeting.organizer_id)
+    language = guardian.language
+    zone = guardian.timezone or default_timezone
+    invitee.responded_at = now
+    names = {"guardian": guardian.name, "student": student.name}
+    position = slot_position(code)
+    if position is not None:
+        slot = next((s for s in slots_of(session, meeting) if s.position == position), None)
+        if slot is None:
+            raise MeetingClosed("no such time")
+        invitee.chosen_slot_id, invitee.none_work, invitee.awaiting = slot.id, False, None
+        _tell_organizer_pick(session, meeting, organizer, slot, names, now)
+        if meeting.state is MeetingState.PROPOSED and meeting.auto_confirm:
+            confirm_meeting(
+                session,
+                None,
+                meeting,
+                slot=position,
+                now=now,
+                default_timezone=default_timezone,
+                base_url=base_url,
+            )
+            return Received("", "meeting time picked and confirmed")
+        when = m.when_text(slot.starts_at, zone, language)
+        if meeting.state is MeetingState.SCHEDULED and meeting.starts_at is not None:
+            set_for = m.when_text(meeting.starts_at, zone, language)
+            return Received(
+                gettext(language, m.CONFIRMED, student=student.name.split()[0], when=set_for),
+                "meeting time picked after it was set",
+            )
+        return Received(gettext(language, m.GOT_SLOT, when=when), "meeting time picked")
+    if code == NONE:
+        invitee.none_work, invitee.chosen_slot_id = True, None
+        invitee.awaiting = Awaiting.AVAILABILITY.value
+        _to_organizer(
+            session,
+            meeting,
+            organizer,
+            gettext(organizer.language, m.FAMILY_NONE_WORK, **names),
+            now,
+        )
+        return Received(gettext(language, m.ASK_AVAILABILITY), "no meeting time works")
+    if code == BRING:
+        invitee.awaiting = Awaiting.BRINGING.value
+        return Received(
+            gettext(language, m.ASK_BRINGING, student=student.name.split()[0]), "asked who comes"
+        )
+    if code in Need._value2member_map_:
+        need = Need(code)
+        if need.value not in invitee.needs:
+            invitee.needs = [*invitee.needs, need.value]
+        _to_organizer(
+            session,
+            meeting,
+            organizer,
+            gettext(organizer.language, m.FAMILY_NEEDS[need], **names),
+            now,
+        )
+        return Received(gettext(language, m.GOT_NEED[need]), f"asked for {need.value}")
+    raise MeetingClosed("not a choice")
+
+
+def take_words(
+    session: Session,
+    guardian: Guardian,
+    meeting_id: int,
+    message: Message,
+    *,
+    now: dt.datetime,
+) -> Received:
+    """The family's own words while the meeting is open: kept on the meeting, and passed
+    to the organizer translated, with the original."""
+    meeting = session.get(Meeting, meeting_id)
+    invitee = open_invitee(session, meeting, guardian)
+    assert meeting is not None
+    student = session.get_one(Student, meeting.student_id)
+    organizer = session.get_one(Staff, meeting.organizer_id)
+    awaiting = invitee.awaiting
+    kind, header, reply = {
+        Awaiting.AVAILABILITY.value: (
+            InputKind.AVAILABILITY,
+            m.FAMILY_AVAILABILITY,
+            m.GOT_AVAILABILITY,
+        ),
+        Awaiting.BRINGING.value: (InputKind.BRINGING, m.FAMILY_BRINGING, m.GOT_BRINGING),
+    }.get(awaiting or "", (InputKind.CONCERN, m.FAMILY_CONCERN, m.GOT_CONCERN))
+    invitee.awaiting = None
+    invitee.responded_at = now
+    thread = thread_for(session, student, guardian, organizer, now)
+    thread.last_message_at = now
+    message.thread_id, message.student_id = thread.id, student.id
+    session.add(message)
+    session.flush()
+    session.add(
+        MeetingInput(
+            meeting_id=meeting.id,
+            guardian_id=guardian.id,
+            message_id=message.id,
+            kind=kind,
+            created_at=now,
+        )
+    )
+    to_staff(
+        session,
+        staff=organizer,
+        now=now,
+        message=message,
+        header=gettext(organizer.language, header, guardian=guardian.name, student=student.name),
+        body=message.text,
+        body_language=message.language,
+        show_original=True,
+        media=message.media,
+    )
+    return Received(gettext(guardian.language, reply), f"meeting {kind.value} relayed")
+
+
+def _to_organizer(
+    session: Session, meeting: Meeting, organizer: Staff, text: str, now: dt.datetime
+) -> None:
+    to_staff(session, staff=organizer, now=now, header=text)
+
+
+def _tell_organizer_pick(
+    session: Session,
+    meeting: Meeting,
+    organizer: Staff,
+    slot: MeetingSlot,
+    names: dict[str, str],
+    now: dt.datetime,
+) -> None:
+    """The organizer hears of the pick, with a button to settle that time for everyone
+    (unless the first pick settles it by itself)."""
+    from .buttons import confirm_button
+
+    when = m.when_text(slot.starts_at, meeting.timezone, organizer.language)
+    text = gettext(organizer.language, m.FAMILY_PICKED, when=when, **names)
+    buttons = None
+    if meeting.state is MeetingState.PROPOSED and not meeting.auto_confirm:
+        buttons = [[confirm_button(meeting, slot, organizer.language)]]
+    to_staff(session, staff=organizer, now=now, header=text, buttons=buttons)
+
+
+__all__ = ["MeetingClosed", "Received", "answer_choice", "take_words"]

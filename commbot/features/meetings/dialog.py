@@ -1,0 +1,1 @@
+"""`/meeting` on Telegram: setting up a meeting step by step with buttons."""

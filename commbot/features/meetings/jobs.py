@@ -1,0 +1,21 @@
+"""The meetings' clock job: send the reminders that are due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from ...jobs import JobContext, job
+from .reminders import GRACE, send_due
+
+log = logging.getLogger(__name__)
+
+
+@job("meeting_reminders", dt.timedelta(seconds=15))
+def meeting_reminders(context: JobContext) -> int:
+    report = send_due(
+        context.engine, context.now, default_timezone=context.default_timezone, grace=GRACE
+    )
+    if report.sent or report.dropped:
+        log.info("meeting reminders: %d sent, %d dropped", report.sent, report.dropped)
+    return report.sent

@@ -1,0 +1,215 @@
+"""Reminders before a meeting: rows with due times, claimed through the database.
+
+Each guardian and each staff attendee gets one per offset (7 days, 1 day and 2 hours by
+default). A family's reminder due in their quiet hours is moved earlier, to half an hour
+before those hours begin: a reminder may come early, never late. One that would be due
+before now when the meeting is set (a meeting two days away has no 7-day reminder) is not
+made; one that cannot go out before the meeting starts is dropped and logged.
+
+Rows are claimed like check-ins (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and marked done
+in the same transaction that queues the delivery, so any number of workers send each
+reminder once. After downtime a reminder is still sent if its due time is within `GRACE`
+and the meeting has not begun. Rescheduling or cancelling closes every open reminder; each
+row also carries the start time it reminds of, so a reminder for an old time is never sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from ... import quiet_hours
+from ...db import insert_missing, transaction
+from ...models import Guardian, Lane, Staff, Student
+from ...outbox import family_quiet_until
+from .models import Meeting, MeetingAttendee, MeetingInvitee, MeetingReminder, MeetingState
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MINUTES = (7 * 24 * 60, 24 * 60, 120)
+BEFORE_QUIET = dt.timedelta(minutes=30)  # how long before quiet hours a moved one goes
+GRACE = dt.timedelta(hours=6)
+REMINDERS = MeetingReminder.__table__
+
+
+@dataclass(frozen=True)
+class Planned:
+    recipient: str
+    guardian_id: int | None
+    staff_id: int | None
+    minutes_before: int
+    due_at: dt.datetime
+
+
+def plan(
+    session: Session, meeting: Meeting, now: dt.datetime, default_timezone: str
+) -> list[Planned]:
+    """The reminders a scheduled meeting should have, from now on."""
+    if meeting.state is not MeetingState.SCHEDULED or meeting.starts_at is None:
+        return []
+    start = meeting.starts_at
+    offsets = sorted({int(x) for x in (meeting.reminder_minutes or DEFAULT_MINUTES)}, reverse=True)
+    planned: list[Planned] = []
+    guardians = session.scalars(
+        select(Guardian)
+        .join(MeetingInvitee, MeetingInvitee.guardian_id == Guardian.id)
+        .where(MeetingInvitee.meeting_id == meeting.id)
+    )
+    for guardian in guardians:
+        ranges = quiet_hours.parse(guardian.quiet_hours)
+        zone = guardian.timezone or default_timezone
+        for minutes in offsets:
+            due = start - dt.timedelta(minutes=minutes)
+            due = quiet_hours.earlier_allowed(ranges, zone, due, BEFORE_QUIET)
+            if due <= now and minutes != offsets[-1]:
+                continue  # its moment has passed; a later reminder follows
+            if due <= now:
+                due = now  # the last reminder, late: now if it can still go before the start
+            if due >= start:
+                continue
+            planned.append(Planned(f"guardian:{guardian.id}", guardian.id, None, minutes, due))
+    for staff_id in staff_recipients(session, meeting):
+        for minutes in offsets:
+            due = start - dt.timedelta(minutes=minutes)
+            if due > now:
+                planned.append(Planned(f"staff:{staff_id}", None, staff_id, minutes, due))
+    return planned
+
+
+def staff_recipients(session: Session, meeting: Meeting) -> list[int]:
+    """The organizer and every staff attendee, once each."""
+    ids = [meeting.organizer_id]
+    ids += [
+        i
+        for i in session.scalars(
+            select(MeetingAttendee.staff_id).where(
+                MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.staff_id.is_not(None)
+            )
+        )
+        if i is not None
+    ]
+    return list(dict.fromkeys(ids))
+
+
+def schedule(session: Session, meeting: Meeting, now: dt.datetime, default_timezone: str) -> int:
+    """Write the meeting's reminders (again after a change: existing ones stay as they are)."""
+    assert meeting.starts_at is not None or meeting.state is not MeetingState.SCHEDULED
+    rows = [
+        {
+            "meeting_id": meeting.id,
+            "recipient": p.recipient,
+            "guardian_id": p.guardian_id,
+            "staff_id": p.staff_id,
+            "minutes_before": p.minutes_before,
+            "starts_at": meeting.starts_at,
+            "due_at": p.due_at,
+        }
+        for p in plan(session, meeting, now, default_timezone)
+    ]
+    insert_missing(
+        session, REMINDERS, rows, ["meeting_id", "recipient", "minutes_before", "starts_at"]
+    )
+    return len(rows)
+
+
+def close_open(session: Session, meeting: Meeting, now: dt.datetime, outcome: str) -> int:
+    """Close every reminder not yet sent (the meeting moved or was cancelled)."""
+    result = session.execute(
+        update(MeetingReminder)
+        .where(MeetingReminder.meeting_id == meeting.id, MeetingReminder.done_at.is_(None))
+        .values(done_at=now, outcome=outcome)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    dropped: int = 0
+
+
+def send_due(
+    engine: Engine,
+    now: dt.datetime,
+    *,
+    default_timezone: str,
+    grace: dt.timedelta = GRACE,
+    batch: int = 200,
+) -> SendReport:
+    """Queue every reminder due at `now`, `batch` per transaction, each exactly once."""
+    from .notify import remind  # the notices module builds and queues the message
+
+    report = SendReport()
+    while True:
+        with transaction(engine) as session:
+            rows: Sequence[MeetingReminder] = session.scalars(
+                select(MeetingReminder)
+                .where(MeetingReminder.done_at.is_(None), MeetingReminder.due_at <= now)
+                .order_by(MeetingReminder.due_at, MeetingReminder.id)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return report
+            meetings = {
+                meeting.id: meeting
+                for meeting in session.scalars(
+                    select(Meeting).where(Meeting.id.in_({r.meeting_id for r in rows}))
+                )
+            }
+            quiet_cache: dict[tuple[str, str], dt.datetime] = {}
+            for row in rows:
+                meeting = meetings[row.meeting_id]
+                why = _stale(meeting, row, now, grace)
+                not_before = now
+                if why is None and row.guardian_id is not None:
+                    guardian = session.get_one(Guardian, row.guardian_id)
+                    zone = guardian.timezone or default_timezone
+                    not_before = family_quiet_until(guardian.quiet_hours, zone, now, quiet_cache)
+                    assert meeting.starts_at is not None
+                    if not_before >= meeting.starts_at:
+                        why = "quiet until the meeting"
+                row.done_at = now
+                if why is not None:
+                    row.outcome = "dropped: " + why
+                    report.dropped += 1
+                    log.warning(
+                        "meeting %s reminder %s (%d min before) dropped: %s",
+                        meeting.id,
+                        row.id,
+                        row.minutes_before,
+                        why,
+                    )
+                    continue
+                row.outcome = "sent"
+                remind(session, meeting, row, now=now, not_before=not_before, lane=Lane.REMINDER)
+                report.sent += 1
+
+
+def _stale(
+    meeting: Meeting, row: MeetingReminder, now: dt.datetime, grace: dt.timedelta
+) -> str | None:
+    """Why this reminder must not go out, if it must not."""
+    if meeting.state is not MeetingState.SCHEDULED:
+        return f"the meeting is {meeting.state.value}"
+    if meeting.starts_at is None or meeting.starts_at != row.starts_at:
+        return "the meeting moved"
+    if now >= meeting.starts_at:
+        return "the meeting has begun"
+    if now - row.due_at > grace:
+        return "missed by more than the grace window"
+    return None
+
+
+def student_of(session: Session, meeting: Meeting) -> Student:
+    return session.get_one(Student, meeting.student_id)
+
+
+def staff_of(session: Session, staff_id: int) -> Staff:
+    return session.get_one(Staff, staff_id)
