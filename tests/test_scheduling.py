@@ -331,7 +331,7 @@ async def test_checkin_waits_for_each_familys_quiet_hours(system: System) -> Non
 # -- the APScheduler clock -------------------------------------------------------------
 
 
-async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) -> None:
+async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -> None:
     fixed = utc(2026, 11, 20, 21, 30)
     loop = asyncio.get_running_loop()
     finished: dict[str, bool] = {}  # job id -> ran without error
@@ -339,14 +339,20 @@ async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) 
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 4:
+        if len(finished) == 5:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
     try:
         scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"fire_checkins", "send_digests", "sync_plans", "remove_expired_media"}
+        assert set(jobs) == {
+            "fire_checkins",
+            "send_digests",
+            "sync_plans",
+            "remove_expired_media",
+            "meeting_reminders",
+        }
         for job in jobs.values():
             assert job.max_instances == 1
             assert job.coalesce is True
@@ -354,6 +360,7 @@ async def test_start_clock_registers_three_non_overlapping_jobs(engine: Engine) 
         assert jobs["send_digests"].trigger.interval == dt.timedelta(minutes=1)
         assert jobs["sync_plans"].trigger.interval == dt.timedelta(minutes=10)
         assert jobs["remove_expired_media"].trigger.interval == dt.timedelta(hours=1)
+        assert jobs["meeting_reminders"].trigger.interval == dt.timedelta(seconds=15)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
