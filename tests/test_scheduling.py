@@ -369,6 +369,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "send_digests": True,
             "sync_plans": True,
             "remove_expired_media": True,
+            "meeting_reminders": True,
         }
     finally:
         scheduler.shutdown(wait=False)
