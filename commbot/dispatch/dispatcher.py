@@ -486,7 +486,7 @@ class Dispatcher:
     async def _outbound(self, channel: Channel, delivery: Delivery) -> Outbound:
         media, missing = await self._media_for(channel, delivery)
         if missing:
-            if not (delivery.header or delivery.body):
+            if not (delivery.header or delivery.body or delivery.pieces):
                 # Nothing but the attachment: try it again later, as before.
                 raise SendError("media", "could not fetch the photo or file", permanent=False)
             # The words never wait for a photo: they go now with a note (kept on the
