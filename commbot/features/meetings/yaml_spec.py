@@ -292,7 +292,8 @@ class _Reader:
             return kind(word)
         close = difflib.get_close_matches(word, known, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
-        raise self.fail(path, f"{value!r} is not one of them: {hint}choose {', '.join(known)}")
+        noun = "purpose" if kind is Purpose else "role"
+        raise self.fail(path, f"{value!r} is not a {noun}: {hint}choose {', '.join(known)}")
 
     # -- who -------------------------------------------------------------------------
 
