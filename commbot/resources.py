@@ -66,6 +66,11 @@ def example_roster() -> Path:
     return _find("example roster", "_examples/roster.csv", "examples/roster.csv", folder=False)
 
 
+def example_meeting() -> Path:
+    """The sample meeting file the README shows (`commbot meeting create`)."""
+    return _find("example meeting", "_examples/meeting.yaml", "examples/meeting.yaml", folder=False)
+
+
 def check_installed() -> None:
     """Fail now, with one line, if anything a long-running process needs is missing: the
     migrations, the glossary and every shipped language's catalog. `commbot serve` and

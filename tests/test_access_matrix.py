@@ -946,6 +946,78 @@ CLI_SCENARIOS: dict[str, Callable[[Engine], None]] = {
 }
 
 
+# -- meetings: the operator's commands (tests/test_meeting_cli.py goes through each in depth)
+
+
+def _meeting_state(engine: Engine, meeting_id: int) -> str | None:
+    from commbot.features.meetings.models import Meeting
+
+    with transaction(engine) as session:
+        meeting = session.get(Meeting, meeting_id)
+        return meeting.state.value if meeting else None
+
+
+def _meeting_from_example(engine: Engine) -> int:
+    import re
+    import tempfile
+
+    from .test_meeting_cli import meeting_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = meeting_file(Path(folder), dt.datetime.now(dt.UTC))
+        output = _cli("meeting", "create", str(path))
+    assert "Rosa Pérez: sms, es, 3 messages queued" in output and "555" not in output
+    found = re.search(r"Created meeting (\d+)", output)
+    assert found, output
+    return int(found.group(1))
+
+
+def _cli_meeting_create(engine: Engine) -> None:
+    meeting_id = _meeting_from_example(engine)
+    assert _meeting_state(engine, meeting_id) == "proposed"
+
+
+def _cli_meeting_list(engine: Engine) -> None:
+    _meeting_from_example(engine)
+    output = _cli("meeting", "list")
+    assert "Alfredo" in output and "proposed" in output and "555" not in output
+
+
+def _cli_meeting_show(engine: Engine) -> None:
+    meeting_id = _meeting_from_example(engine)
+    output = _cli("meeting", "show", str(meeting_id))
+    assert "Rosa Pérez" in output and "sms" in output and "555" not in output
+
+
+def _cli_meeting_confirm(engine: Engine) -> None:
+    meeting_id = _meeting_from_example(engine)
+    assert "is set for" in _cli("meeting", "confirm", str(meeting_id), "2")
+    assert _meeting_state(engine, meeting_id) == "scheduled"
+
+
+def _cli_meeting_reschedule(engine: Engine) -> None:
+    meeting_id = _meeting_from_example(engine)
+    day = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).date()
+    assert "moved to" in _cli("meeting", "reschedule", str(meeting_id), "--slot", f"{day} 16:00")
+    assert _meeting_state(engine, meeting_id) == "scheduled"
+
+
+def _cli_meeting_cancel(engine: Engine) -> None:
+    meeting_id = _meeting_from_example(engine)
+    assert f"Cancelled meeting {meeting_id}" in _cli("meeting", "cancel", str(meeting_id))
+    assert _meeting_state(engine, meeting_id) == "cancelled"
+
+
+CLI_SCENARIOS |= {
+    "meeting create": _cli_meeting_create,
+    "meeting list": _cli_meeting_list,
+    "meeting show": _cli_meeting_show,
+    "meeting confirm": _cli_meeting_confirm,
+    "meeting reschedule": _cli_meeting_reschedule,
+    "meeting cancel": _cli_meeting_cancel,
+}
+
+
 @pytest.fixture
 def operator(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The operator's shell on the server: DATABASE_URL names the example school's database."""

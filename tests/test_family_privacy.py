@@ -472,3 +472,78 @@ async def test_check_ins_asked_are_exported_and_digests_forget_the_name(system: 
             if d.header.startswith("Check-in digest")
         ]
     assert headers and all("Rosa Pérez" not in h and "Lan Nguyen" in h for h in headers)
+
+
+async def test_meetings_are_exported_with_her_answers_and_forget_removes_her_part(
+    system: System,
+) -> None:
+    from commbot.features.meetings.actions import create_meeting
+    from commbot.features.meetings.models import (
+        Meeting,
+        MeetingContact,
+        MeetingInput,
+        MeetingInvitee,
+        MeetingReminder,
+    )
+    from commbot.features.meetings.yaml_spec import parse_meeting
+
+    from .test_meeting_cli import meeting_text
+
+    await system.link_staff("ecarter@lincoln.example.org", CARTER)
+    with transaction(system.engine) as session:
+        spec = parse_meeting(
+            session,
+            meeting_text(system.clock()).replace("auto_confirm: false", "auto_confirm: true"),
+            source="meeting.yaml",
+            now=system.clock(),
+            default_timezone="America/New_York",
+        )
+        create_meeting(
+            session,
+            spec.organizer,
+            spec.draft,
+            now=system.clock(),
+            default_timezone="America/New_York",
+            base_url=PUBLIC,
+        )
+    await system.drain()
+    words = "Alfredo tiene miedo de los examenes"
+    for text in ("2", "4", words):  # the afternoon (settles it), an interpreter, her words
+        await system.sms(ROSA, text)
+    await system.drain()
+
+    with transaction(system.engine) as session:
+        exported = export_guardian(session, rosa(session), system.clock())
+        token = session.scalar(select(MeetingInvitee.calendar_token))
+    [meeting] = exported["meetings"]
+    assert (meeting["purpose"], meeting["state"], meeting["student"]) == (
+        "annual_review",
+        "scheduled",
+        "Alfredo Pérez",
+    )
+    assert meeting["chosen_slot"]["number"] == 2
+    assert meeting["starts_at"] == meeting["chosen_slot"]["starts_at"]
+    assert meeting["needs"] == ["interpreter"]
+    assert [(w["kind"], w["text"]) for w in meeting["their_words"]] == [("concern", words)]
+    assert {c["kind"] for c in meeting["messages_sent"]} >= {"preview", "confirmation"}
+    assert meeting["reminders"] and all(r["done_at"] is None for r in meeting["reminders"])
+    assert token and token not in json.dumps(exported)  # her calendar link is a key
+
+    with transaction(system.engine) as session:
+        forgotten = forget_guardian(session, rosa(session), system.clock())
+    assert forgotten.meeting_records >= 1 + 1 + 3 + 3  # invitee, words, contacts, reminders
+    with transaction(system.engine) as session:
+        for model in (MeetingInvitee, MeetingInput, MeetingReminder, MeetingContact):
+            theirs = select(model).where(model.guardian_id.is_not(None))
+            assert session.scalars(theirs).all() == [], model
+        # The staff attendee's reminders are not hers: they stay.
+        assert session.scalars(select(MeetingReminder)).all()
+        kept = session.scalars(select(Meeting)).one()  # the school's meeting stays
+        assert kept.place.startswith("Room 12")
+    leaks = [
+        (table, column)
+        for table, column, value in every_text(system.engine)
+        if words in value or ROSA in value
+    ]
+    assert leaks == []
+    assert (await system.http.get(f"/calendar/{token}.ics")).status_code == 404

@@ -5,7 +5,9 @@
 opt-outs, last inbound), links to children (consent, whether they get messages), threads
 and every message in or to them (both directions, texts, media references, the cached
 translations of their words), deliveries to them and the copies of their words to staff
-with each one's history, open numbered questions, check-ins they were asked, invites,
+with each one's history, open numbered questions, check-ins they were asked, meetings they
+were asked to (purpose, time, the slot they chose, what they asked for, their words, every
+message and reminder sent them about it; never their calendar link), invites,
 stored media files, early status reports and unknown-sender records for their addresses,
 and when staff were sent notes naming them. Other people's addresses are left out: staff
 are named, never their chat ids; notes to staff are listed, not quoted, since they can name
@@ -24,7 +26,10 @@ keeps what anonymous reports count. Erased:
   cancelled (with a history event) and never fall back or notify anyone;
 - their name in notes to staff (digests, "could not reach" notes), replaced by the
   placeholder; cached translations of their conversations' words; their open questions,
-  invites, early status reports and unknown-sender records.
+  invites, early status reports and unknown-sender records;
+- their part of every meeting: the invitation (chosen slot, needs, calendar link), their
+  words kept on it, the record of messages sent them about it, and their reminders (the
+  meeting itself is the school's and stays).
 
 Kept, so counts by channel, direction, kind, status, school, class, staff member and time
 still add up: the guardian row (placeholder name, school, language, preferred channel), the
@@ -45,7 +50,7 @@ import datetime as dt
 import enum
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -101,6 +106,13 @@ EXPORTED: dict[str, str] = {
     "unknown_sender_replies": "unknown_sender_replies",
     "media_files": "media_files",
     "checkin_runs": "checkins",
+    # Meetings they were asked to: the facts (its `phone` is the school's dial-in number),
+    # and theirs alone: their answers, their words, each message sent them, their reminders.
+    "meetings": "meetings",
+    "meeting_invitees": "meetings",
+    "meeting_inputs": "meetings",
+    "meeting_contacts": "meetings",
+    "meeting_reminders": "meetings",
 }
 NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "schools": "the school itself",
@@ -116,6 +128,8 @@ NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "inbound_receipts": "provider ids of processed webhooks, linked to nobody",
     "checkin_plans": "staff members' check-in plans, by class or student",
     "checkin_schedules": "when each plan fires, by time zone",
+    "meeting_slots": "the times a school proposed; the one a family chose is exported",
+    "meeting_attendees": "school staff and specialists who attend a meeting",
 }
 
 
@@ -338,6 +352,7 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
             for run in runs
             if run.plan_id in plans
         ],
+        "meetings": _export_meetings(session, guardian, staff_names, student_name),
         "invites": [
             _row(i, "kind", "created_at", "expires_at", "used_at", "used_by_chat_id")
             for i in session.scalars(
@@ -357,6 +372,103 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
             for r in _unknown_records(session, addresses)
         ],
     }
+
+
+def _export_meetings(
+    session: Session,
+    guardian: Guardian,
+    staff_names: dict[int, str],
+    student_name: Callable[[int | None], str | None],
+) -> list[dict[str, Any]]:
+    """Each meeting they were asked to, with their answers, words, contacts and reminders.
+    The calendar link's token is left out: it is a key, like a media token."""
+    from ..features.meetings.models import (
+        Meeting,
+        MeetingContact,
+        MeetingInput,
+        MeetingInvitee,
+        MeetingReminder,
+        MeetingSlot,
+    )
+
+    def theirs(model: Any) -> list[Any]:
+        return list(
+            session.scalars(
+                select(model).where(model.guardian_id == guardian.id).order_by(model.id)
+            )
+        )
+
+    invitees = {i.meeting_id: i for i in theirs(MeetingInvitee)}
+    inputs, contacts, reminders = (
+        theirs(MeetingInput),
+        theirs(MeetingContact),
+        theirs(MeetingReminder),
+    )
+    ids = set(invitees) | {r.meeting_id for r in (*inputs, *contacts, *reminders)}
+    words = dict(
+        session.execute(
+            select(Message.id, Message.text).where(
+                Message.id.in_([i.message_id for i in inputs if i.message_id])
+            )
+        ).all()
+    )
+    slots = {
+        s.id: s for s in session.scalars(select(MeetingSlot).where(MeetingSlot.meeting_id.in_(ids)))
+    }
+    found = []
+    for meeting in session.scalars(select(Meeting).where(Meeting.id.in_(ids)).order_by(Meeting.id)):
+        invitee = invitees.get(meeting.id)
+        chosen = slots.get(invitee.chosen_slot_id) if invitee and invitee.chosen_slot_id else None
+        row = _row(meeting, "id", "purpose", "purpose_note", "state", "starts_at")
+        row |= _row(meeting, "duration_minutes", "timezone", "place", "video_link")
+        row |= {
+            "student": student_name(meeting.student_id),
+            "organizer": staff_names.get(meeting.organizer_id),
+            "chosen_slot": (
+                {"number": chosen.position, "starts_at": _json(chosen.starts_at)}
+                if chosen
+                else None
+            ),
+            "none_work": invitee.none_work if invitee else False,
+            "needs": list(invitee.needs) if invitee else [],
+            "responded_at": _json(invitee.responded_at) if invitee else None,
+            "their_words": [
+                {
+                    "kind": _json(i.kind),
+                    "text": words.get(i.message_id or -1, ""),
+                    "at": _json(i.created_at),
+                }
+                for i in inputs
+                if i.meeting_id == meeting.id
+            ],
+            "messages_sent": [
+                _row(c, "kind", "delivery_id", "at") for c in contacts if c.meeting_id == meeting.id
+            ],
+            "reminders": [
+                _row(r, "minutes_before", "starts_at", "due_at", "done_at", "outcome")
+                for r in reminders
+                if r.meeting_id == meeting.id
+            ],
+        }
+        found.append(row)
+    return found
+
+
+def _forget_meetings(session: Session, guardian: Guardian) -> int:
+    """Delete their part of every meeting; the meeting, its slots and attendees stay."""
+    from ..features.meetings.models import (
+        MeetingContact,
+        MeetingInput,
+        MeetingInvitee,
+        MeetingReminder,
+    )
+
+    count = 0
+    for model in (MeetingReminder, MeetingContact, MeetingInput, MeetingInvitee):
+        count += _delete(
+            session, session.scalars(select(model).where(model.guardian_id == guardian.id))
+        )
+    return count
 
 
 def _early_reports(session: Session, provider_ids: set[str]) -> list[EarlyStatusReport]:
@@ -394,6 +506,7 @@ class Forgotten:
     staff_notes: int = 0
     pending_questions: int = 0
     invites: int = 0
+    meeting_records: int = 0
     unknown_sender_records: int = 0
     early_status_reports: int = 0
     messages_kept: int = 0
@@ -460,6 +573,7 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
     report.invites = _delete(
         session, session.scalars(select(InviteCode).where(InviteCode.guardian_id == guardian.id))
     )
+    report.meeting_records = _forget_meetings(session, guardian)
     report.children = _delete(
         session,
         session.scalars(select(Guardianship).where(Guardianship.guardian_id == guardian.id)),
