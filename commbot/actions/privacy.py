@@ -21,7 +21,7 @@ keeps what anonymous reports count. Erased:
 - the text and media of every message they wrote, and of messages to them that no other
   family still holds (a message to both parents keeps its words for the other one);
   files made from those photos, on disk and in `media_files`;
-- on every delivery to them: address, header, body, media, buttons and error text; on
+- on every delivery to them: address, header, pieces, body, media, buttons and error text; on
   copies of their messages to staff: header, body and media; waiting deliveries to them are
   cancelled (with a history event) and never fall back or notify anyone;
 - their name in notes to staff (digests, "could not reach" notes), replaced by the
@@ -288,7 +288,8 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
             row["address"] = d.address  # theirs: the staff member's chat id is left out
         else:
             row["staff"] = staff_names.get(d.staff_id) if d.staff_id else None
-        row |= _row(d, "header", "body", "media", "attempts", "not_before", "created_at")
+        row |= _row(d, "header", "pieces", "body", "media", "attempts", "not_before")
+        row |= _row(d, "created_at")
         row |= _row(d, "sent_at", "provider_message_id", "error_code", "error_message")
         row["history"] = [
             _row(e, "at", "kind", "status", "error_code", "provider_message_id", "detail")
@@ -553,13 +554,13 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
             d.error_message = ERASED_NOTE
             history.record(session, d, DeliveryEventKind.CANCELLED, now, detail=ERASED_NOTE)
             report.deliveries_cancelled += 1
-        before = (d.address, d.contact_point_id, d.header, d.body, d.media, d.buttons)
+        before = _what_it_holds(d)
         if d.guardian_id == guardian.id:
             d.address, d.contact_point_id = "", None
-        d.header, d.body, d.media, d.buttons = "", "", [], []
+        d.header, d.pieces, d.body, d.media, d.buttons = "", [], "", [], []
         if d.error_message != ERASED_NOTE:
             d.error_message = None  # a provider's error text can quote the number
-        if before != (d.address, d.contact_point_id, d.header, d.body, d.media, d.buttons):
+        if before != _what_it_holds(d):
             report.deliveries_erased += 1
     report.staff_notes = _rename_in_staff_notes(session, guardian.name)
     report.early_status_reports = _delete(
@@ -656,6 +657,10 @@ def _staff_notes(session: Session, name: str) -> list[tuple[Delivery, re.Pattern
         .order_by(Delivery.id)
     )
     return [(d, pattern) for d in candidates if pattern.search(d.header)]
+
+
+def _what_it_holds(d: Delivery) -> tuple[Any, ...]:
+    return (d.address, d.contact_point_id, d.header, d.pieces, d.body, d.media, d.buttons)
 
 
 def _rename_in_staff_notes(session: Session, name: str) -> int:
