@@ -428,3 +428,795 @@ def test_english_family_texts_read_at_grade_6_or_below() -> None:
     assert importlib.metadata.version("textstat") == "0.7.4"
     over = {name: grade for name, grade in grades.items() if grade > 6}
     assert over == {}
+
+
+# -- 4. answers ------------------------------------------------------------------------------
+
+
+def view_of(system: System, meeting_id: int) -> Any:
+    with transaction(system.engine) as session:
+        return meeting_view(session, session.get_one(Meeting, meeting_id))
+
+
+def family(view: Any, name: str) -> Any:
+    return next(f for f in view.families if f.name == name)
+
+
+def inputs_of(system: System, meeting_id: int) -> list[tuple[str, str]]:
+    view = view_of(system, meeting_id)
+    return [(w.kind, w.text) for f in view.families for w in f.words]
+
+
+async def test_rosa_picks_a_time_asks_for_help_and_writes_her_concerns(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    carter_before = len(system.telegram_texts(CARTER))
+    for answer in ("2", "4", "5", CONCERN):
+        assert (await system.sms(ROSA, answer)).status_code == 200
+    await system.drain()
+    afternoon = m.when_text(utc(local(1, 16)), NY, "es")
+    assert system.sms_to(ROSA)[3:] == [
+        es(m.GOT_SLOT, when=afternoon),
+        es(m.GOT_NEED[m.Need.INTERPRETER]),
+        es(m.GOT_NEED[m.Need.TRANSPORT]),
+        es(m.GOT_CONCERN),
+    ]
+    names = {"guardian": "Rosa Pérez", "student": "Alfredo Pérez"}
+    told = system.telegram_texts(CARTER)[carter_before:]
+    assert told[0] == gettext(
+        "en", m.FAMILY_PICKED, when=m.when_text(utc(local(1, 16)), NY, "en"), **names
+    )
+    assert told[1] == gettext("en", m.FAMILY_NEEDS[m.Need.INTERPRETER], **names)
+    assert told[2] == gettext("en", m.FAMILY_NEEDS[m.Need.TRANSPORT], **names)
+    assert told[3].startswith(gettext("en", m.FAMILY_CONCERN, **names))
+    assert CONCERN in told[3]
+    # The organizer may settle the picked time with one press.
+    [(_, data)] = buttons_of_message(system, CARTER, told[0])
+    assert data == f"mtc:{meeting_id}:2"
+    rosa = family(view_of(system, meeting_id), "Rosa Pérez")
+    assert (rosa.chosen_slot, rosa.needs, rosa.unanswered) == (2, ["interpreter", "transport"], False)
+    assert [(w.kind, w.text) for w in rosa.words] == [("concern", CONCERN)]
+
+
+async def test_concerns_reach_the_organizer_translated_with_the_original(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    with FakeLibreTranslate() as service:
+        backend = translating(system, service)
+        meeting_id = meeting_id_of(create(system))
+        await system.drain()
+        await system.sms(ROSA, CONCERN)
+        await system.drain()
+        await backend.close()
+    relayed = system.telegram_texts(CARTER)[-1]
+    assert f"[en] {CONCERN}" in relayed and relayed.count(CONCERN) == 2  # translated + original
+    with transaction(system.engine) as session:
+        [kept] = session.scalars(select(MeetingInput).where(MeetingInput.meeting_id == meeting_id))
+        assert kept.kind is InputKind.CONCERN and kept.message_id is not None
+
+
+async def test_none_of_these_times_then_what_suits_them_reaches_the_organizer(
+    system: System,
+) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    await system.sms(ROSA, "3")
+    await system.sms(ROSA, "Los viernes despues de las 4.")
+    await system.sms(ROSA, CONCERN)  # the question was answered: words are concerns again
+    await system.drain()
+    assert system.sms_to(ROSA)[3:] == [
+        es(m.ASK_AVAILABILITY),
+        es(m.GOT_AVAILABILITY),
+        es(m.GOT_CONCERN),
+    ]
+    names = {"guardian": "Rosa Pérez", "student": "Alfredo Pérez"}
+    told = system.telegram_texts(CARTER)
+    assert gettext("en", m.FAMILY_NONE_WORK, **names) in told
+    availability = next(t for t in told if t.startswith(gettext("en", m.FAMILY_AVAILABILITY, **names)))
+    assert "Los viernes despues de las 4." in availability
+    assert inputs_of(system, meeting_id) == [
+        ("availability", "Los viernes despues de las 4."),
+        ("concern", CONCERN),
+    ]
+    rosa = family(view_of(system, meeting_id), "Rosa Pérez")
+    assert rosa.none_work and rosa.chosen_slot is None
+
+
+async def test_i_will_bring_someone_then_who(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    await system.sms(ROSA, "8")
+    await system.sms(ROSA, "Mi hermana Lucia, ella cuida a Alfredo.")
+    await system.drain()
+    assert system.sms_to(ROSA)[3:] == [
+        es(m.ASK_BRINGING, student="Alfredo"),
+        es(m.GOT_BRINGING),
+    ]
+    header = gettext("en", m.FAMILY_BRINGING, guardian="Rosa Pérez", student="Alfredo Pérez")
+    assert any(
+        t.startswith(header) and "hermana Lucia" in t for t in system.telegram_texts(CARTER)
+    )
+    assert inputs_of(system, meeting_id) == [
+        ("bringing", "Mi hermana Lucia, ella cuida a Alfredo.")
+    ]
+
+
+async def test_karim_asks_for_childcare_and_to_join_by_phone_on_whatsapp(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    await karim_writes_first(system)
+    meeting_id = meeting_id_of(create(system, "Andrew Bashid"))
+    await system.drain()
+    await system.sms(KARIM, "6", whatsapp=True)
+    await system.sms(KARIM, "\u0667", whatsapp=True)  # seven, in Arabic-Indic digits
+    await system.drain()
+    replies = [unmark(t) for t in whatsapp_to(system, KARIM)[3:]]
+    assert replies == [
+        gettext("ar", m.GOT_NEED[m.Need.CHILDCARE]),
+        gettext("ar", m.GOT_NEED[m.Need.PHONE]),
+    ]
+    karim = family(view_of(system, meeting_id), "Karim Bashid")
+    assert karim.needs == ["childcare", "phone"]
+    names = {"guardian": "Karim Bashid", "student": "Andrew Bashid"}
+    told = system.telegram_texts(CARTER)
+    assert gettext("en", m.FAMILY_NEEDS[m.Need.CHILDCARE], **names) in told
+    assert gettext("en", m.FAMILY_NEEDS[m.Need.PHONE], **names) in told
+
+
+async def test_amina_answers_by_button(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    await link_amina(system)
+    meeting_id = meeting_id_of(create(system, "Andrew Bashid"))
+    await system.drain()
+    before = len(system.telegram_texts(AMINA))
+    for n, code in enumerate(("s1", "interpreter", "bring")):
+        response = await system.post_telegram(press(AMINA, f"mtg:{meeting_id}:{code}", 90_000 + n))
+        assert response.status_code == 200
+    await system.telegram_update(AMINA, "My brother Omar, Andrew's uncle.")
+    await system.drain()
+    morning = m.when_text(utc(local(1, 10)), NY, "en")
+    assert system.telegram_texts(AMINA)[before:] == [
+        gettext("en", m.GOT_SLOT, when=morning),
+        gettext("en", m.GOT_NEED[m.Need.INTERPRETER]),
+        gettext("en", m.ASK_BRINGING, student="Andrew"),
+        gettext("en", m.GOT_BRINGING),
+    ]
+    names = {"guardian": "Amina Bashid", "student": "Andrew Bashid"}
+    picked = gettext("en", m.FAMILY_PICKED, when=m.when_text(utc(local(1, 10)), NY, "en"), **names)
+    assert picked in system.telegram_texts(CARTER)
+    [confirm] = [b for b in buttons_of_message(system, CARTER, picked)]
+    assert confirm[1] == f"mtc:{meeting_id}:1"
+    amina = family(view_of(system, meeting_id), "Amina Bashid")
+    assert (amina.chosen_slot, amina.needs) == (1, ["interpreter"])
+    assert [(w.kind, w.text) for w in amina.words] == [
+        ("bringing", "My brother Omar, Andrew's uncle.")
+    ]
+
+
+def buttons_of_message(system: System, chat: int, text: str) -> list[tuple[str, str]]:
+    call = next(c for c in system.telegram.sent_messages(chat) if c.params.get("text") == text)
+    markup = call.params.get("reply_markup") or {}
+    return [
+        (b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row
+    ]
+
+
+async def test_a_number_not_on_the_menu_is_passed_on_as_words(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    await system.sms(ROSA, "9")
+    await system.sms(ROSA, "0")
+    await system.drain()
+    assert system.sms_to(ROSA)[3:] == [es(m.GOT_CONCERN), es(m.GOT_CONCERN)]
+    assert inputs_of(system, meeting_id) == [("concern", "9"), ("concern", "0")]
+    assert family(view_of(system, meeting_id), "Rosa Pérez").chosen_slot is None
+
+
+async def test_stop_still_opts_out_while_a_meeting_is_open(system: System) -> None:
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    await system.sms(ROSA, "STOP")
+    await system.drain()
+    with transaction(system.engine) as session:
+        point = one(session, ContactPoint, channel=Channel.SMS, address=ROSA)
+        assert point.opted_out
+    assert inputs_of(system, meeting_id) == []
+
+
+async def test_lan_with_two_children_the_most_recent_question_wins(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    await system.link_staff(KIM_EMAIL, KIM)
+    await system.sms(LAN, "Is the trip on Friday?")  # which child? 1. Bao 2. Minh
+    await system.drain()
+    system.clock.advance(minutes=5)
+    meeting_id = meeting_id_of(create(system, "Minh Nguyen", attendees=[], documents=[]))
+    await system.drain()
+    await system.sms(LAN, "2")  # the meeting's menu came last: its second time
+    await system.sms(LAN, "Minh likes mornings.")
+    await system.drain()
+    lan = family(view_of(system, meeting_id), "Lan Nguyen")
+    assert lan.chosen_slot == 2
+    assert [(w.kind, w.text) for w in lan.words] == [("concern", "Minh likes mornings.")]
+    assert not any("trip" in t for t in system.telegram_texts(KIM))
+    # The meeting's menu stays open and keeps being the latest: "1" is still its first time.
+    await system.sms(LAN, "1")
+    await system.drain()
+    assert family(view_of(system, meeting_id), "Lan Nguyen").chosen_slot == 1
+
+
+# -- 4. quiet-hour conflicts ------------------------------------------------------------------
+
+
+def test_a_time_in_rosas_sleep_is_marked_for_the_organizer(system: System) -> None:
+    created = create(system, slots=[local(1, 10), local(1, 16)])
+    assert [(c.guardian, c.starts_at) for c in created.conflicts] == [
+        ("Rosa Pérez", utc(local(1, 10)))
+    ]
+    [conflict] = created.conflicts
+    assert conflict.text == gettext(
+        "en",
+        m.QUIET_CONFLICT,
+        guardian="Rosa Pérez",
+        end=m.clock_text(15 * 60, "en"),
+        slot=m.when_text(utc(local(1, 10)), NY, "en"),
+    )
+
+
+def test_a_meeting_that_runs_into_quiet_hours_is_marked_too(system: System) -> None:
+    # Asleep 8:00-15:00 and 22:00-midnight: 7:00 and 15:00 for 45 minutes suit her;
+    # 7:30 runs into 8:00, 21:30 into 22:00.
+    created = create(
+        system,
+        slots=[local(1, 7), local(1, 7, 30), local(1, 15), local(1, 21, 30)],
+        duration_minutes=45,
+    )
+    assert [c.starts_at for c in created.conflicts] == [utc(local(1, 7, 30)), utc(local(1, 21, 30))]
+
+
+# -- 5. confirmation and the calendar invite ----------------------------------------------------
+
+
+def confirm(system: System, meeting_id: int, slot: int, by: str | None = CARTER_EMAIL) -> None:
+    with transaction(system.engine) as session:
+        actor = one(session, Staff, email=by) if by else None
+        confirm_meeting(
+            session,
+            actor,
+            session.get_one(Meeting, meeting_id),
+            slot=slot,
+            now=system.clock(),
+            default_timezone=NY,
+            base_url=PUBLIC,
+        )
+
+
+def uid_of(system: System, meeting_id: int) -> str:
+    with transaction(system.engine) as session:
+        return session.get_one(Meeting, meeting_id).uid
+
+
+def link_in(text: str) -> str:
+    found = re.search(re.escape(PUBLIC) + r"/calendar/[A-Za-z0-9_-]+\.ics", text)
+    assert found, text
+    return found.group(0)
+
+
+async def bashid_meeting(system: System, **overrides: Any) -> int:
+    """Andrew's meeting, Carter organising and David Kim attending, both on Telegram;
+    Amina on Telegram, Karim on WhatsApp; everything sent so far delivered."""
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    await system.link_staff(KIM_EMAIL, KIM)
+    await link_amina(system)
+    await karim_writes_first(system)
+    with transaction(system.engine) as session:
+        attendees = [
+            AttendeeSpec(
+                "Emily Carter",
+                AttendeeRole.SPECIAL_EDUCATION_TEACHER,
+                one(session, Staff, email=CARTER_EMAIL).id,
+            ),
+            AttendeeSpec(
+                "David Kim",
+                AttendeeRole.GENERAL_EDUCATION_TEACHER,
+                one(session, Staff, email=KIM_EMAIL).id,
+            ),
+        ]
+    meeting_id = meeting_id_of(
+        create(system, "Andrew Bashid", attendees=attendees, **overrides)
+    )
+    await system.drain()
+    return meeting_id
+
+
+async def test_the_organizer_confirms_and_everyone_gets_the_time_and_an_invite(
+    system: System,
+) -> None:
+    meeting_id = await bashid_meeting(system)
+    await system.post_telegram(press(AMINA, f"mtg:{meeting_id}:s2", 91_000))
+    await system.drain()
+    counts = {chat: len(system.telegram.sent_messages(chat)) for chat in (AMINA, CARTER, KIM)}
+    karim_before = len(whatsapp_to(system, KARIM))
+    confirm(system, meeting_id, 2)
+    await system.drain()
+    start, end = utc(local(1, 16)), utc(local(1, 16, 45))
+    # Karim, on WhatsApp: the final time in his language and a calendar link.
+    [karim] = [unmark(t) for t in whatsapp_to(system, KARIM)[karim_before:]]
+    assert karim.startswith(
+        gettext("ar", m.CONFIRMED, student="Andrew", when=m.when_text(start, NY, "ar"))
+    )
+    assert link_in(karim) == f"{PUBLIC}/calendar/{token_of(system, meeting_id, 'Karim Bashid')}.ics"
+    # Amina and both staff on Telegram: the time, and the invite as a document.
+    uid = uid_of(system, meeting_id)
+    for chat in (AMINA, CARTER, KIM):
+        new = system.telegram.sent_messages(chat)[counts[chat] :]
+        text = "\n".join(c.params.get("text") or c.params.get("caption") or "" for c in new)
+        if chat == AMINA:
+            assert gettext("en", m.CONFIRMED, student="Andrew", when=m.when_text(start, NY, "en")) in text
+        else:
+            assert gettext(
+                "en", m.STAFF_CONFIRMED, student="Andrew Bashid", when=m.when_text(start, NY, "en")
+            ) in text
+        [calendar] = documents_to(system, chat)[-1:]
+        assert str(calendar["METHOD"]) == "PUBLISH"
+        event = event_of(calendar)
+        assert str(event["UID"]) == uid
+        assert int(event["SEQUENCE"]) == 1
+        assert event.decoded("DTSTART") == start and event.decoded("DTEND") == end
+        assert str(event["STATUS"]) == "CONFIRMED"
+        [document] = [c for c in new if c.method == "sendDocument"]
+        ics = document.files["document"]
+        assert ics.startswith(b"BEGIN:VCALENDAR\r\n")
+        assert b"\r\nDTSTART:20261201T210000Z\r\n" in ics  # in UTC, marked Z
+        assert b"\r\nDTEND:20261201T214500Z\r\n" in ics
+    with transaction(system.engine) as session:
+        meeting = session.get_one(Meeting, meeting_id)
+        assert meeting.state.value == "scheduled" and meeting.starts_at == start
+
+
+async def test_the_first_family_pick_settles_it_when_the_organizer_asked(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system, auto_confirm=True))
+    await system.drain()
+    await system.sms(ROSA, "2")
+    await system.drain()
+    start = utc(local(1, 16))
+    settled = system.sms_to(ROSA)[-1]
+    assert settled.startswith(
+        es(m.CONFIRMED, student="Alfredo", when=m.when_text(start, NY, "es"))
+    )
+    assert link_in(settled)
+    staff = gettext(
+        "en", m.STAFF_CONFIRMED, student="Alfredo Pérez", when=m.when_text(start, NY, "en")
+    )
+    assert any(t.startswith(staff) for t in system.telegram_texts(CARTER))
+    with transaction(system.engine) as session:
+        meeting = session.get_one(Meeting, meeting_id)
+        assert meeting.starts_at == start and meeting.state.value == "scheduled"
+        assert session.scalar(
+            select(func.count()).select_from(MeetingReminder).where(
+                MeetingReminder.meeting_id == meeting_id
+            )
+        )
+
+
+async def test_the_calendar_link_serves_the_invite_until_the_meeting_is_over(
+    system: System,
+) -> None:
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 16)))
+    await system.drain()
+    link = link_in(system.sms_to(ROSA)[0])
+    response = await system.http.get(link)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    event = event_of(Calendar.from_ical(response.content))
+    assert str(event["UID"]) == uid_of(system, meeting_id)
+    assert event.decoded("DTSTART") == utc(local(1, 16))
+    for other in ("A" * 32, "x", "..%2f..%2fetc", token_of(system, meeting_id, "Rosa Pérez")[:-1]):
+        assert (await system.http.get(f"/calendar/{other}.ics")).status_code == 404
+    system.clock.now = utc(local(1, 16, 44))
+    assert (await system.http.get(link)).status_code == 200
+    system.clock.now = utc(local(1, 16, 45))
+    assert (await system.http.get(link)).status_code == 404
+
+
+# -- 6. and 8. reminders -------------------------------------------------------------------------
+
+
+async def tick(system: System, when: dt.datetime) -> None:
+    """The worker at `when`: every clock job, then the dispatcher."""
+    system.clock.now = utc(when)
+    run_due(system.engine, system.clock(), NY)
+    await system.drain()
+
+
+def reminder_rows(system: System, meeting_id: int) -> list[MeetingReminder]:
+    with transaction(system.engine) as session:
+        rows = session.scalars(
+            select(MeetingReminder)
+            .where(MeetingReminder.meeting_id == meeting_id)
+            .order_by(MeetingReminder.recipient, MeetingReminder.due_at)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def rosa_reminders(system: System) -> list[str]:
+    prefix = es(m.REMINDER, student="Alfredo", when="")[:8]
+    return [t for t in system.sms_to(ROSA) if t.startswith(prefix)]
+
+
+def sent_times(system: System, guardian: str) -> list[dt.datetime]:
+    with transaction(system.engine) as session:
+        return [
+            when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+            for when in session.scalars(
+                select(Delivery.sent_at)
+                .join(Guardian, Guardian.id == Delivery.guardian_id)
+                .where(Guardian.name == guardian, Delivery.sent_at.is_not(None))
+            )
+        ]
+
+
+async def test_reminders_go_once_each_in_language_and_never_in_quiet_hours(
+    system: System,
+) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 16)))
+    await system.drain()
+    rows = reminder_rows(system, meeting_id)
+    rosa = [r for r in rows if r.guardian_id is not None]
+    due = sorted(r.due_at.replace(tzinfo=dt.UTC) for r in rosa)
+    # 7 days and 1 day before 4 PM; 2 hours before is 2 PM, in her sleep: 7:30 AM instead.
+    assert due == [
+        utc(dt.datetime(2026, 11, 24, 16, tzinfo=BOSTON)),
+        utc(dt.datetime(2026, 11, 30, 16, tzinfo=BOSTON)),
+        utc(local(1, 7, 30)),
+    ]
+    staff_due = sorted(r.due_at.replace(tzinfo=dt.UTC) for r in rows if r.staff_id is not None)
+    assert staff_due[-1] == utc(local(1, 14))  # staff have no quiet hours here
+    when_es = m.when_text(utc(local(1, 16)), NY, "es")
+    expected = es(m.REMINDER, student="Alfredo", when=when_es)
+    carter_before = len(system.telegram_texts(CARTER))
+    seen: list[tuple[str, int]] = []
+    for moment in (
+        dt.datetime(2026, 11, 24, 15, 59, tzinfo=BOSTON),
+        dt.datetime(2026, 11, 24, 16, 0, tzinfo=BOSTON),
+        dt.datetime(2026, 11, 24, 16, 1, tzinfo=BOSTON),
+        dt.datetime(2026, 11, 30, 16, 0, tzinfo=BOSTON),
+        local(1, 7, 29),
+        local(1, 7, 30),
+        local(1, 7, 31),
+        local(1, 14, 0),
+        local(1, 15, 59),
+    ):
+        await tick(system, moment)
+        seen.append((moment.strftime("%d %H:%M"), len(rosa_reminders(system))))
+    assert seen == [
+        ("24 15:59", 0),
+        ("24 16:00", 1),
+        ("24 16:01", 1),
+        ("30 16:00", 2),
+        ("01 07:29", 2),
+        ("01 07:30", 3),
+        ("01 07:31", 3),
+        ("01 14:00", 3),
+        ("01 15:59", 3),
+    ]
+    for text in rosa_reminders(system):
+        assert text.startswith(expected)
+    for sent in sent_times(system, "Rosa Pérez"):  # nothing ever reached her asleep
+        clock = sent.astimezone(BOSTON).time()
+        assert not (dt.time(8) <= clock < dt.time(15)) and clock < dt.time(22), sent
+    staff = gettext(
+        "en",
+        m.STAFF_REMINDER,
+        student="Alfredo Pérez",
+        when=m.when_text(utc(local(1, 16)), NY, "en"),
+    )
+    assert len([t for t in system.telegram_texts(CARTER)[carter_before:] if t.startswith(staff)]) == 3
+    assert all(r.done_at is not None for r in reminder_rows(system, meeting_id))
+    with transaction(system.engine) as session:
+        kinds = session.scalars(
+            select(MeetingContact.kind).where(
+                MeetingContact.meeting_id == meeting_id, MeetingContact.guardian_id.is_not(None)
+            )
+        ).all()
+    assert sorted(k.value for k in kinds).count("reminder") == 3
+
+
+async def test_each_meeting_sets_its_own_reminders(system: System) -> None:
+    meeting_id = meeting_id_of(
+        create(system, slots=[], fixed_time=local(1, 16), reminder_minutes=[3 * 24 * 60, 60])
+    )
+    rows = reminder_rows(system, meeting_id)
+    assert sorted({r.minutes_before for r in rows}) == [60, 3 * 24 * 60]
+    rosa = sorted(r.due_at.replace(tzinfo=dt.UTC) for r in rows if r.guardian_id is not None)
+    # An hour before 4 PM is 3 PM, the minute she wakes: allowed.
+    assert rosa == [utc(dt.datetime(2026, 11, 28, 16, tzinfo=BOSTON)), utc(local(1, 15))]
+
+
+async def test_a_reminder_that_cannot_go_before_the_meeting_is_dropped_and_logged(
+    system: System, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 9 AM, Rosa asleep until 3 PM; a meeting at 2:30 PM the same day. Its 2-hour reminder
+    # would go at 7:30 AM, already past: it is due now, but she sleeps past the start.
+    system.clock.now = utc(local(1, 9))
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 14, 30)))
+    await tick(system, local(1, 9, 1))
+    [row] = [r for r in reminder_rows(system, meeting_id) if r.guardian_id is not None]
+    assert row.outcome == "dropped: quiet until the meeting"
+    assert rosa_reminders(system) == []
+    assert any(
+        "dropped" in r.getMessage() and f"meeting {meeting_id}" in r.getMessage()
+        for r in caplog.records
+    )
+
+
+async def test_after_downtime_reminders_catch_up_within_the_grace_window(system: System) -> None:
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 16)))
+    await system.drain()
+    # Down from before the 7-day reminder; back an hour after it was due: it still goes.
+    await tick(system, dt.datetime(2026, 11, 24, 17, tzinfo=BOSTON))
+    assert len(rosa_reminders(system)) == 1
+    # Down again over the 1-day reminder, back 7 hours late (grace is 6): skipped.
+    late = dt.datetime(2026, 11, 30, 16, tzinfo=BOSTON) + reminders.GRACE + dt.timedelta(hours=1)
+    await tick(system, late)
+    assert len(rosa_reminders(system)) == 1
+    outcomes = {
+        r.minutes_before: r.outcome
+        for r in reminder_rows(system, meeting_id)
+        if r.guardian_id is not None
+    }
+    assert outcomes == {
+        7 * 24 * 60: "sent",
+        24 * 60: "dropped: past the grace window",
+        120: None,
+    }
+    await tick(system, local(1, 7, 30))
+    assert len(rosa_reminders(system)) == 2
+
+
+async def test_two_workers_at_once_send_each_reminder_once(system: System) -> None:
+    meeting_ids = [
+        meeting_id_of(
+            create(
+                system, slots=[], fixed_time=local(1, 16, 5 * n), reminder_minutes=[60, 30]
+            )
+        )
+        for n in range(6)
+    ]
+    system.clock.now = utc(local(1, 15, 59))  # all 24 due (Rosa's and Carter's), none late
+    due = sum(len(reminder_rows(system, i)) for i in meeting_ids)
+    assert due == 24
+    barrier = threading.Barrier(2)
+    reports: list[reminders.SendReport] = []
+
+    def worker() -> None:
+        barrier.wait()
+        reports.append(
+            reminders.send_due(system.engine, system.clock(), default_timezone=NY, batch=3)
+        )
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in reports) == due and sum(r.dropped for r in reports) == 0
+    with transaction(system.engine) as session:
+        contacts = session.scalar(
+            select(func.count())
+            .select_from(MeetingContact)
+            .where(MeetingContact.kind == ContactKind.REMINDER)
+        )
+        open_rows = session.scalar(
+            select(func.count())
+            .select_from(MeetingReminder)
+            .where(MeetingReminder.done_at.is_(None))
+        )
+    assert contacts == sum(r.sent for r in reports)
+    assert open_rows == 0
+
+
+# -- 6. reschedule and cancel: nothing stale ------------------------------------------------------
+
+
+def reschedule(system: System, meeting_id: int, when: dt.datetime) -> None:
+    with transaction(system.engine) as session:
+        reschedule_meeting(
+            session,
+            one(session, Staff, email=CARTER_EMAIL),
+            session.get_one(Meeting, meeting_id),
+            starts_at=when,
+            now=system.clock(),
+            default_timezone=NY,
+            base_url=PUBLIC,
+        )
+
+
+def cancel(system: System, meeting_id: int) -> None:
+    with transaction(system.engine) as session:
+        cancel_meeting(
+            session,
+            one(session, Staff, email=CARTER_EMAIL),
+            session.get_one(Meeting, meeting_id),
+            now=system.clock(),
+            default_timezone=NY,
+            base_url=PUBLIC,
+        )
+
+
+async def a_reminder_held_by_quiet_hours(system: System) -> int:
+    """Alfredo's 5 PM meeting on December 1; the worker was down over the 1-day reminder and
+    came back at 10:30 PM (within the grace window), when Rosa sleeps: the reminder is
+    queued, held until her quiet hours end."""
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 17)))
+    await system.drain()
+    await tick(system, dt.datetime(2026, 11, 24, 17, tzinfo=BOSTON))
+    await tick(system, dt.datetime(2026, 11, 30, 22, 30, tzinfo=BOSTON))
+    assert len(rosa_reminders(system)) == 1
+    with transaction(system.engine) as session:
+        held = session.scalars(
+            select(Delivery)
+            .join(MeetingContact, MeetingContact.delivery_id == Delivery.id)
+            .where(
+                MeetingContact.meeting_id == meeting_id,
+                MeetingContact.kind == ContactKind.REMINDER,
+                Delivery.recipient_kind == RecipientKind.GUARDIAN,
+                Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.HELD]),
+            )
+        ).all()
+        assert len(held) == 1
+        return held[0].id
+
+
+def calendar_event(text: bytes) -> Any:
+    calendar = Calendar.from_ical(text)
+    return calendar, event_of(calendar)
+
+
+async def test_a_reschedule_tells_everyone_and_nothing_stale_is_sent(system: System) -> None:
+    held_id = await a_reminder_held_by_quiet_hours(system)
+    meeting_id = int(reminder_rows(system, 1)[0].meeting_id)
+    link = link_in(system.sms_to(ROSA)[0])
+    _, before = calendar_event((await system.http.get(link)).content)
+    old_es = m.when_text(utc(local(1, 17)), NY, "es")
+    old_en = m.when_text(utc(local(1, 17)), NY, "en")
+    rosa_before = len(system.sms_to(ROSA))
+    carter_before = len(system.telegram.sent_messages(CARTER))
+    system.clock.advance(minutes=15)
+    reschedule(system, meeting_id, local(3, 16))
+    with transaction(system.engine) as session:
+        assert session.get_one(Delivery, held_id).status is DeliveryStatus.CANCELLED
+    # Past every old due time and the old meeting itself; then the new reminders.
+    for moment in (
+        dt.datetime(2026, 12, 1, 0, 1, tzinfo=BOSTON),
+        local(1, 15),
+        local(1, 17, 30),
+        local(2, 16),
+        local(3, 7, 30),
+        local(3, 14),
+        local(3, 15, 59),
+    ):
+        await tick(system, moment)
+    after = system.sms_to(ROSA)[rosa_before:]
+    new_es = m.when_text(utc(local(3, 16)), NY, "es")
+    assert after[0].startswith(es(m.RESCHEDULED, student="Alfredo", when=new_es))
+    assert [t for t in after if t.startswith(es(m.REMINDER, student="Alfredo", when="")[:8])] == [
+        t for t in after[1:]
+    ]
+    assert len(after) == 3  # the new time, then its 1-day and 2-hour reminders
+    for text in after:
+        assert old_es not in text
+        assert new_es in text
+    staff_after = system.telegram.sent_messages(CARTER)[carter_before:]
+    staff_texts = [c.params.get("text") or c.params.get("caption") or "" for c in staff_after]
+    assert not any(old_en in t for t in staff_texts)
+    assert gettext(
+        "en",
+        m.STAFF_RESCHEDULED,
+        student="Alfredo Pérez",
+        when=m.when_text(utc(local(3, 16)), NY, "en"),
+    ) in "\n".join(staff_texts)
+    # The calendar keeps its event: same UID, a higher SEQUENCE, the new time.
+    system.clock.now = utc(local(2, 12))
+    _, moved = calendar_event((await system.http.get(link)).content)
+    assert str(moved["UID"]) == str(before["UID"])
+    assert int(moved["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert moved.decoded("DTSTART") == utc(local(3, 16))
+    [staff_ics] = documents_to(system, CARTER)[-1:]
+    assert str(event_of(staff_ics)["UID"]) == str(before["UID"])
+    outcomes = {(r.starts_at.replace(tzinfo=dt.UTC), r.outcome) for r in reminder_rows(system, meeting_id)}
+    assert (utc(local(1, 17)), "sent") in outcomes and (utc(local(1, 17)), None) not in outcomes
+
+
+async def test_a_cancel_tells_everyone_and_nothing_stale_is_sent(system: System) -> None:
+    held_id = await a_reminder_held_by_quiet_hours(system)
+    meeting_id = int(reminder_rows(system, 1)[0].meeting_id)
+    link = link_in(system.sms_to(ROSA)[0])
+    _, before = calendar_event((await system.http.get(link)).content)
+    rosa_before = len(system.sms_to(ROSA))
+    system.clock.advance(minutes=15)
+    cancel(system, meeting_id)
+    with transaction(system.engine) as session:
+        assert session.get_one(Delivery, held_id).status is DeliveryStatus.CANCELLED
+    assert {r.outcome for r in reminder_rows(system, meeting_id)} <= {"sent", "cancelled"}
+    for moment in (dt.datetime(2026, 12, 1, 0, 1, tzinfo=BOSTON), local(1, 15), local(1, 16)):
+        await tick(system, moment)
+    after = system.sms_to(ROSA)[rosa_before:]
+    old_es = m.when_text(utc(local(1, 17)), NY, "es")
+    assert len(after) == 1
+    assert after[0].startswith(es(m.CANCELLED_AT, student="Alfredo", when=old_es))
+    cancelled = gettext("en", m.STAFF_CANCELLED, student="Alfredo Pérez")
+    assert cancelled in system.telegram_texts(CARTER)
+    # Every calendar that has the event drops it: the same UID, METHOD:CANCEL.
+    for calendar in (
+        Calendar.from_ical((await system.http.get(link)).content),
+        documents_to(system, CARTER)[-1],
+    ):
+        event = event_of(calendar)
+        assert str(calendar["METHOD"]) == "CANCEL"
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["UID"]) == str(before["UID"])
+        assert int(event["SEQUENCE"]) > int(before["SEQUENCE"])
+    # Her old menu is closed: a number is an ordinary message now, not an answer.
+    await system.sms(ROSA, "2")
+    await system.drain()
+    assert inputs_of(system, meeting_id) == []
+    assert family(view_of(system, meeting_id), "Rosa Pérez").chosen_slot is None
+
+
+# -- 7. the record and the organizer's view ------------------------------------------------------
+
+
+async def test_every_message_about_the_meeting_is_a_recorded_contact(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    await link_amina(system)
+    await karim_writes_first(system)
+    meeting_id = meeting_id_of(create(system, "Andrew Bashid"))
+    await system.drain()
+    await system.sms(KARIM, "2", whatsapp=True)
+    await system.sms(KARIM, "4", whatsapp=True)
+    await system.sms(KARIM, "\u0623\u0646\u062f\u0631\u0648 \u064a\u062d\u0628 \u0627\u0644\u0631\u0633\u0645", whatsapp=True)
+    await system.drain()
+    confirm(system, meeting_id, 2)
+    await system.drain()
+    with transaction(system.engine) as session:
+        to_families = session.scalars(
+            select(Delivery.id).where(
+                Delivery.recipient_kind == RecipientKind.GUARDIAN,
+                Delivery.guardian_id.in_(
+                    select(MeetingInvitee.guardian_id).where(
+                        MeetingInvitee.meeting_id == meeting_id
+                    )
+                ),
+                Delivery.created_at >= utc(dt.datetime(2026, 11, 20, 16, 30, tzinfo=BOSTON)),
+            )
+        ).all()
+        recorded = session.execute(
+            select(MeetingContact.delivery_id, MeetingContact.kind).where(
+                MeetingContact.meeting_id == meeting_id, MeetingContact.guardian_id.is_not(None)
+            )
+        ).all()
+        link_reply = session.scalar(  # Amina's linking welcome is not about the meeting
+            select(func.count()).select_from(Delivery).where(Delivery.address == str(AMINA))
+        )
+    recorded_ids = {d for d, _ in recorded}
+    assert None not in recorded_ids
+    unrecorded = set(to_families) - recorded_ids
+    assert len(unrecorded) == 1 and link_reply  # only the welcome when Amina linked
+    kinds = sorted({k.value for _, k in recorded})
+    assert kinds == ["confirmation", "preview", "received"]
+    view = view_of(system, meeting_id)
+    karim, amina = family(view, "Karim Bashid"), family(view, "Amina Bashid")
+    assert karim.channel == "whatsapp" and amina.channel == "telegram"
+    assert karim.preview_status in ("sent", "delivered") and amina.preview_status == "sent"
+    assert (karim.chosen_slot, karim.needs, karim.unanswered) == (2, ["interpreter"], False)
+    assert [w.kind for w in karim.words] == ["concern"] and karim.words[0].language == "ar"
+    assert amina.unanswered and amina.chosen_slot is None and amina.words == []
+    assert karim.contacts == 3 + 3 + 1  # the preview's parts, three "received", the time
+    assert amina.contacts == 1 + 1  # the preview, the time
+    assert view.state == "scheduled" and view.reminders_pending > 0
