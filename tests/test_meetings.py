@@ -1220,3 +1220,49 @@ async def test_every_message_about_the_meeting_is_a_recorded_contact(system: Sys
     assert karim.contacts == 3 + 3 + 1  # the preview's parts, three "received", the time
     assert amina.contacts == 1 + 1  # the preview, the time
     assert view.state == "scheduled" and view.reminders_pending > 0
+
+
+async def test_an_old_time_number_after_the_time_is_set(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    meeting_id = meeting_id_of(create(system))
+    await system.drain()
+    await system.sms(ROSA, "2")
+    await system.drain()
+    confirm(system, meeting_id, 2)
+    await system.drain()
+    set_for = es(
+        m.CONFIRMED, student="Alfredo", when=m.when_text(utc(local(1, 16)), NY, "es")
+    )
+    # Her menu still numbers the times it offered: 2 is the time that was set...
+    await system.sms(ROSA, "2")
+    await system.drain()
+    assert system.sms_to(ROSA)[-1] == set_for
+    carter_before = len(system.telegram_texts(CARTER))
+    # ... and 1 is the morning: the time stands, she is told so, and Carter hears she
+    # would rather have the morning (he may reschedule), with no button to confirm it.
+    await system.sms(ROSA, "1")
+    await system.drain()
+    assert system.sms_to(ROSA)[-1] == set_for + "\n" + es(m.ANYTHING_ELSE)
+    morning = m.when_text(utc(local(1, 10)), NY, "en")
+    picked = gettext(
+        "en", m.FAMILY_PICKED, guardian="Rosa Pérez", student="Alfredo Pérez", when=morning
+    )
+    assert system.telegram_texts(CARTER)[carter_before:] == [picked]
+    assert buttons_of_message(system, CARTER, picked) == []
+    rosa = family(view_of(system, meeting_id), "Rosa Pérez")
+    assert rosa.chosen_slot == 2  # her pick of the meeting as it stands
+    with transaction(system.engine) as session:
+        assert session.get_one(Meeting, meeting_id).starts_at == utc(local(1, 16))
+
+
+async def test_a_menu_button_pressed_after_the_meeting_began_is_refused(system: System) -> None:
+    await link_amina(system)
+    meeting_id = meeting_id_of(create(system, "Andrew Bashid", slots=[], fixed_time=local(1, 16)))
+    await system.drain()
+    system.clock.now = utc(local(1, 16, 10))
+    before = len(system.telegram_texts(AMINA))
+    response = await system.post_telegram(press(AMINA, f"mtg:{meeting_id}:interpreter", 92_000))
+    assert response.status_code == 200
+    await system.drain()
+    assert system.telegram_texts(AMINA)[before:] == [gettext("en", m.MEETING_CLOSED)]
+    assert family(view_of(system, meeting_id), "Amina Bashid").needs == []
