@@ -403,13 +403,43 @@ FILLED = {
 
 def family_texts() -> dict[str, str]:
     texts: dict[str, str] = {}
-    for name in (
-        "GREETING STRENGTHS WHEN ONE_OF_THESE HOW_LONG WHERE BY_VIDEO BY_PHONE ABOUT WHO "
-        "STEPS DOCUMENTS BRING SUPPORT ASK REPLY_NUMBER TAP_OR_REPLY NONE_WORK "
-        "TIME_DOES_NOT_WORK BRINGING_CHOICE GOT_SLOT ASK_AVAILABILITY GOT_AVAILABILITY "
-        "ASK_BRINGING GOT_BRINGING GOT_CONCERN MEETING_CLOSED CONFIRMED RESCHEDULED "
-        "CANCELLED_AT CANCELLED CALENDAR_LINK CALENDAR_ATTACHED REMINDER ANYTHING_ELSE"
-    ).split():
+    for name in [
+        "GREETING",
+        "STRENGTHS",
+        "WHEN",
+        "ONE_OF_THESE",
+        "HOW_LONG",
+        "WHERE",
+        "BY_VIDEO",
+        "BY_PHONE",
+        "ABOUT",
+        "WHO",
+        "STEPS",
+        "DOCUMENTS",
+        "BRING",
+        "SUPPORT",
+        "ASK",
+        "REPLY_NUMBER",
+        "TAP_OR_REPLY",
+        "NONE_WORK",
+        "TIME_DOES_NOT_WORK",
+        "BRINGING_CHOICE",
+        "GOT_SLOT",
+        "ASK_AVAILABILITY",
+        "GOT_AVAILABILITY",
+        "ASK_BRINGING",
+        "GOT_BRINGING",
+        "GOT_CONCERN",
+        "MEETING_CLOSED",
+        "CONFIRMED",
+        "RESCHEDULED",
+        "CANCELLED_AT",
+        "CANCELLED",
+        "CALENDAR_LINK",
+        "CALENDAR_ATTACHED",
+        "REMINDER",
+        "ANYTHING_ELSE",
+    ]:
         texts[name] = getattr(m, name)
     for name in ("PURPOSE_EXPLAINED", "ROLE_LINES", "NEED_CHOICES", "GOT_NEED"):
         for key, message in getattr(m, name).items():
@@ -475,7 +505,11 @@ async def test_rosa_picks_a_time_asks_for_help_and_writes_her_concerns(system: S
     [(_, data)] = buttons_of_message(system, CARTER, told[0])
     assert data == f"mtc:{meeting_id}:2"
     rosa = family(view_of(system, meeting_id), "Rosa Pérez")
-    assert (rosa.chosen_slot, rosa.needs, rosa.unanswered) == (2, ["interpreter", "transport"], False)
+    assert (rosa.chosen_slot, rosa.needs, rosa.unanswered) == (
+        2,
+        ["interpreter", "transport"],
+        False,
+    )
     assert [(w.kind, w.text) for w in rosa.words] == [("concern", CONCERN)]
 
 
@@ -513,7 +547,9 @@ async def test_none_of_these_times_then_what_suits_them_reaches_the_organizer(
     names = {"guardian": "Rosa Pérez", "student": "Alfredo Pérez"}
     told = system.telegram_texts(CARTER)
     assert gettext("en", m.FAMILY_NONE_WORK, **names) in told
-    availability = next(t for t in told if t.startswith(gettext("en", m.FAMILY_AVAILABILITY, **names)))
+    availability = next(
+        t for t in told if t.startswith(gettext("en", m.FAMILY_AVAILABILITY, **names))
+    )
     assert "Los viernes despues de las 4." in availability
     assert inputs_of(system, meeting_id) == [
         ("availability", "Los viernes despues de las 4."),
@@ -535,9 +571,7 @@ async def test_i_will_bring_someone_then_who(system: System) -> None:
         es(m.GOT_BRINGING),
     ]
     header = gettext("en", m.FAMILY_BRINGING, guardian="Rosa Pérez", student="Alfredo Pérez")
-    assert any(
-        t.startswith(header) and "hermana Lucia" in t for t in system.telegram_texts(CARTER)
-    )
+    assert any(t.startswith(header) and "hermana Lucia" in t for t in system.telegram_texts(CARTER))
     assert inputs_of(system, meeting_id) == [
         ("bringing", "Mi hermana Lucia, ella cuida a Alfredo.")
     ]
@@ -723,9 +757,7 @@ async def bashid_meeting(system: System, **overrides: Any) -> int:
                 one(session, Staff, email=KIM_EMAIL).id,
             ),
         ]
-    meeting_id = meeting_id_of(
-        create(system, "Andrew Bashid", attendees=attendees, **overrides)
-    )
+    meeting_id = meeting_id_of(create(system, "Andrew Bashid", attendees=attendees, **overrides))
     await system.drain()
     return meeting_id
 
@@ -753,11 +785,20 @@ async def test_the_organizer_confirms_and_everyone_gets_the_time_and_an_invite(
         new = system.telegram.sent_messages(chat)[counts[chat] :]
         text = "\n".join(c.params.get("text") or c.params.get("caption") or "" for c in new)
         if chat == AMINA:
-            assert gettext("en", m.CONFIRMED, student="Andrew", when=m.when_text(start, NY, "en")) in text
+            assert (
+                gettext("en", m.CONFIRMED, student="Andrew", when=m.when_text(start, NY, "en"))
+                in text
+            )
         else:
-            assert gettext(
-                "en", m.STAFF_CONFIRMED, student="Andrew Bashid", when=m.when_text(start, NY, "en")
-            ) in text
+            assert (
+                gettext(
+                    "en",
+                    m.STAFF_CONFIRMED,
+                    student="Andrew Bashid",
+                    when=m.when_text(start, NY, "en"),
+                )
+                in text
+            )
         [calendar] = documents_to(system, chat)[-1:]
         assert str(calendar["METHOD"]) == "PUBLISH"
         event = event_of(calendar)
@@ -783,9 +824,7 @@ async def test_the_first_family_pick_settles_it_when_the_organizer_asked(system:
     await system.drain()
     start = utc(local(1, 16))
     settled = system.sms_to(ROSA)[-1]
-    assert settled.startswith(
-        es(m.CONFIRMED, student="Alfredo", when=m.when_text(start, NY, "es"))
-    )
+    assert settled.startswith(es(m.CONFIRMED, student="Alfredo", when=m.when_text(start, NY, "es")))
     assert link_in(settled)
     staff = gettext(
         "en", m.STAFF_CONFIRMED, student="Alfredo Pérez", when=m.when_text(start, NY, "en")
@@ -795,9 +834,9 @@ async def test_the_first_family_pick_settles_it_when_the_organizer_asked(system:
         meeting = session.get_one(Meeting, meeting_id)
         assert meeting.starts_at == start and meeting.state.value == "scheduled"
         assert session.scalar(
-            select(func.count()).select_from(MeetingReminder).where(
-                MeetingReminder.meeting_id == meeting_id
-            )
+            select(func.count())
+            .select_from(MeetingReminder)
+            .where(MeetingReminder.meeting_id == meeting_id)
         )
 
 
@@ -915,7 +954,9 @@ async def test_reminders_go_once_each_in_language_and_never_in_quiet_hours(
         student="Alfredo Pérez",
         when=m.when_text(utc(local(1, 16)), NY, "en"),
     )
-    assert len([t for t in system.telegram_texts(CARTER)[carter_before:] if t.startswith(staff)]) == 3
+    assert (
+        len([t for t in system.telegram_texts(CARTER)[carter_before:] if t.startswith(staff)]) == 3
+    )
     assert all(r.done_at is not None for r in reminder_rows(system, meeting_id))
     with transaction(system.engine) as session:
         kinds = session.scalars(
@@ -981,9 +1022,7 @@ async def test_after_downtime_reminders_catch_up_within_the_grace_window(system:
 async def test_two_workers_at_once_send_each_reminder_once(system: System) -> None:
     meeting_ids = [
         meeting_id_of(
-            create(
-                system, slots=[], fixed_time=local(1, 16, 5 * n), reminder_minutes=[60, 30]
-            )
+            create(system, slots=[], fixed_time=local(1, 16, 5 * n), reminder_minutes=[60, 30])
         )
         for n in range(6)
     ]
@@ -1129,7 +1168,9 @@ async def test_a_reschedule_tells_everyone_and_nothing_stale_is_sent(system: Sys
     assert moved.decoded("DTSTART") == utc(local(3, 16))
     [staff_ics] = documents_to(system, CARTER)[-1:]
     assert str(event_of(staff_ics)["UID"]) == str(before["UID"])
-    outcomes = {(r.starts_at.replace(tzinfo=dt.UTC), r.outcome) for r in reminder_rows(system, meeting_id)}
+    outcomes = {
+        (r.starts_at.replace(tzinfo=dt.UTC), r.outcome) for r in reminder_rows(system, meeting_id)
+    }
     assert (utc(local(1, 17)), "sent") in outcomes and (utc(local(1, 17)), None) not in outcomes
 
 
@@ -1180,7 +1221,11 @@ async def test_every_message_about_the_meeting_is_a_recorded_contact(system: Sys
     await system.drain()
     await system.sms(KARIM, "2", whatsapp=True)
     await system.sms(KARIM, "4", whatsapp=True)
-    await system.sms(KARIM, "\u0623\u0646\u062f\u0631\u0648 \u064a\u062d\u0628 \u0627\u0644\u0631\u0633\u0645", whatsapp=True)
+    await system.sms(
+        KARIM,
+        "\u0623\u0646\u062f\u0631\u0648 \u064a\u062d\u0628 \u0627\u0644\u0631\u0633\u0645",
+        whatsapp=True,
+    )
     await system.drain()
     confirm(system, meeting_id, 2)
     await system.drain()
@@ -1230,9 +1275,7 @@ async def test_an_old_time_number_after_the_time_is_set(system: System) -> None:
     await system.drain()
     confirm(system, meeting_id, 2)
     await system.drain()
-    set_for = es(
-        m.CONFIRMED, student="Alfredo", when=m.when_text(utc(local(1, 16)), NY, "es")
-    )
+    set_for = es(m.CONFIRMED, student="Alfredo", when=m.when_text(utc(local(1, 16)), NY, "es"))
     # Her menu still numbers the times it offered: 2 is the time that was set...
     await system.sms(ROSA, "2")
     await system.drain()
