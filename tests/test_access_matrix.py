@@ -522,6 +522,93 @@ def _karim_linked(system: System, actor: Actor, memo: dict[str, Any]) -> None:
         assert point.guardian_id == karim.id
 
 
+# -- meetings: the family's answers (staff scenarios are in their own block) ---------------
+
+
+async def _meeting_for_the_family(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """A meeting about the acting family's child (Alfredo for Rosa by SMS, Andrew for Amina
+    on Telegram), with two times to choose from; its preview already went out."""
+    from commbot.features.meetings.actions import MeetingDraft, create_meeting
+    from commbot.features.meetings.models import Purpose
+
+    student = "Andrew Bashid" if actor.role is Role.GUARDIAN and actor.chat else "Alfredo Pérez"
+    with transaction(system.engine) as session:
+        zone = dt.timezone(dt.timedelta(hours=-5))
+        created = create_meeting(
+            session,
+            one(session, Staff, telegram_chat_id=CARTER),
+            MeetingDraft(
+                student_id=one(session, Student, name=student).id,
+                purpose=Purpose.ANNUAL_REVIEW,
+                place="Room 12",
+                slots=[
+                    dt.datetime(2026, 12, 1, 16, tzinfo=zone),
+                    dt.datetime(2026, 12, 2, 16, tzinfo=zone),
+                ],
+            ),
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+        )
+        memo["meeting"] = created.meeting.id
+    await system.drain()
+
+
+def _meeting_answer(field: str, expected: Any, reply: Callable[[str], str]) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.meetings.models import Meeting
+        from commbot.features.meetings.view import meeting_view
+
+        with transaction(system.engine) as session:
+            view = meeting_view(session, session.get_one(Meeting, memo["meeting"]))
+        [family_view] = [f for f in view.families if f.name in ("Rosa Pérez", "Amina Bashid")]
+        value = getattr(family_view, field)
+        assert (value if field != "words" else [(w.kind, w.text) for w in value]) == expected
+        assert seen(system, actor)[-1] == reply("es" if actor.phone else "en")
+
+    return check
+
+
+def _got_interpreter(language: str) -> str:
+    from commbot.features.meetings import messages as meeting_text
+
+    return gettext(language, meeting_text.GOT_NEED[meeting_text.Need.INTERPRETER])
+
+
+def _got_concern(language: str) -> str:
+    from commbot.features.meetings import messages as meeting_text
+
+    return gettext(language, meeting_text.GOT_CONCERN)
+
+
+async def _press_meeting_interpreter(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await tap(system, actor, f"mtg:{memo.get('meeting', 1)}:interpreter")
+
+
+MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.ANSWER, "meeting"): Scenario(
+        _says("4"),  # 1 and 2 are the times, 3 "none of these", 4 an interpreter
+        _meeting_answer("needs", ["interpreter"], _got_interpreter),
+        setup=_meeting_for_the_family,
+        by="sms",
+    ),
+    (Surface.BUTTON, "mtg"): Scenario(
+        _press_meeting_interpreter,
+        _meeting_answer("needs", ["interpreter"], _got_interpreter),
+        setup=_meeting_for_the_family,
+        staff_refusal=en(staff_chat.STAFF_BUTTON_EXPIRED),
+    ),
+    (Surface.MESSAGE, "meeting words"): Scenario(
+        _says("Alfredo is shy with new people."),
+        _meeting_answer(
+            "words",
+            [("concern", "Alfredo is shy with new people.")],
+            _got_concern,
+        ),
+        setup=_meeting_for_the_family,
+        by="sms",
+    ),
+}
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -592,6 +679,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
         guardian_refusal=CHAT_TAKEN,
         passed_on=False,
     ),
+    **MEETING_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]

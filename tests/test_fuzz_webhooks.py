@@ -667,3 +667,127 @@ async def test_media_links_never_fail(system: Any, data: st.DataObject) -> None:
     response = await send(system, request)
     assert response.status_code < 500, f"{response.status_code} for {request.describe()}"
     assert row_counts(system.engine) == before
+
+
+# -- meetings: calendar links, and the family's meeting buttons ------------------------------
+
+
+def calendar_requests(tokens: tuple[str, ...] = ()) -> st.SearchStrategy[FuzzRequest]:
+    odd = st.one_of(
+        odd_text.map(
+            lambda t: urllib.parse.quote(t[:2000].encode("utf-8", "surrogatepass"), safe="")
+        ),
+        st.binary(min_size=1, max_size=80).map(lambda b: urllib.parse.quote(b, safe="")),
+        st.sampled_from(["..", "%2e%2e%2f", "a" * 64, "a" * 65, "a" * 5000, "%00", "x.ics"]),
+    )
+    token = st.one_of(st.sampled_from(tokens), odd) if tokens else odd
+    return token.filter(bool).map(lambda t: FuzzRequest("GET", f"/calendar/{t}.ics"))
+
+
+FAMILY_CHAT = 8001  # Amina Bashid, linked on Telegram by `_a_meeting`
+SECRET = "telegram-secret"
+
+meeting_button_data = st.one_of(
+    st.sampled_from(
+        [
+            "mtg:1:s1",
+            "mtg:1:s2",
+            "mtg:1:s0",
+            "mtg:1:s99",
+            "mtg:1:s-1",
+            "mtg:1:s\u0662",
+            "mtg:1:none",
+            "mtg:1:bring",
+            "mtg:1:interpreter",
+            "mtg:1:phone",
+            "mtg:1:",
+            "mtg:1:" + "s" * 17,
+            "mtg:999:s1",
+            "mtg:0:s1",
+            "mtg:-1:s1",
+            "mtg:99999999999999999999999:s1",
+            "mtg::",
+            "mtg",
+            "mtg:1:s1:extra",
+            "mtc:1:1",
+        ]
+    ),
+    odd_text.map(lambda t: "mtg:" + t[:60]),
+    odd_text.map(lambda t: "mtg:1:" + t[:58]),
+)
+
+
+def meeting_presses(data: str, update_id: int) -> FuzzRequest:
+    update = {
+        "update_id": update_id,
+        "callback_query": {
+            "id": f"cb-{update_id}",
+            "from": _user(FAMILY_CHAT),
+            "chat_instance": "-512",
+            "data": data,
+            "message": _message(FAMILY_CHAT, 5, "text", False),
+        },
+    }
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET}
+    return FuzzRequest("POST", "/telegram/webhook", headers, dumps(update))
+
+
+async def _a_meeting(system: Any) -> tuple[str, ...]:
+    """Andrew Bashid's meeting (id 1), Amina linked on Telegram; the calendar tokens."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from commbot.features.meetings.actions import MeetingDraft, create_meeting
+    from commbot.features.meetings.models import MeetingInvitee, Purpose
+    from commbot.models import Staff, Student
+
+    code = system.invite(guardian="Amina Bashid")
+    await system.telegram_update(FAMILY_CHAT, f"/start {code}")
+    zone = dt.timezone(dt.timedelta(hours=-5))
+    with transaction(system.engine) as session:
+        created = create_meeting(
+            session,
+            session.scalars(
+                select(Staff).where(Staff.email == "ecarter@lincoln.example.org")
+            ).one(),
+            MeetingDraft(
+                student_id=session.scalars(select(Student).where(Student.name == "Andrew Bashid"))
+                .one()
+                .id,
+                purpose=Purpose.ANNUAL_REVIEW,
+                fixed_time=dt.datetime(2026, 12, 1, 16, tzinfo=zone),
+                place="Room 12",
+            ),
+            now=system.clock(),
+            default_timezone="America/New_York",
+            base_url=system.settings.public_base_url,
+        )
+        assert created.meeting.id == 1
+        return tuple(session.scalars(select(MeetingInvitee.calendar_token)))
+
+
+@given(data=st.data())
+@FUZZ
+async def test_calendar_links_never_fail_and_write_nothing(
+    system: Any, data: st.DataObject
+) -> None:
+    if not getattr(system, "fuzz_calendar", None):
+        system.fuzz_calendar = await _a_meeting(system)
+    request = data.draw(calendar_requests(system.fuzz_calendar))
+    before = row_counts(system.engine)
+    response = await send(system, request)
+    assert response.status_code < 500, f"{response.status_code} for {request.describe()}"
+    assert response.status_code in (200, 404)
+    assert row_counts(system.engine) == before
+
+
+@given(data=st.data())
+@FUZZ
+async def test_family_meeting_buttons_never_fail(system: Any, data: st.DataObject) -> None:
+    if not getattr(system, "fuzz_calendar", None):
+        system.fuzz_calendar = await _a_meeting(system)
+    pressed = data.draw(meeting_button_data)
+    request = meeting_presses(pressed, data.draw(st.integers(1, 2**31)))
+    response = await send(system, request)
+    assert response.status_code < 500, f"{response.status_code} for {request.describe()}"

@@ -238,7 +238,14 @@ def create_meeting(
         )
     session.flush()
     times = [s.starts_at for s in slots] or ([meeting.starts_at] if meeting.starts_at else [])
-    conflicts = quiet_conflicts(guardians, times, default_timezone, organizer.language)
+    conflicts = quiet_conflicts(
+        guardians,
+        times,
+        default_timezone,
+        organizer.language,
+        school_timezone=meeting.timezone,
+        duration=dt.timedelta(minutes=meeting.duration_minutes),
+    )
     sent = [
         send_preview(
             session,

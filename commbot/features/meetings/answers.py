@@ -71,17 +71,21 @@ def answer_choice(
     meeting = session.get(Meeting, meeting_id)
     invitee = open_invitee(session, meeting, guardian)
     assert meeting is not None
+    if meeting.starts_at is not None and meeting.starts_at <= now:
+        raise MeetingClosed("the meeting has begun")  # an old button, pressed late
     student = session.get_one(Student, meeting.student_id)
     organizer = session.get_one(Staff, meeting.organizer_id)
     language = guardian.language
     zone = guardian.timezone or default_timezone
-    invitee.responded_at = now
     names = {"guardian": guardian.name, "student": student.name}
     position = slot_position(code)
     if position is not None:
         slot = next((s for s in slots_of(session, meeting) if s.position == position), None)
-        if slot is None:
-            raise MeetingClosed("no such time")
+        if slot is None or slot.starts_at <= now:
+            raise MeetingClosed("no such time, or it has passed")
+        invitee.responded_at = now
+        if meeting.state is MeetingState.SCHEDULED and meeting.starts_at is not None:
+            return _picked_after_it_was_set(session, meeting, invitee, organizer, slot, names, now)
         invitee.chosen_slot_id, invitee.none_work, invitee.awaiting = slot.id, False, None
         _tell_organizer_pick(session, meeting, organizer, slot, names, now)
         if meeting.state is MeetingState.PROPOSED and meeting.auto_confirm:
@@ -96,13 +100,8 @@ def answer_choice(
             )
             return Received("", "meeting time picked and confirmed")
         when = m.when_text(slot.starts_at, zone, language)
-        if meeting.state is MeetingState.SCHEDULED and meeting.starts_at is not None:
-            set_for = m.when_text(meeting.starts_at, zone, language)
-            return Received(
-                gettext(language, m.CONFIRMED, student=student.name.split()[0], when=set_for),
-                "meeting time picked after it was set",
-            )
         return Received(gettext(language, m.GOT_SLOT, when=when), "meeting time picked")
+    invitee.responded_at = now
     if code == NONE:
         invitee.none_work, invitee.chosen_slot_id = True, None
         invitee.awaiting = Awaiting.AVAILABILITY.value
@@ -186,6 +185,34 @@ def take_words(
         media=message.media,
     )
     return Received(gettext(guardian.language, reply), f"meeting {kind.value} relayed")
+
+
+def _picked_after_it_was_set(
+    session: Session,
+    meeting: Meeting,
+    invitee: MeetingInvitee,
+    organizer: Staff,
+    slot: MeetingSlot,
+    names: dict[str, str],
+    now: dt.datetime,
+) -> Received:
+    """A number from the menu of times, after the time was set (their menu still shows the
+    times it offered). The settled time stands and the family is told it again; a
+    different time is what they would rather have, so the organizer hears of it (who may
+    reschedule), but it is not recorded as their pick of the settled meeting."""
+    assert meeting.starts_at is not None
+    guardian = session.get_one(Guardian, invitee.guardian_id)
+    language = guardian.language
+    zone = guardian.timezone or meeting.timezone
+    set_for = m.when_text(meeting.starts_at, zone, language)
+    student = names["student"].split()[0]
+    reply = gettext(language, m.CONFIRMED, student=student, when=set_for)
+    if slot.starts_at == meeting.starts_at:
+        invitee.chosen_slot_id, invitee.none_work, invitee.awaiting = slot.id, False, None
+        return Received(reply, "meeting time picked after it was set")
+    _tell_organizer_pick(session, meeting, organizer, slot, names, now)
+    reply += "\n" + gettext(language, m.ANYTHING_ELSE)
+    return Received(reply, "another meeting time picked after it was set")
 
 
 def _to_organizer(

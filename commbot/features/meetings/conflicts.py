@@ -30,16 +30,18 @@ def quiet_conflicts(
     default_timezone: str,
     language: str,
     school_timezone: str | None = None,
+    duration: dt.timedelta = dt.timedelta(0),
 ) -> list[Conflict]:
+    """Each time at which a meeting of `duration` starts in, or runs into, a guardian's
+    quiet hours (a 7:30 meeting of an hour, for someone asleep from 8:00)."""
     found: list[Conflict] = []
     for guardian in guardians:
         ranges = quiet_hours.parse(guardian.quiet_hours)
         if not ranges:
             continue
-        zone = guardian.timezone or default_timezone
+        zone = zoneinfo.ZoneInfo(guardian.timezone or default_timezone)
         for when in times:
-            local = when.astimezone(zoneinfo.ZoneInfo(zone))
-            quiet = quiet_hours.quiet_range_at(ranges, local)
+            quiet = _quiet_during(ranges, when, duration, zone)
             if quiet is None:
                 continue
             text = gettext(
@@ -47,7 +49,24 @@ def quiet_conflicts(
                 m.QUIET_CONFLICT,
                 guardian=guardian.name,
                 end=m.clock_text(quiet.end, language),
-                slot=m.when_text(when, school_timezone or zone, language),
+                slot=m.when_text(when, school_timezone or zone.key, language),
             )
             found.append(Conflict(guardian.id, guardian.name, when, text))
     return found
+
+
+def _quiet_during(
+    ranges: tuple[quiet_hours.QuietRange, ...],
+    start: dt.datetime,
+    duration: dt.timedelta,
+    zone: zoneinfo.ZoneInfo,
+) -> quiet_hours.QuietRange | None:
+    """The first quiet range any minute of the meeting falls in (its last minute ends
+    before `start + duration`). Quiet hours are whole minutes, so minutes are enough."""
+    minutes = max(1, int(duration.total_seconds() // 60))
+    for offset in range(minutes):
+        local = (start + dt.timedelta(minutes=offset)).astimezone(zone)
+        found = quiet_hours.quiet_range_at(ranges, local)
+        if found is not None:
+            return found
+    return None

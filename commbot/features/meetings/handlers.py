@@ -25,7 +25,7 @@ from .actions import MeetingError, confirm_meeting, meeting_for
 from .answers import MeetingClosed, answer_choice, take_words
 from .buttons import CHOICE_BUTTON, CONFIRM
 from .choices import is_choice_code
-from .models import Meeting
+from .models import ContactKind, Meeting, MeetingContact
 
 
 def _answer(context: Context, point: ContactPoint, pending: PendingChoice, n: int) -> None:
@@ -56,8 +56,24 @@ def _choose(context: Context, point: ContactPoint, meeting_id: int, code: str) -
         context.events.append("meeting closed")
         return
     if received.reply:
-        context.reply(received.reply)
+        _tell_received(context, meeting_id, guardian, received.reply)
     context.events.append(received.event)
+
+
+def _tell_received(context: Context, meeting_id: int, guardian: Guardian, text: str) -> None:
+    """Tell the family their answer arrived, recorded like every message about the meeting
+    (the record of the school's contacts with the family)."""
+    delivery = context.reply(text)
+    context.session.flush()
+    context.session.add(
+        MeetingContact(
+            meeting_id=meeting_id,
+            guardian_id=guardian.id,
+            kind=ContactKind.RECEIVED,
+            delivery_id=delivery.id,
+            at=context.now,
+        )
+    )
 
 
 def _lapsed(context: Context, guardian: Guardian, pending: PendingChoice) -> bool:
@@ -93,7 +109,7 @@ def _words(context: Context, point: ContactPoint, pending: PendingChoice) -> boo
         received = take_words(context.session, guardian, meeting_id, message, now=context.now)
     except MeetingClosed:
         return False  # an ordinary message, then: it goes the usual way
-    context.reply(received.reply)
+    _tell_received(context, meeting_id, guardian, received.reply)
     context.events.append(received.event)
     return True
 

@@ -1,7 +1,7 @@
 """Everything meetings say by themselves, from the catalogs: to families (the preview, the
 menu, what we got, confirmations, reminders, cancellations) and to staff.
 
-Family texts are short sentences a sixth grader reads (tests/test_meetings_plain.py
+Family texts are short sentences a sixth grader reads (tests/test_meetings.py
 measures the English), with no typographic quotes or dashes, so that an English or Spanish
 SMS stays in the GSM-7 alphabet (160 characters a segment, not 70).
 """
@@ -25,7 +25,7 @@ PURPOSE_EXPLAINED: dict[Purpose, str] = {
         "Once a year we look at how {student} is doing and plan the next year together."
     ),
     Purpose.INITIAL_ELIGIBILITY: N_(
-        "We will look at the test results together and decide if {student} can get "
+        "We will look at the test results together. Then we decide if {student} can get "
         "special education help."
     ),
     Purpose.REEVALUATION: N_(
@@ -78,7 +78,7 @@ TAP_OR_REPLY = N_("Tap a button below, or reply with a number.")
 
 ROLE_LINES: dict[AttendeeRole, str] = {
     AttendeeRole.SPECIAL_EDUCATION_TEACHER: N_(
-        "{name}, special education teacher: plans your child's special teaching."
+        "{name}, special education teacher: plans the help your child gets in class."
     ),
     AttendeeRole.GENERAL_EDUCATION_TEACHER: N_(
         "{name}, class teacher: teaches your child in a regular class."
@@ -90,16 +90,17 @@ ROLE_LINES: dict[AttendeeRole, str] = {
         "{name}, school psychologist: tests how your child learns and explains the results."
     ),
     AttendeeRole.SPEECH_THERAPIST: N_(
-        "{name}, speech therapist: helps your child with talking and understanding."
+        "{name}, speech therapist: helps your child talk and understand."
     ),
     AttendeeRole.OCCUPATIONAL_THERAPIST: N_(
-        "{name}, occupational therapist: helps your child with hand skills and daily tasks."
+        "{name}, occupational therapist. This person helps your child with hand skills and "
+        "daily tasks."
     ),
     AttendeeRole.PHYSICAL_THERAPIST: N_(
         "{name}, physical therapist: helps your child move, sit and walk."
     ),
     AttendeeRole.SOCIAL_WORKER: N_(
-        "{name}, social worker: helps your family find support in school and outside."
+        "{name}, social worker: helps your family find help in and out of school."
     ),
     AttendeeRole.COUNSELOR: N_(
         "{name}, school counselor: helps your child with feelings and friends."
@@ -109,7 +110,7 @@ ROLE_LINES: dict[AttendeeRole, str] = {
         "{name}, coordinator: runs the meeting and keeps the plan on track."
     ),
     AttendeeRole.PRINCIPAL: N_("{name}, principal: leads the school."),
-    AttendeeRole.INTERPRETER: N_("{name}, interpreter: says everything in your language."),
+    AttendeeRole.INTERPRETER: N_("{name}, interpreter: says all that is said in your language."),
     AttendeeRole.TRANSITION_SPECIALIST: N_(
         "{name}, transition specialist: helps plan life after high school."
     ),
@@ -176,7 +177,7 @@ CALENDAR_LINK = N_("Add it to your calendar: {link}")
 CALENDAR_ATTACHED = N_(
     "The calendar file is attached. Open it to add the meeting to your calendar."
 )
-REMINDER = N_("Reminder: {student}'s meeting is on {when}.")
+REMINDER = N_("A reminder: {student}'s meeting is on {when}.")
 ANYTHING_ELSE = N_("Need an interpreter, a ride or another time? Just write back.")
 CALENDAR_FILE_NAME = N_("meeting.ics")
 

@@ -35,6 +35,8 @@ DEFAULT_MINUTES = (7 * 24 * 60, 24 * 60, 120)
 BEFORE_QUIET = dt.timedelta(minutes=30)  # how long before quiet hours a moved one goes
 GRACE = dt.timedelta(hours=6)
 REMINDERS = MeetingReminder.__table__
+# The outcome column's width: a longer one fails the whole batch's transaction on PostgreSQL.
+OUTCOME_LENGTH = 40
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def send_due(
                         why = "quiet until the meeting"
                 row.done_at = now
                 if why is not None:
-                    row.outcome = "dropped: " + why
+                    row.outcome = ("dropped: " + why)[:OUTCOME_LENGTH]
                     report.dropped += 1
                     log.warning(
                         "meeting %s reminder %s (%d min before) dropped: %s",
@@ -203,7 +205,7 @@ def _stale(
     if now >= meeting.starts_at:
         return "the meeting has begun"
     if now - row.due_at > grace:
-        return "missed by more than the grace window"
+        return "past the grace window"
     return None
 
 
