@@ -981,18 +981,33 @@ async def test_each_meeting_sets_its_own_reminders(system: System) -> None:
 async def test_a_reminder_that_cannot_go_before_the_meeting_is_dropped_and_logged(
     system: System, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # 9 AM, Rosa asleep until 3 PM; a meeting at 2:30 PM the same day. Its 2-hour reminder
-    # would go at 7:30 AM, already past: it is due now, but she sleeps past the start.
-    system.clock.now = utc(local(1, 9))
+    # A meeting at 2:30 PM; Rosa sleeps from 8 AM to 3 PM, so its 2-hour reminder is moved
+    # to 7:30 AM. The worker is down from 7 to 9 AM: at 9:01 the reminder is within the
+    # grace window, but she sleeps past the start, so it is dropped, not sent late.
     meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 14, 30)))
+    await system.drain()
+    [row] = [
+        r for r in reminder_rows(system, meeting_id) if r.guardian_id and r.minutes_before == 120
+    ]
+    assert row.due_at == utc(local(1, 7, 30))
     await tick(system, local(1, 9, 1))
-    [row] = [r for r in reminder_rows(system, meeting_id) if r.guardian_id is not None]
+    [row] = [
+        r for r in reminder_rows(system, meeting_id) if r.guardian_id and r.minutes_before == 120
+    ]
     assert row.outcome == "dropped: quiet until the meeting"
     assert rosa_reminders(system) == []
     assert any(
         "dropped" in r.getMessage() and f"meeting {meeting_id}" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_no_reminder_is_made_for_a_moment_already_past(system: System) -> None:
+    # Set at 9 AM for 10 AM the same day: the 2-hour reminder's moment has passed, and the
+    # family is being told the time now. Staff reminders are made the same way.
+    system.clock.now = utc(local(1, 9))
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 10)))
+    assert reminder_rows(system, meeting_id) == []
 
 
 async def test_after_downtime_reminders_catch_up_within_the_grace_window(system: System) -> None:

@@ -68,11 +68,9 @@ def plan(
         for minutes in offsets:
             due = start - dt.timedelta(minutes=minutes)
             due = quiet_hours.earlier_allowed(ranges, zone, due, BEFORE_QUIET)
-            if due <= now and minutes != offsets[-1]:
-                continue  # its moment has passed; a later reminder follows
             if due <= now:
-                due = now  # the last reminder, late: now if it can still go before the start
-            if due >= start:
+                # Its moment has passed: the family is being told the time right now (a
+                # preview, a confirmation, a change), so a reminder beside it adds nothing.
                 continue
             planned.append(Planned(f"guardian:{guardian.id}", guardian.id, None, minutes, due))
     for staff_id in staff_recipients(session, meeting):
