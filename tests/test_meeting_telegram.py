@@ -34,8 +34,10 @@ from commbot.models import (
     Guardian,
     RecipientKind,
     SchoolClass,
+    ServiceAssignment,
     Staff,
     StaffDialog,
+    StaffRole,
     Student,
 )
 
@@ -119,6 +121,18 @@ async def test_a_teacher_sets_up_a_meeting_and_rosa_gets_what_the_preview_showed
     system: System,
 ) -> None:
     carter = await linked(system, CARTER_EMAIL, CARTER)
+    with transaction(system.engine) as session:  # Alfredo's speech therapist, outside class
+        alfredo = session.scalars(select(Student).where(Student.name == "Alfredo Pérez")).one()
+        sam = Staff(
+            name="Sam Rivera",
+            email="srivera@lincoln.example.org",
+            role=StaffRole.SPECIALIST,
+            school_id=alfredo.school_id,
+        )
+        session.add(sam)
+        session.flush()
+        session.add(ServiceAssignment(staff_id=sam.id, student_id=alfredo.id, service="speech"))
+        sam_id = sam.id
     assert await carter.say("/meeting") == [en(s.WHICH_STUDENT)]
     students = [text for text, _ in carter.buttons()]
     assert "Alfredo Pérez" in students and "Andrew Bashid" in students
@@ -150,9 +164,16 @@ async def test_a_teacher_sets_up_a_meeting_and_rosa_gets_what_the_preview_showed
     await carter.say("45 min")
     await carter.say("Room 12, Lincoln Elementary")
     team = [text for text, _ in carter.buttons()]
-    assert team == ["✓ Emily Carter (special education teacher)", en(s.DONE)]
+    assert team == [
+        "✓ Emily Carter (special education teacher)",
+        "Sam Rivera (speech therapist)",
+        en(s.DONE),
+    ]
+    await carter.tap(f"mt:team:{sam_id}")
+    assert carter.buttons()[1][0] == "✓ Sam Rivera (speech therapist)"
     [listed] = await carter.say("Ruth Hale, school psychologist")
-    assert en(s.COMING, names="Emily Carter, Ruth Hale (school psychologist)") in listed
+    names = "Emily Carter, Sam Rivera, Ruth Hale (school psychologist)"
+    assert en(s.COMING, names=names) in listed
     await carter.tap_label(en(s.DONE))
     [added] = await carter.say("Draft IEP https://school.example/iep.pdf")
     assert added.startswith(en(s.DOCUMENT_ADDED, titles="Draft IEP"))
@@ -203,6 +224,7 @@ async def test_a_teacher_sets_up_a_meeting_and_rosa_gets_what_the_preview_showed
         ).all()
         assert [tuple(a) for a in attendees] == [
             ("Emily Carter", AttendeeRole.SPECIAL_EDUCATION_TEACHER, organizer.id),
+            ("Sam Rivera", AttendeeRole.SPEECH_THERAPIST, sam_id),
             ("Ruth Hale", AttendeeRole.SCHOOL_PSYCHOLOGIST, None),
         ]
         assert session.get(StaffDialog, organizer.id) is None
@@ -346,7 +368,9 @@ async def test_meetings_shows_rosas_answers_and_confirm_tells_everyone(system: S
     meeting_id = alfredo_meeting(system)
     await system.drain()
     [before] = await carter.say("/meetings")
-    assert "Rosa Pérez (SMS): preview" in before and en(s.NO_ANSWER) in before
+    sent = en(s.DELIVERY_TEXT["sent"])
+    assert en(s.FAMILY_LINE, guardian="Rosa Pérez", channel="SMS", status=sent) in before
+    assert "  " + en(s.NO_ANSWER) in before
     assert [text for text, _ in carter.buttons()] == [en(s.CANCEL_MEETING)]  # nothing picked
 
     for answer in ("2", "4", "5", "Alfredo tiene miedo de los exámenes."):

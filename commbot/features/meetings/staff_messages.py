@@ -80,7 +80,7 @@ CANNOT_SEND = N_(
 )
 SENT = N_("The meeting about {student} is set up.")
 SENT_BY = N_("{guardian}: sent by {channel}.")
-SENT_NOWHERE = N_("{guardian}: no way to reach them.")
+SENT_NOWHERE = N_("{guardian}: no way to reach them, nothing sent.")
 SEE_ANSWERS = N_("Send /meetings to see the answers.")
 
 # -- /meetings ---------------------------------------------------------------------------------
@@ -89,29 +89,29 @@ NO_MEETINGS = N_("You have no open meetings. Send /meeting to set one up.")
 NOT_OPEN = N_("This meeting is no longer open. Send /meetings to see yours.")
 STATE_TEXT: dict[MeetingState, str] = {
     MeetingState.PROPOSED: N_("waiting for a time"),
-    MeetingState.SCHEDULED: N_("set"),
-    MeetingState.CANCELLED: N_("cancelled"),
-    MeetingState.HELD: N_("held"),
+    MeetingState.SCHEDULED: N_("time set"),
+    MeetingState.CANCELLED: N_("meeting cancelled"),
+    MeetingState.HELD: N_("meeting held"),
 }
 HEADING = N_("{student}: {purpose} ({state})")
 SET_FOR = N_("When: {when}")
 TIMES_OFFERED = N_("Times offered:")
-# How far the preview got, in plain words.
+# How far each guardian's preview got, in plain words.
 DELIVERY_TEXT: dict[str, str] = {
-    "pending": N_("waiting to be sent"),
-    "held": N_("waiting for their quiet hours to end"),
-    "sending": N_("being sent"),
-    "sent": N_("sent"),
-    "delivered": N_("delivered"),
-    "read": N_("read"),
-    "failed": N_("could not be delivered"),
-    "undelivered": N_("could not be delivered"),
-    "cancelled": N_("not sent"),
-    "not sent": N_("not sent"),
+    "pending": N_("preview waiting to be sent"),
+    "held": N_("preview waiting for their quiet hours to end"),
+    "sending": N_("preview being sent"),
+    "sent": N_("preview sent"),
+    "delivered": N_("preview delivered"),
+    "read": N_("preview read"),
+    "failed": N_("preview could not be delivered"),
+    "undelivered": N_("preview could not be delivered"),
+    "cancelled": N_("preview not sent"),
+    "not sent": N_("preview not sent"),
     "no channel": N_("no way to reach them"),
 }
-FAMILY_LINE = N_("{guardian} ({channel}): preview {status}.")
-FAMILY_LINE_NO_CHANNEL = N_("{guardian}: preview {status}.")
+FAMILY_LINE = N_("{guardian} ({channel}): {status}.")
+FAMILY_LINE_NO_CHANNEL = N_("{guardian}: {status}.")
 PICKED = N_("Picked time {number}: {when}")
 NONE_WORK = N_("None of the times work for them.")
 NEEDS = N_("Asks for: {needs}")
