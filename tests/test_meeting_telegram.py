@@ -33,6 +33,7 @@ from commbot.models import (
     Delivery,
     Guardian,
     RecipientKind,
+    School,
     SchoolClass,
     ServiceAssignment,
     Staff,
@@ -289,7 +290,8 @@ async def test_a_teacher_who_does_not_serve_andrew_cannot_pick_him(system: Syste
     refused = en(s.NOT_UNDERSTOOD) + "\n\n" + en(s.WHICH_STUDENT)
     assert await kim.say("Andrew Bashid") == [refused]
     assert await kim.tap(f"mt:student:{andrew}") == [refused]  # a forged button
-    assert await kim.say("/meeting Andrew") == [refused]
+    # Named with the command, he is "not found", as /msg says it.
+    assert await kim.say("/meeting Andrew") == [en(staff_chat.NO_SUCH_STUDENT, name="Andrew")]
     with transaction(system.engine) as session:
         dialog = session.scalars(select(StaffDialog)).one()
         assert dialog.state == {"step": "student"}
@@ -447,3 +449,26 @@ async def test_stale_forged_and_malformed_presses_are_answered(system: System) -
     with transaction(system.engine) as session:
         kinds = session.scalars(select(Delivery.recipient_kind)).all()
     assert kinds.count(RecipientKind.GUARDIAN) == 3  # only the previews went to a family
+
+
+async def test_staff_with_no_students_and_a_dialog_from_an_older_version(system: System) -> None:
+    carter = await linked(system, CARTER_EMAIL, CARTER)
+    with transaction(system.engine) as session:  # a coordinator of another school
+        hillside = School(name="Hillside Elementary")
+        session.add(hillside)
+        session.flush()
+        session.add(
+            Staff(
+                name="Olga Berg",
+                email="oberg@hillside.example.org",
+                role=StaffRole.COORDINATOR,
+                school_id=hillside.id,
+                telegram_chat_id=7006,
+            )
+        )
+        carter_id = session.scalars(select(Staff.id).where(Staff.email == CARTER_EMAIL)).one()
+        session.add(StaffDialog(staff_id=carter_id, kind="meeting", state={"step": "gone"}))
+    olga = Staffer(system, 7006)
+    assert await olga.say("/meeting") == [en(s.NO_STUDENTS)]
+    assert await carter.say("Alfredo") == [en(s.SETUP_CANCELLED)]
+    assert count(system, StaffDialog) == 0

@@ -17,6 +17,7 @@ from ...conversations.callbacks import ButtonData, Choice, Text
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import COMMANDS
+from ...conversations.staff import NO_SUCH_STUDENT, find_student
 from ...i18n import gettext
 from ...models import Channel, Staff, StaffDialog, Student
 from ...outbox import Keyboard
@@ -52,9 +53,16 @@ def start(context: Context, staff: Staff, argument: str = "") -> None:
     if not served_students(context.session, staff):
         context.reply(_t(staff, s.NO_STUDENTS))
         return
+    student = None
+    if argument:  # "/meeting Alfredo" answers the first question; a wrong name, as /msg does
+        student, rest = find_student(context, staff, argument)
+        if student is None or rest:
+            name = argument.split("\n")[0][:60]
+            context.reply(_t(staff, NO_SUCH_STUDENT, name=name))
+            return
     DIALOGS.begin(context, staff, KIND, {"step": "student"})
     row = context.session.get_one(StaffDialog, staff.id)
-    if argument:  # "/meeting Alfredo" answers the first question
+    if student is not None:
         _take(context, staff, row, Answer(None, "", argument))
         return
     _ask(context, staff, row.state)

@@ -23,6 +23,7 @@ from .models import AttendeeRole, Purpose
 from .team import student_team
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+COMMAS = str.maketrans({"，": ",", "،": ","})  # "Name, role" as Chinese and Arabic type it
 SENDING, DROPPING = "sending", "dropping"  # what the confirm step leaves for the dialog to do
 
 
@@ -207,7 +208,7 @@ def _team(context: Context, staff: Staff, state: dict[str, Any], answer: Answer)
             chosen.append(int(value))
         return
     for line in answer.typed().splitlines():
-        name, _, role = line.rpartition(",")
+        name, _, role = line.translate(COMMAS).rpartition(",")
         if not name.strip() or len(name) > 200:
             raise NotUnderstood()
         state["others"].append([name.strip(), _role(staff, role)])
