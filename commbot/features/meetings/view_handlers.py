@@ -17,7 +17,7 @@ from . import staff_messages as s
 from .actions import MeetingError, cancel_meeting, meeting_for, meetings_for, slots_of
 from .buttons import confirm_button
 from .models import Meeting, MeetingState, Need, Purpose
-from .view import FamilyView, meeting_view
+from .view import FamilyView, MeetingView, meeting_view
 
 MEETINGS_HELP = N_(
     "/meeting sets up a meeting with a family; /meetings shows yours and the answers."
@@ -38,16 +38,19 @@ def list_meetings(context: Context, staff: Staff, argument: str = "") -> None:
         context.reply(gettext(staff.language, NO_MEETINGS))
         return
     for meeting in meetings:
-        context.reply(meeting_text(context, staff, meeting), _buttons(context, staff, meeting))
+        view = meeting_view(context.session, meeting)
+        context.reply(
+            meeting_text(context, staff, meeting, view), _buttons(context, staff, meeting, view)
+        )
 
 
-def meeting_text(context: Context, staff: Staff, meeting: Meeting) -> str:
+def meeting_text(context: Context, staff: Staff, meeting: Meeting, view: MeetingView) -> str:
+    """The meeting and every guardian's answers so far, in the staff member's language."""
     language = staff.language
 
     def t(message: str, **values: object) -> str:
         return gettext(language, message, **values)
 
-    view = meeting_view(context.session, meeting)
     slots = {slot.position: slot for slot in slots_of(context.session, meeting)}
 
     def when(position: int) -> str:
@@ -96,10 +99,11 @@ def _shorten(text: str) -> str:
     return text if len(text) <= WORDS_SHOWN else text[: WORDS_SHOWN - 1].rstrip() + "…"
 
 
-def _buttons(context: Context, staff: Staff, meeting: Meeting) -> Keyboard:
+def _buttons(context: Context, staff: Staff, meeting: Meeting, view: MeetingView) -> Keyboard:
+    """A confirm button for each time a family picked (while none is set), and Cancel."""
     rows: Keyboard = []
     if meeting.state is MeetingState.PROPOSED:
-        picked = {f.chosen_slot for f in meeting_view(context.session, meeting).families}
+        picked = {f.chosen_slot for f in view.families}
         for slot in slots_of(context.session, meeting):
             if slot.position in picked and slot.starts_at > context.now:
                 rows.append([confirm_button(meeting, slot, staff.language)])
