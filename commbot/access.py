@@ -140,6 +140,7 @@ RULES: tuple[Rule, ...] = (
     Rule(C, "/meetings", STAFF, Reach.SERVED, "their students' open meetings and the answers"),
     Rule(D, "meeting", STAFF, Reach.SERVED, "the meeting setup: student, purpose, times, place"),
     Rule(B, "mtc", STAFF, Reach.SERVED, "settles a meeting on the time a family picked"),
+    Rule(B, "mtx", STAFF, Reach.SERVED, "cancels a meeting, after a second press"),
     Rule(M, "reply", STAFF, Reach.SERVED, "a Telegram reply to a relayed message answers it"),
     Rule(M, "draft", STAFF, Reach.SERVED, "the message after `/msg <student>` goes there"),
     # -- staff and families ------------------------------------------------------------------

@@ -40,6 +40,10 @@ from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
 from commbot.features.checkins.firing import fire_due
 from commbot.features.checkins.models import CheckinPlan
+from commbot.features.meetings import messages as meeting_text
+from commbot.features.meetings import staff_messages as meeting_staff_text
+from commbot.features.meetings.actions import MeetingDraft, create_meeting
+from commbot.features.meetings.models import Meeting, MeetingState, Purpose
 from commbot.i18n import gettext
 from commbot.languages import CATALOG_LANGUAGES, name_in
 from commbot.models import (
@@ -584,7 +588,7 @@ async def _press_meeting_interpreter(system: System, actor: Actor, memo: dict[st
     await tap(system, actor, f"mtg:{memo.get('meeting', 1)}:interpreter")
 
 
-MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+FAMILY_MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     (Surface.ANSWER, "meeting"): Scenario(
         _says("4"),  # 1 and 2 are the times, 3 "none of these", 4 an interpreter
         _meeting_answer("needs", ["interpreter"], _got_interpreter),
@@ -608,6 +612,119 @@ MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
         by="sms",
     ),
 }
+
+# -- meetings, staff side ------------------------------------------------------------------
+
+
+async def _open_meeting_dialog(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    if actor.role in STAFF:
+        with transaction(system.engine) as session:
+            session.add(
+                StaffDialog(
+                    staff_id=staff_of(session, actor).id,
+                    kind="meeting",
+                    state={"step": "student"},
+                    updated_at=system.clock(),
+                )
+            )
+
+
+def _meeting_begun(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == en(meeting_staff_text.WHICH_STUDENT)
+    with transaction(system.engine) as session:
+        assert session.get_one(StaffDialog, staff_of(session, actor).id).kind == "meeting"
+
+
+async def _set_up_meeting(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "Alfredo")
+    await tap(system, actor, "mt:purpose:annual_review")
+    await tap(system, actor, "mt:timing:fixed")
+    await say(system, actor, "2026-12-01 16:00")
+    await tap(system, actor, "mt:dur:45")
+    await say(system, actor, "Room 12")
+    for data in ("mt:team:done", "mt:docs:done", "mt:send:yes"):
+        await tap(system, actor, data)
+
+
+def _meeting_made(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    summary = en(meeting_staff_text.SENT, student="Alfredo Pérez")
+    assert any(text.startswith(summary) for text in seen(system, actor))
+    greeting = gettext("es", meeting_text.GREETING, guardian="Rosa Pérez", student="Alfredo")
+    assert any(text.startswith(greeting) for text in system.sms_to(ROSA))
+    with transaction(system.engine) as session:
+        meeting = session.scalars(select(Meeting)).one()
+        assert meeting.organizer_id == staff_of(session, actor).id
+        assert meeting.state is MeetingState.SCHEDULED
+
+
+async def _carter_meeting(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """Emily Carter's meeting about Alfredo, two times offered; Rosa has the preview."""
+    with transaction(system.engine) as session:
+        tomorrow = system.clock() + dt.timedelta(days=11)
+        created = create_meeting(
+            session,
+            one(session, Staff, email=EMAILS[Role.TEACHER]),
+            MeetingDraft(
+                student_id=one(session, Student, name="Alfredo Pérez").id,
+                purpose=Purpose.ANNUAL_REVIEW,
+                slots=[tomorrow, tomorrow + dt.timedelta(hours=1)],
+                place="Room 12",
+            ),
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+        )
+        memo["meeting"] = created.meeting.id
+    await system.drain()
+
+
+def _meetings_listed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    text = seen(system, actor)[-1]
+    assert text.startswith("Alfredo Pérez: ") and "Rosa Pérez (SMS): preview" in text
+    assert "555" not in text
+
+
+def _meeting_is(state: MeetingState, done: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        assert any(text.startswith(done) for text in seen(system, actor)), seen(system, actor)
+        with transaction(system.engine) as session:
+            assert session.get_one(Meeting, memo["meeting"]).state is state
+
+    return check
+
+
+async def _cancel_meeting(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await tap(system, actor, f"mtx:ask:{memo['meeting']}")
+    await tap(system, actor, f"mtx:yes:{memo['meeting']}")
+
+
+STAFF_MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.COMMAND, "/meeting"): Scenario(_says("/meeting"), _meeting_begun),
+    (Surface.COMMAND, "/meetings"): Scenario(
+        _says("/meetings"), _meetings_listed, setup=_carter_meeting
+    ),
+    (Surface.DIALOG, "meeting"): Scenario(
+        _set_up_meeting,
+        _meeting_made,
+        setup=_open_meeting_dialog,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "mtc"): Scenario(
+        lambda system, actor, memo: tap(system, actor, f"mtc:{memo['meeting']}:2"),
+        _meeting_is(MeetingState.SCHEDULED, "Done. The meeting about Alfredo Pérez is set for"),
+        setup=_carter_meeting,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "mtx"): Scenario(
+        _cancel_meeting,
+        _meeting_is(
+            MeetingState.CANCELLED,
+            en(meeting_staff_text.CANCELLED_DONE, student="Alfredo Pérez"),
+        ),
+        setup=_carter_meeting,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+}
+
 
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
@@ -679,7 +796,8 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
         guardian_refusal=CHAT_TAKEN,
         passed_on=False,
     ),
-    **MEETING_SCENARIOS,
+    **FAMILY_MEETING_SCENARIOS,
+    **STAFF_MEETING_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
@@ -1135,7 +1253,12 @@ async def test_no_chat_role_reaches_the_command_line(system: System, role: Role)
     replies = seen(system, actor)
     if role in STAFF:
         assert len(replies) == len(ACCESS.of(Surface.CLI))
-        assert all(r.startswith("I do not know the command /") for r in replies)
+        for rule, reply in zip(ACCESS.of(Surface.CLI), replies, strict=True):
+            word, _, rest = rule.name.partition(" ")
+            if "/" + word in COMMANDS.names():  # "/meeting create 1": no student of that name
+                assert reply == en(staff_chat.NO_SUCH_STUDENT, name=f"{rest} 1"), reply
+            else:
+                assert reply.startswith("I do not know the command /"), reply
     elif role is Role.GUARDIAN:
         assert replies == []
     else:

@@ -268,6 +268,10 @@ def _message(chat: int, message_id: int, content: str, reply: bool) -> dict[str,
     return message
 
 
+# The staff side of meetings: a dialog step with none open, a cancel or confirm of no meeting.
+MEETING_PRESSES = ["mt:student:1", "mt:send:yes", "mtx:ask:2147483647", "mtx:yes:1", "mtc:1:9"]
+
+
 @st.composite
 def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
     """An update as Telegram posts it, before any field is made odd."""
@@ -297,7 +301,7 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
         message["chat"] = _chat(-1001234567890)
         message["sender_chat"] = message.pop("from") | {"type": "channel", "title": "News"}
     if kind == "callback_query":
-        data = draw(st.sampled_from(["lang:es", "ck:student", "noop", "x" * 64]))
+        data = draw(st.sampled_from(["lang:es", "ck:student", "noop", "x" * 64, *MEETING_PRESSES]))
         return {
             "update_id": update_id,
             "callback_query": {

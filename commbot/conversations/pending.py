@@ -145,7 +145,6 @@ class PendingQuestions:
                 remaining.append(row)
         return remaining
 
-
     def take_words(
         self, context: Context, point: ContactPoint, open_questions: Sequence[PendingChoice]
     ) -> bool:

@@ -153,6 +153,7 @@ def _confirm(context: Context, staff: Staff, values: dict[str, Value]) -> None:
         context.reply(gettext(staff.language, view_handlers.NOT_OPEN))
         context.events.append("stale meeting button")
         return
+    view_handlers.confirmed(context, staff, meeting)
     context.events.append("meeting confirmed")
 
 
