@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from commbot.cli import app, main
 from commbot.db import transaction
+from commbot.features.meetings import messages as meeting_messages
 from commbot.features.meetings.models import (
     Meeting,
     MeetingAttendee,
@@ -26,6 +27,7 @@ from commbot.features.meetings.models import (
 )
 from commbot.features.meetings.view import MeetingView
 from commbot.features.meetings.yaml_spec import FIELDS
+from commbot.i18n import gettext
 from commbot.models import Delivery
 from commbot.resources import example_meeting
 
@@ -145,8 +147,9 @@ async def test_dry_run_prints_each_preview_and_writes_nothing(cli: System, tmp_p
     output = invoke("meeting", "create", str(meeting_file(tmp_path, cli.clock())), "--dry-run")
     assert output.startswith("Dry run, nothing sent or saved: annual review about Alfredo Pérez")
     assert "--- Rosa Pérez: sms, es, 3 messages ---" in output
-    assert "Hello Rosa Pérez" in output and "Alfredo reads a little every day" in output
-    assert "Tom Reyes" in output and "Reply with a number:" in output
+    greeting = gettext("es", meeting_messages.GREETING, guardian="Rosa Pérez", student="Alfredo")
+    assert greeting in output and "Alfredo reads a little every day" in output
+    assert "Tom Reyes" in output and gettext("es", meeting_messages.REPLY_NUMBER) in output
     assert "asked for no messages until 3:00 PM" in output
     assert (count(cli.engine, Meeting), count(cli.engine, Delivery)) == before
     await cli.drain()
