@@ -2,8 +2,9 @@
 menu, what we got, confirmations, reminders, cancellations) and to staff.
 
 Family texts are short sentences a sixth grader reads (tests/test_meetings.py
-measures the English), with no typographic quotes or dashes, so that an English or Spanish
-SMS stays in the GSM-7 alphabet (160 characters a segment, not 70).
+measures the English), with no typographic quotes or dashes, so that an SMS in a language
+written in GSM-7's letters (English, Somali, Haitian Creole, Tagalog) stays in that
+alphabet: 160 characters a segment, not 70.
 """
 
 from __future__ import annotations
