@@ -224,20 +224,24 @@ def _ask_language(context: Context, point: ContactPoint) -> None:
     context.events.append("language menu")
 
 
+def message_from_family(context: Context, guardian: Guardian) -> Message:
+    """What the family just sent, as a message row in their language (not yet added)."""
+    return Message(
+        kind=MessageKind.CONVERSATION,
+        author_kind=AuthorKind.GUARDIAN,
+        author_guardian_id=guardian.id,
+        text=context.inbound.text,
+        language=guardian.language,
+        media=[m.to_json() for m in context.inbound.media],
+        created_at=context.now,
+    )
+
+
 def _pass_on(context: Context, point: ContactPoint, questions: list[PendingChoice]) -> None:
     """The family's words, to the staff member who should read them; never dropped."""
     session = context.session
     guardian = point.guardian
-    inbound = context.inbound
-    message = Message(
-        kind=MessageKind.CONVERSATION,
-        author_kind=AuthorKind.GUARDIAN,
-        author_guardian_id=guardian.id,
-        text=inbound.text,
-        language=guardian.language,
-        media=[m.to_json() for m in inbound.media],
-        created_at=context.now,
-    )
+    message = message_from_family(context, guardian)
     child_question = next((q for q in questions if q.kind is ChoiceKind.CHILD), None)
     if child_question is not None:
         # Not an answer: keep this message with the others and ask again.

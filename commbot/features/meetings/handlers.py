@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from ...conversations.callbacks import Value
 from ...conversations.context import Context
+from ...conversations.family import message_from_family
 from ...conversations.pending import QUESTIONS, Question
 from ...conversations.registry import BUTTONS, FAMILY_BUTTONS
 from ...i18n import gettext
 from ...models import (
-    AuthorKind,
     ChoiceKind,
     ContactPoint,
     Guardian,
-    Message,
-    MessageKind,
     PendingChoice,
     Staff,
 )
@@ -95,16 +93,7 @@ def _words(context: Context, point: ContactPoint, pending: PendingChoice) -> boo
     know (or the times that suit them, or whom they bring, when just asked)."""
     meeting_id = int(pending.options[0][0])
     guardian = point.guardian
-    inbound = context.inbound
-    message = Message(
-        kind=MessageKind.CONVERSATION,
-        author_kind=AuthorKind.GUARDIAN,
-        author_guardian_id=guardian.id,
-        text=inbound.text,
-        language=guardian.language,
-        media=[item.to_json() for item in inbound.media],
-        created_at=context.now,
-    )
+    message = message_from_family(context, guardian)
     try:
         received = take_words(context.session, guardian, meeting_id, message, now=context.now)
     except MeetingClosed:
