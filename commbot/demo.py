@@ -1,7 +1,8 @@
 """`commbot demo`: the real routing, outbox and dispatcher, offline, on a fresh SQLite file.
 
 Channels are an in-process sandbox; everything else is what runs in production. The clock
-is fixed to a school-day afternoon so the story reads the same every time.
+starts on a school-day Friday afternoon and jumps from scene to scene (to the next week for
+Ms. Pérez's meeting), so the story reads the same every time.
 """
 
 from __future__ import annotations
