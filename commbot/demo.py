@@ -1,7 +1,8 @@
 """`commbot demo`: the real routing, outbox and dispatcher, offline, on a fresh SQLite file.
 
 Channels are an in-process sandbox; everything else is what runs in production. The clock
-is fixed to a school-day afternoon so the story reads the same every time.
+starts on a school-day Friday afternoon and jumps from scene to scene (to the next week for
+Ms. Pérez's meeting), so the story reads the same every time.
 """
 
 from __future__ import annotations
@@ -18,18 +19,20 @@ from rich.panel import Panel
 from rich.text import Text
 from sqlalchemy import Engine, select
 
-from .channels.base import Inbound, Media
+from .channels.base import Inbound, Media, MediaKind
 from .channels.sandbox import SandboxSender, SandboxSent
 from .config import TranslatorName, load_settings
 from .conversations import handle_inbound
 from .db import make_engine, transaction
 from .dispatch import ChannelSettings, Dispatcher
+from .features.meetings.actions import AttendeeSpec, DocumentSpec, MeetingDraft, create_meeting
+from .features.meetings.models import AttendeeRole, Purpose
 from .glossary import load_glossary
 from .invites import create_invite
 from .jobs import run_due
 from .media import MediaStore
 from .migrate import upgrade
-from .models import Channel, ContactPoint, Guardian, Staff
+from .models import Channel, ContactPoint, Guardian, Staff, Student
 from .resources import example_roster
 from .roster import Outcome, import_roster
 from .translation.phrasebook import PhrasebookTranslator
@@ -38,6 +41,9 @@ SCHOOL_ZONE = zoneinfo.ZoneInfo("America/New_York")
 # Friday 20 November 2026, 1:30 PM in Boston: the teacher sets up a check-in after lunch.
 START = dt.datetime(2026, 11, 20, 13, 30, tzinfo=SCHOOL_ZONE)
 CARTER_CHAT, KIM_CHAT, AMINA_CHAT = "7001", "7002", "8001"
+CARTER_EMAIL = "ecarter@lincoln.example.org"
+ROSA = "+16175550134"
+DAY = dt.timedelta(days=1)
 
 
 class Demo:
@@ -50,6 +56,7 @@ class Demo:
             COMMBOT_TRANSLATOR=TranslatorName.NONE.value,
             COMMBOT_MEDIA_DIR=str(workdir / "media"),
         )
+        self.base_url = str(self.settings.public_base_url).rstrip("/")
         self.engine: Engine = make_engine(self.settings.database_url)
         self.sandbox = SandboxSender(on_send=self._show)
         self.translator = PhrasebookTranslator(PHRASES)
@@ -163,6 +170,21 @@ class Demo:
             handle_inbound(session, inbound, self.settings, now=self.now)
         asyncio.run(self.dispatcher.drain())
 
+    def button_to(self, chat: str, prefix: str) -> tuple[str, str]:
+        """The latest inline button to `chat` whose data starts with `prefix`: (label, data)."""
+        return next(
+            (label, data)
+            for sent in reversed(self.sandbox.sent)
+            if sent.outbound.address == chat
+            for row in sent.outbound.buttons
+            for label, data in row
+            if data.startswith(prefix)
+        )
+
+    def drain(self) -> None:
+        """Send what is due now, as the worker's dispatcher would."""
+        asyncio.run(self.dispatcher.drain())
+
     def clock_tick(self) -> None:
         """What the worker's clock does every few seconds: every job, at the demo's time."""
         run_due(self.engine, self.now, self.settings.default_timezone)
@@ -182,8 +204,9 @@ class Demo:
             self.refresh_names()
         who = self.names.get((out.channel, out.address), "someone not on the roster")
         body = Text(out.text or "")
-        if out.media:
-            body = Text("📷 photo\n", style="magenta") + body
+        for item in out.media:
+            label = f"📎 {item.file_name}" if item.kind is MediaKind.DOCUMENT else "📷 photo"
+            body = Text(label + "\n", style="magenta") + body
         if out.buttons:
             labels = "  ".join(f"[ {label} ]" for row in out.buttons for label, _ in row)
             body = body + Text("\n" + labels, style="bold blue")
@@ -196,7 +219,7 @@ def run_demo(console: Console | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="commbot-demo-") as folder:
         demo = Demo(Path(folder), console)
         demo.setup()
-        demo.link(CARTER_CHAT, email="ecarter@lincoln.example.org")
+        demo.link(CARTER_CHAT, email=CARTER_EMAIL)
         demo.link(KIM_CHAT, email="dkim@lincoln.example.org")
         demo.link(AMINA_CHAT, guardian="Amina Bashid")
         play(demo)
@@ -218,6 +241,22 @@ PHRASES = {
         "en",
     ): "Thank you. Can I bring my brother to the meeting?",
 }
+# What the teacher writes in a meeting's preview, as Rosa reads it, and Rosa's concern.
+MEETING_PLACE = "Room 12, Lincoln Elementary, 45 Elm Street"
+MEETING_STRENGTHS = "Alfredo reads every day and helps his friends in class."
+MEETING_AGENDA = ["How Alfredo reads now, and his goals", "His speech sessions", "Your questions"]
+MEETING_DOCUMENT = "Draft IEP"
+ROSA_CONCERN = "Alfredo tiene miedo de los exámenes. ¿Puede tener más tiempo?"
+PHRASES |= {
+    (MEETING_PLACE, "es"): "Salón 12, Escuela Lincoln, 45 Elm Street",
+    (MEETING_STRENGTHS, "es"): "Alfredo lee todos los días y ayuda a sus amigos en clase.",
+    # The agenda reaches the translator as one numbered text, as the family reads it.
+    ("\n".join(f"{n}. {item}" for n, item in enumerate(MEETING_AGENDA, 1)), "es"): (
+        "1. Cómo lee Alfredo ahora, y sus metas\n2. Sus sesiones de habla\n3. Sus preguntas"
+    ),
+    (MEETING_DOCUMENT, "es"): "Borrador del IEP",
+    (ROSA_CONCERN, "en"): "Alfredo is afraid of tests. Can he have more time?",
+}
 # ... and what teachers write, with the translation each family reads.
 STAFF_PHRASES = [
     (
@@ -235,7 +274,7 @@ STAFF_PHRASES = [
 
 
 def play(demo: Demo) -> None:
-    rosa, karim, lan, jim = "+16175550134", "+16175550177", "+16175550142", "+16175550190"
+    rosa, karim, lan, jim = ROSA, "+16175550177", "+16175550142", "+16175550190"
 
     demo.scene("The teacher sets up a Friday check-in for her class, with buttons", 0)
     demo.write(Channel.TELEGRAM, CARTER_CHAT, "/checkin")
@@ -305,8 +344,92 @@ def play(demo: Demo) -> None:
     demo.scene("The teacher checks her families")
     demo.write(Channel.TELEGRAM, CARTER_CHAT, "/families")
 
-    demo.scene("Sunday 2:00 PM: the check-in digest", at=_friday(14, 0) + dt.timedelta(days=2))
+    propose_meeting(demo)
+
+    demo.scene("Sunday 2:00 PM: the check-in digest", at=_friday(14, 0) + 2 * DAY)
     demo.clock_tick()
+    demo.scene(
+        "Sunday 5:00 PM: Li Wei's digest (his check-in went at 2:00 PM his time)",
+        at=_friday(17, 0) + 2 * DAY,
+    )
+    demo.clock_tick()
+
+    remind_meeting(demo)
+
+
+def propose_meeting(demo: Demo) -> None:
+    """Ms. Pérez's meeting: the preview in Spanish by SMS, her answers, the confirmation."""
+    rosa = ROSA
+    demo.scene("The teacher proposes Alfredo's yearly meeting, with two times", at=_friday(17, 20))
+    with transaction(demo.engine) as session:
+        carter = session.scalars(select(Staff).where(Staff.email == CARTER_EMAIL)).one()
+        alfredo = session.scalars(select(Student).where(Student.name == "Alfredo Pérez")).one()
+        draft = MeetingDraft(
+            student_id=alfredo.id,
+            purpose=Purpose.ANNUAL_REVIEW,
+            slots=[_tuesday(10, 0), _tuesday(16, 0)],
+            duration_minutes=45,
+            place=MEETING_PLACE,
+            strengths=MEETING_STRENGTHS,
+            agenda=list(MEETING_AGENDA),
+            documents=[DocumentSpec(MEETING_DOCUMENT, "https://lincoln.example.org/iep/S1001")],
+            attendees=[
+                AttendeeSpec("Emily Carter", AttendeeRole.SPECIAL_EDUCATION_TEACHER, carter.id),
+                AttendeeSpec("Dr. Ruth Hale", AttendeeRole.SCHOOL_PSYCHOLOGIST),
+            ],
+        )
+        created = create_meeting(
+            session,
+            carter,
+            draft,
+            now=demo.now,
+            default_timezone=demo.settings.default_timezone,
+            base_url=demo.base_url,
+        )
+        warnings = [conflict.text for conflict in created.conflicts]
+    demo.console.print(
+        Text.assemble(
+            ("Emily Carter (teacher)", "cyan"),
+            " proposes Tuesday 10:00 AM or 4:00 PM in Room 12, with Dr. Ruth Hale.",
+        )
+    )
+    for warning in warnings:
+        demo.console.print(Text("⚠ " + warning, style="yellow"))
+    demo.drain()
+    demo.console.print(
+        "[dim](Rosa reads the school's text from the Spanish catalog. The teacher's own words, "
+        "like the place and the agenda, are machine-translated, as her messages are.)[/]"
+    )
+
+    demo.scene("Rosa picks the afternoon, asks for help, and says what worries her", 10)
+    demo.write(Channel.SMS, rosa, "2")
+    demo.write(Channel.SMS, rosa, "4")
+    demo.write(Channel.SMS, rosa, "5")
+    demo.write(Channel.SMS, rosa, ROSA_CONCERN)
+
+    demo.scene("The teacher confirms 4:00 PM from the notice; everyone gets the time", 5)
+    label, data = demo.button_to(CARTER_CHAT, "mtc:")
+    demo.console.print(Text.assemble(("Emily Carter (teacher)", "cyan"), f" taps [ {label} ]"))
+    demo.press(CARTER_CHAT, data)
+
+
+def remind_meeting(demo: Demo) -> None:
+    """The reminders before Tuesday's meeting, one moved out of Rosa's sleep."""
+    demo.scene("Monday 4:00 PM: a day before the meeting, the reminders", at=_tuesday(16, 0) - DAY)
+    demo.clock_tick()
+    demo.scene("Tuesday 7:30 AM: the 2-hour reminder, early", at=_tuesday(7, 30))
+    demo.clock_tick()
+    demo.console.print(
+        "[dim](Rosa's 2-hour reminder was due at 2:00 PM, while she sleeps (8:00 AM to 3:00 "
+        "PM): it went at 7:30 AM, before she goes to sleep, never after.)[/]"
+    )
+    demo.scene("2:00 PM: the team's 2-hour reminder", at=_tuesday(14, 0))
+    demo.clock_tick()
+
+
+def _tuesday(hour: int, minute: int) -> dt.datetime:
+    """The Tuesday after the demo's Friday."""
+    return START.replace(hour=hour, minute=minute) + 4 * DAY
 
 
 def _friday(hour: int, minute: int) -> dt.datetime:

@@ -158,6 +158,23 @@ def test_demo_plays_the_conversation(cli_env: Path) -> None:
     assert "Which child is your message about?" in result.output or "1. Bao Nguyen" in result.output
 
 
+def test_demo_plays_rosas_meeting(cli_env: Path) -> None:
+    """The meeting scene: the conflict warning, her answers reach the teacher, the
+    confirmation with a calendar link, and a reminder moved out of her sleep."""
+    output = " ".join(invoke("demo").output.split())  # panels wrap: compare words only
+    assert "⚠ Rosa Pérez asked for no messages until 3:00 PM" in output
+    assert "10:00 AM falls in that time" in output
+    assert "Salón 12, Escuela Lincoln" in output  # the teacher's words, translated
+    assert "Rosa Pérez (Alfredo Pérez) picked Tuesday, November 24, 2026, 4:00 PM" in output
+    assert "asks for an interpreter" in output and "asks for help with a ride" in output
+    assert "Alfredo is afraid of tests. Can he have more time?" in output
+    assert "https://commbot.school.example/calendar/" in output
+    morning = output.split("Tuesday 7:30 AM")[1].split("2:00 PM: the team")[0]
+    # Her reminder (in Spanish once the catalog is in: the translated place is in either).
+    assert "to Rosa Pérez · SMS" in morning and "Salón 12" in morning
+    assert "to Emily Carter" not in morning  # the team's comes at 2:00 PM, as due
+
+
 def test_set_webhook_registers_url_and_secret(
     cli_env: Path, fake_telegram: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
