@@ -1002,6 +1002,19 @@ async def test_a_reminder_that_cannot_go_before_the_meeting_is_dropped_and_logge
     )
 
 
+def test_reminders_moved_onto_the_same_moment_come_once(system: System) -> None:
+    # 3 and 2 hours before a 2:30 PM meeting are both in Rosa's sleep (8 AM to 3 PM): both
+    # would move to 7:30 AM and arrive as twins, so she gets one; the staff get both.
+    meeting_id = meeting_id_of(
+        create(system, slots=[], fixed_time=local(1, 14, 30), reminder_minutes=[180, 120])
+    )
+    rows = reminder_rows(system, meeting_id)
+    hers = [(r.minutes_before, r.due_at) for r in rows if r.guardian_id is not None]
+    assert hers == [(180, utc(local(1, 7, 30)))]
+    staff = sorted(r.minutes_before for r in rows if r.staff_id is not None)
+    assert staff == [120, 180]
+
+
 def test_no_reminder_is_made_for_a_moment_already_past(system: System) -> None:
     # Set at 9 AM for 10 AM the same day: the 2-hour reminder's moment has passed, and the
     # family is being told the time now. Staff reminders are made the same way.

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MINUTES = (7 * 24 * 60, 24 * 60, 120)
 BEFORE_QUIET = dt.timedelta(minutes=30)  # how long before quiet hours a moved one goes
 GRACE = dt.timedelta(hours=6)
+# Two reminders moved onto nearly the same moment (3 and 2 hours before a morning meeting,
+# both moved to the evening before) would arrive as twins: the later one is not made.
+MIN_APART = dt.timedelta(minutes=30)
 REMINDERS = MeetingReminder.__table__
 # The outcome column's width: a longer one fails the whole batch's transaction on PostgreSQL.
 OUTCOME_LENGTH = 40
@@ -65,6 +68,7 @@ def plan(
     for guardian in guardians:
         ranges = quiet_hours.parse(guardian.quiet_hours)
         zone = guardian.timezone or default_timezone
+        last: dt.datetime | None = None
         for minutes in offsets:
             due = start - dt.timedelta(minutes=minutes)
             due = quiet_hours.earlier_allowed(ranges, zone, due, BEFORE_QUIET)
@@ -72,6 +76,9 @@ def plan(
                 # Its moment has passed: the family is being told the time right now (a
                 # preview, a confirmation, a change), so a reminder beside it adds nothing.
                 continue
+            if last is not None and due - last < MIN_APART:
+                continue  # moved out of quiet hours onto the one before: one is enough
+            last = due
             planned.append(Planned(f"guardian:{guardian.id}", guardian.id, None, minutes, due))
     for staff_id in staff_recipients(session, meeting):
         for minutes in offsets:
