@@ -36,8 +36,8 @@ time zone, nor after the meeting starts. Printed: due-to-queued and due-to-sent 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import datetime as dt
+import itertools
 import multiprocessing
 import time
 import zoneinfo
