@@ -62,6 +62,7 @@ from commbot.models import (
     Guardian,
     Guardianship,
     RecipientKind,
+    ServiceAssignment,
     Staff,
     Student,
 )
@@ -738,13 +739,22 @@ def link_in(text: str) -> str:
 
 
 async def bashid_meeting(system: System, **overrides: Any) -> int:
-    """Andrew's meeting, Carter organising and David Kim attending, both on Telegram;
-    Amina on Telegram, Karim on WhatsApp; everything sent so far delivered."""
+    """Andrew's meeting, Carter organising and David Kim attending (he teaches Andrew
+    reading, outside Room 12), both on Telegram; Amina on Telegram, Karim on WhatsApp;
+    everything sent so far delivered."""
     await system.link_staff(CARTER_EMAIL, CARTER)
     await system.link_staff(KIM_EMAIL, KIM)
     await link_amina(system)
     await karim_writes_first(system)
     with transaction(system.engine) as session:
+        session.add(
+            ServiceAssignment(
+                staff_id=one(session, Staff, email=KIM_EMAIL).id,
+                student_id=one(session, Student, name="Andrew Bashid").id,
+                service="reading",
+            )
+        )
+        session.flush()
         attendees = [
             AttendeeSpec(
                 "Emily Carter",

@@ -16,14 +16,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...dispatch import history
 from ...errors import InputError
 from ...i18n import gettext
 from ...models import (
     ChoiceKind,
-    Delivery,
-    DeliveryEventKind,
-    DeliveryStatus,
     Guardian,
     Staff,
     Student,
@@ -31,13 +27,13 @@ from ...models import (
 from ...policy import receiving_guardians, served_students_query, serves
 from . import messages as m
 from . import reminders
+from .audience import invite_newcomers, invitees, staff_recipients
 from .conflicts import Conflict, quiet_conflicts
 from .models import (
     AttendeeRole,
     ContactKind,
     Meeting,
     MeetingAttendee,
-    MeetingContact,
     MeetingInvitee,
     MeetingSlot,
     MeetingState,
@@ -46,19 +42,18 @@ from .models import (
 from .notify import (
     calendar_link,
     calendar_media,
-    invitees,
     meeting_message,
     send_family,
     send_staff,
     where_pieces,
 )
 from .preview import Preview, build_preview
+from .withdraw import withdraw_unsent
 
 MAX_SLOTS = 5
 MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
 MAX_TEXT = 2000  # a place, a strengths note, one agenda item: enough for any, and bounded
 MAX_ITEMS = 20  # agenda items, documents, attendees
-UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
 
 
 class MeetingError(InputError):
@@ -223,6 +218,15 @@ def create_meeting(
     if not organizer.active or not serves(session, organizer, student):
         raise MeetingError(f"{organizer.name} does not serve {student.name}")
     check_draft(draft, now)
+    for attendee in draft.attendees:
+        # Staff read about a family only when they serve the child: one who does not would
+        # be listed to the family but never told the time, so say so now.
+        member = session.get(Staff, attendee.staff_id) if attendee.staff_id else None
+        if attendee.staff_id and (member is None or not serves(session, member, student)):
+            raise MeetingError(
+                f"{attendee.name} does not serve {student.name}: add them to a class of the"
+                " student's or `commbot staff assign` them first"
+            )
     meeting = new_meeting(organizer, draft, default_timezone, now)
     session.add(meeting)
     session.flush()
@@ -476,18 +480,16 @@ def cancel_meeting(
 ) -> Meeting:
     """Cancel: nothing still queued about it goes out, and everyone who heard of it is told
     (their calendar's event is cancelled by the same UID)."""
-    from ...conversations.pending import QUESTIONS
-
     _check_may_change(session, actor, meeting)
     if not meeting.is_open:
         raise MeetingError(f"meeting {meeting.id} is already {meeting.state.value}")
-    heard = _withdraw_unsent(session, meeting, now)
-    reminders.close_open(session, meeting, now, "cancelled")
+    reminders.close_open(session, meeting, now, "cancelled")  # first: see `_settle`
+    heard = withdraw_unsent(session, meeting, now)
     meeting.state = MeetingState.CANCELLED
     meeting.sequence += 1
     meeting.updated_at = now
     for invitee, guardian in invitees(session, meeting):
-        QUESTIONS.close_kind(session, guardian, ChoiceKind.MEETING)
+        close_menu(session, guardian, meeting)
         if guardian.id in heard:
             _announce(
                 session,
@@ -503,7 +505,25 @@ def cancel_meeting(
     return meeting
 
 
+def close_menu(session: Session, guardian: Guardian, meeting: Meeting) -> None:
+    """Close the guardian's meeting menu if it is this meeting's (a newer meeting's menu,
+    for another of their children, stays open)."""
+    from ...models import PendingChoice
+
+    menu = session.scalar(
+        select(PendingChoice).where(
+            PendingChoice.guardian_id == guardian.id, PendingChoice.kind == ChoiceKind.MEETING
+        )
+    )
+    if menu is not None and menu.options and int(menu.options[0][0]) == meeting.id:
+        session.delete(menu)
+
+
 def _check_may_change(session: Session, actor: Staff | None, meeting: Meeting) -> None:
+    """Refuse an actor who may not change it; then hold the meeting's row until the change
+    commits, so two changes at once (two first picks with auto-confirm, a pick and the
+    organizer's press) run one after the other, the second seeing the first's result."""
+    session.refresh(meeting, with_for_update=True)
     student = session.get_one(Student, meeting.student_id)
     if not may_manage(session, actor, student):
         raise MeetingError(f"no meeting {meeting.id} among yours")
@@ -518,10 +538,13 @@ def _settle(
     default_timezone: str,
     base_url: str | None,
 ) -> None:
-    heard = _withdraw_unsent(session, meeting, now)
+    # Reminders first: closing them waits for a worker sending one right now, whose
+    # delivery the withdrawal then sees (PostgreSQL reads what committed before each step).
     reminders.close_open(
         session, meeting, now, "moved" if kind is ContactKind.RESCHEDULED else "settled"
     )
+    heard = withdraw_unsent(session, meeting, now)
+    invite_newcomers(session, meeting)
     meeting.starts_at = starts_at
     meeting.state = MeetingState.SCHEDULED
     meeting.sequence += 1
@@ -541,28 +564,6 @@ def _settle(
     reminders.schedule(session, meeting, now, default_timezone)
     template = m.STAFF_RESCHEDULED if kind is ContactKind.RESCHEDULED else m.STAFF_CONFIRMED
     _tell_staff(session, meeting, kind, template, now)
-
-
-def _withdraw_unsent(session: Session, meeting: Meeting, now: dt.datetime) -> set[int]:
-    """Cancel every family message about the meeting still waiting to go (a preview held
-    by quiet hours, a queued reminder): it would be stale. Returns the guardians who did
-    get something, who are the ones to tell about the change."""
-    rows = session.execute(
-        select(MeetingContact.guardian_id, Delivery)
-        .join(Delivery, Delivery.id == MeetingContact.delivery_id)
-        .where(MeetingContact.meeting_id == meeting.id)
-    )
-    heard: set[int] = set()
-    for guardian_id, delivery in rows:
-        if delivery.status in UNSENT:
-            delivery.status = DeliveryStatus.CANCELLED
-            delivery.updated_at = now
-            history.record(
-                session, delivery, DeliveryEventKind.CANCELLED, now, detail="the meeting changed"
-            )
-        elif delivery.status is not DeliveryStatus.CANCELLED and guardian_id is not None:
-            heard.add(guardian_id)
-    return heard
 
 
 def _announce(
@@ -621,8 +622,7 @@ def _tell_staff(
 ) -> None:
     """The organizer and every staff attendee, on Telegram, with the invite attached."""
     student = session.get_one(Student, meeting.student_id)
-    for staff_id in reminders.staff_recipients(session, meeting):
-        staff = session.get_one(Staff, staff_id)
+    for staff in staff_recipients(session, meeting):
         when = (
             m.when_text(meeting.starts_at, meeting.timezone, staff.language)
             if meeting.starts_at

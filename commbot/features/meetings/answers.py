@@ -21,6 +21,7 @@ from ...outbox import to_staff
 from ...threads import thread_for
 from . import messages as m
 from .actions import MeetingError, confirm_meeting, slots_of
+from .audience import answers_go_to, still_invited
 from .choices import BRING, NONE, slot_position
 from .models import (
     Awaiting,
@@ -44,17 +45,33 @@ class Received:
     event: str  # for logs and tests: no words, no numbers
 
 
-def open_invitee(session: Session, meeting: Meeting | None, guardian: Guardian) -> MeetingInvitee:
-    if meeting is None or not meeting.is_open:
-        raise MeetingClosed("the meeting is closed")
+def takes_answers(session: Session, meeting: Meeting, now: dt.datetime) -> bool:
+    """A meeting takes answers until it begins or, while no time is set, until every
+    proposed time has passed (then a family's words go the usual way again)."""
+    if not meeting.is_open:
+        return False
+    if meeting.starts_at is not None:
+        return meeting.starts_at > now
+    return any(slot.starts_at > now for slot in slots_of(session, meeting))
+
+
+def open_meeting(
+    session: Session, meeting_id: int, guardian: Guardian, now: dt.datetime
+) -> tuple[Meeting, MeetingInvitee]:
+    """The meeting and the guardian's place in it, if it still takes their answers. Its row
+    is held until the answer commits: two first picks at once (with auto-confirm) settle
+    it once, the second seeing the first's."""
+    meeting = session.get(Meeting, meeting_id, with_for_update=True, populate_existing=True)
+    if meeting is None or not takes_answers(session, meeting, now):
+        raise MeetingClosed("the meeting is closed, has begun, or its times have passed")
     invitee = session.scalar(
         select(MeetingInvitee).where(
             MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.guardian_id == guardian.id
         )
     )
-    if invitee is None:
-        raise MeetingClosed("not asked to this meeting")
-    return invitee
+    if invitee is None or not still_invited(session, meeting, guardian.id):
+        raise MeetingClosed("not asked to this meeting, or no longer gets its messages")
+    return meeting, invitee
 
 
 def answer_choice(
@@ -68,13 +85,9 @@ def answer_choice(
     base_url: str | None = None,
 ) -> Received:
     """A number or a press: a time, none of them, a need, or bringing someone."""
-    meeting = session.get(Meeting, meeting_id)
-    invitee = open_invitee(session, meeting, guardian)
-    assert meeting is not None
-    if meeting.starts_at is not None and meeting.starts_at <= now:
-        raise MeetingClosed("the meeting has begun")  # an old button, pressed late
+    meeting, invitee = open_meeting(session, meeting_id, guardian, now)
     student = session.get_one(Student, meeting.student_id)
-    organizer = session.get_one(Staff, meeting.organizer_id)
+    organizer = answers_go_to(session, meeting)
     language = guardian.language
     zone = guardian.timezone or default_timezone
     names = {"guardian": guardian.name, "student": student.name}
@@ -105,13 +118,7 @@ def answer_choice(
     if code == NONE:
         invitee.none_work, invitee.chosen_slot_id = True, None
         invitee.awaiting = Awaiting.AVAILABILITY.value
-        _to_organizer(
-            session,
-            meeting,
-            organizer,
-            gettext(organizer.language, m.FAMILY_NONE_WORK, **names),
-            now,
-        )
+        _to_organizer(session, organizer, m.FAMILY_NONE_WORK, names, now)
         return Received(gettext(language, m.ASK_AVAILABILITY), "no meeting time works")
     if code == BRING:
         invitee.awaiting = Awaiting.BRINGING.value
@@ -122,13 +129,7 @@ def answer_choice(
         need = Need(code)
         if need.value not in invitee.needs:
             invitee.needs = [*invitee.needs, need.value]
-        _to_organizer(
-            session,
-            meeting,
-            organizer,
-            gettext(organizer.language, m.FAMILY_NEEDS[need], **names),
-            now,
-        )
+        _to_organizer(session, organizer, m.FAMILY_NEEDS[need], names, now)
         return Received(gettext(language, m.GOT_NEED[need]), f"asked for {need.value}")
     raise MeetingClosed("not a choice")
 
@@ -143,11 +144,9 @@ def take_words(
 ) -> Received:
     """The family's own words while the meeting is open: kept on the meeting, and passed
     to the organizer translated, with the original."""
-    meeting = session.get(Meeting, meeting_id)
-    invitee = open_invitee(session, meeting, guardian)
-    assert meeting is not None
+    meeting, invitee = open_meeting(session, meeting_id, guardian, now)
     student = session.get_one(Student, meeting.student_id)
-    organizer = session.get_one(Staff, meeting.organizer_id)
+    organizer = answers_go_to(session, meeting)
     awaiting = invitee.awaiting
     kind, header, reply = {
         Awaiting.AVAILABILITY.value: (
@@ -159,9 +158,11 @@ def take_words(
     }.get(awaiting or "", (InputKind.CONCERN, m.FAMILY_CONCERN, m.GOT_CONCERN))
     invitee.awaiting = None
     invitee.responded_at = now
-    thread = thread_for(session, student, guardian, organizer, now)
-    thread.last_message_at = now
-    message.thread_id, message.student_id = thread.id, student.id
+    message.student_id = student.id
+    if organizer is not None:
+        thread = thread_for(session, student, guardian, organizer, now)
+        thread.last_message_at = now
+        message.thread_id = thread.id
     session.add(message)
     session.flush()
     session.add(
@@ -173,17 +174,20 @@ def take_words(
             created_at=now,
         )
     )
-    to_staff(
-        session,
-        staff=organizer,
-        now=now,
-        message=message,
-        header=gettext(organizer.language, header, guardian=guardian.name, student=student.name),
-        body=message.text,
-        body_language=message.language,
-        show_original=True,
-        media=message.media,
-    )
+    if organizer is not None:  # kept on the meeting either way
+        to_staff(
+            session,
+            staff=organizer,
+            now=now,
+            message=message,
+            header=gettext(
+                organizer.language, header, guardian=guardian.name, student=student.name
+            ),
+            body=message.text,
+            body_language=message.language,
+            show_original=True,
+            media=message.media,
+        )
     return Received(gettext(guardian.language, reply), f"meeting {kind.value} relayed")
 
 
@@ -191,7 +195,7 @@ def _picked_after_it_was_set(
     session: Session,
     meeting: Meeting,
     invitee: MeetingInvitee,
-    organizer: Staff,
+    organizer: Staff | None,
     slot: MeetingSlot,
     names: dict[str, str],
     now: dt.datetime,
@@ -216,15 +220,23 @@ def _picked_after_it_was_set(
 
 
 def _to_organizer(
-    session: Session, meeting: Meeting, organizer: Staff, text: str, now: dt.datetime
+    session: Session,
+    organizer: Staff | None,
+    template: str,
+    names: dict[str, str],
+    now: dt.datetime,
 ) -> None:
-    to_staff(session, staff=organizer, now=now, header=text)
+    """Tell whoever reads the family's answers (`audience.answers_go_to`), if anyone."""
+    if organizer is not None:
+        to_staff(
+            session, staff=organizer, now=now, header=gettext(organizer.language, template, **names)
+        )
 
 
 def _tell_organizer_pick(
     session: Session,
     meeting: Meeting,
-    organizer: Staff,
+    organizer: Staff | None,
     slot: MeetingSlot,
     names: dict[str, str],
     now: dt.datetime,
@@ -232,6 +244,9 @@ def _tell_organizer_pick(
     """The organizer hears of the pick, with a button to settle that time for everyone
     (unless the first pick settles it by itself)."""
     from .buttons import confirm_button
+
+    if organizer is None:
+        return
 
     when = m.when_text(slot.starts_at, meeting.timezone, organizer.language)
     text = gettext(organizer.language, m.FAMILY_PICKED, when=when, **names)

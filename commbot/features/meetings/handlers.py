@@ -20,7 +20,7 @@ from ...models import (
 from . import dialog, view_handlers  # noqa: F401  (they register themselves)
 from . import messages as m
 from .actions import MeetingError, confirm_meeting, meeting_for
-from .answers import MeetingClosed, answer_choice, take_words
+from .answers import MeetingClosed, answer_choice, take_words, takes_answers
 from .buttons import CHOICE_BUTTON, CONFIRM
 from .choices import is_choice_code
 from .models import ContactKind, Meeting, MeetingContact
@@ -75,14 +75,11 @@ def _tell_received(context: Context, meeting_id: int, guardian: Guardian, text: 
 
 
 def _lapsed(context: Context, guardian: Guardian, pending: PendingChoice) -> bool:
-    """The menu stops standing once its meeting is cancelled, held, or has begun."""
+    """The menu stops standing once its meeting no longer takes answers: cancelled, held,
+    begun, or every proposed time passed with none settled."""
     meeting_id = pending.options[0][0] if pending.options else None
     meeting = context.session.get(Meeting, int(meeting_id)) if meeting_id is not None else None
-    if (
-        meeting is not None
-        and meeting.is_open
-        and (meeting.starts_at is None or meeting.starts_at > context.now)
-    ):
+    if meeting is not None and takes_answers(context.session, meeting, context.now):
         return False
     context.session.delete(pending)
     return True

@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...channels.base import MediaKind
@@ -32,7 +31,6 @@ from ...outbox import (
     WORDS,
     Keyboard,
     Piece,
-    guardian_not_before,
     to_guardian,
     to_staff,
     usable_points,
@@ -258,19 +256,3 @@ def remind(
         not_before=not_before,
         lane=lane,
     )
-
-
-def invitees(session: Session, meeting: Meeting) -> list[tuple[MeetingInvitee, Guardian]]:
-    return [
-        (invitee, guardian)
-        for invitee, guardian in session.execute(
-            select(MeetingInvitee, Guardian)
-            .join(Guardian, Guardian.id == MeetingInvitee.guardian_id)
-            .where(MeetingInvitee.meeting_id == meeting.id)
-            .order_by(Guardian.name)
-        )
-    ]
-
-
-def family_not_before(guardian: Guardian, now: dt.datetime, default_timezone: str) -> dt.datetime:
-    return guardian_not_before(guardian, now, default_timezone)

@@ -20,14 +20,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from ... import quiet_hours
 from ...db import insert_missing, transaction
-from ...models import Guardian, Lane, Staff, Student
+from ...models import Guardian, Lane
 from ...outbox import family_quiet_until
-from .models import Meeting, MeetingAttendee, MeetingInvitee, MeetingReminder, MeetingState
+from .audience import invitees, staff_recipients
+from .models import Meeting, MeetingReminder, MeetingState
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +61,7 @@ def plan(
     start = meeting.starts_at
     offsets = sorted({int(x) for x in (meeting.reminder_minutes or DEFAULT_MINUTES)}, reverse=True)
     planned: list[Planned] = []
-    guardians = session.scalars(
-        select(Guardian)
-        .join(MeetingInvitee, MeetingInvitee.guardian_id == Guardian.id)
-        .where(MeetingInvitee.meeting_id == meeting.id)
-    )
-    for guardian in guardians:
+    for _, guardian in invitees(session, meeting):
         ranges = quiet_hours.parse(guardian.quiet_hours)
         zone = guardian.timezone or default_timezone
         last: dt.datetime | None = None
@@ -80,32 +76,28 @@ def plan(
                 continue  # moved out of quiet hours onto the one before: one is enough
             last = due
             planned.append(Planned(f"guardian:{guardian.id}", guardian.id, None, minutes, due))
-    for staff_id in staff_recipients(session, meeting):
+    for staff in staff_recipients(session, meeting):
         for minutes in offsets:
             due = start - dt.timedelta(minutes=minutes)
             if due > now:
-                planned.append(Planned(f"staff:{staff_id}", None, staff_id, minutes, due))
+                planned.append(Planned(f"staff:{staff.id}", None, staff.id, minutes, due))
     return planned
 
 
-def staff_recipients(session: Session, meeting: Meeting) -> list[int]:
-    """The organizer and every staff attendee, once each."""
-    ids = [meeting.organizer_id]
-    ids += [
-        i
-        for i in session.scalars(
-            select(MeetingAttendee.staff_id).where(
-                MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.staff_id.is_not(None)
-            )
-        )
-        if i is not None
-    ]
-    return list(dict.fromkeys(ids))
-
-
 def schedule(session: Session, meeting: Meeting, now: dt.datetime, default_timezone: str) -> int:
-    """Write the meeting's reminders (again after a change: existing ones stay as they are)."""
+    """Write the meeting's reminders (again after a change: existing ones stay as they are).
+
+    A meeting moved away and back again finds its first reminders closed ("moved"): those
+    never sent are made afresh; one already sent for this very time is not sent again."""
     assert meeting.starts_at is not None or meeting.state is not MeetingState.SCHEDULED
+    session.execute(
+        delete(MeetingReminder).where(
+            MeetingReminder.meeting_id == meeting.id,
+            MeetingReminder.starts_at == meeting.starts_at,
+            MeetingReminder.done_at.is_not(None),
+            MeetingReminder.outcome != "sent",
+        )
+    )
     rows = [
         {
             "meeting_id": meeting.id,
@@ -171,9 +163,15 @@ def send_due(
                 )
             }
             quiet_cache: dict[tuple[str, str], dt.datetime] = {}
+            audiences: dict[int, set[str]] = {}
             for row in rows:
                 meeting = meetings[row.meeting_id]
                 why = _stale(meeting, row, now, grace)
+                if why is None:
+                    if meeting.id not in audiences:
+                        audiences[meeting.id] = _audience(session, meeting)
+                    if row.recipient not in audiences[meeting.id]:
+                        why = "no longer gets its messages"
                 not_before = now
                 if why is None and row.guardian_id is not None:
                     guardian = session.get_one(Guardian, row.guardian_id)
@@ -199,6 +197,13 @@ def send_due(
                 report.sent += 1
 
 
+def _audience(session: Session, meeting: Meeting) -> set[str]:
+    """Who may still be reminded, as reminder recipients: the roster may have changed."""
+    return {f"guardian:{g.id}" for _, g in invitees(session, meeting)} | {
+        f"staff:{s.id}" for s in staff_recipients(session, meeting)
+    }
+
+
 def _stale(
     meeting: Meeting, row: MeetingReminder, now: dt.datetime, grace: dt.timedelta
 ) -> str | None:
@@ -212,11 +217,3 @@ def _stale(
     if now - row.due_at > grace:
         return "past the grace window"
     return None
-
-
-def student_of(session: Session, meeting: Meeting) -> Student:
-    return session.get_one(Student, meeting.student_id)
-
-
-def staff_of(session: Session, staff_id: int) -> Staff:
-    return session.get_one(Staff, staff_id)

@@ -23,6 +23,7 @@ from .models import (
     MeetingInvitee,
     MeetingReminder,
 )
+from .withdraw import last_copy
 
 
 @dataclass
@@ -115,7 +116,7 @@ def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
         ).all()
         previews = [(c, d) for c, d in contacts if c.kind is ContactKind.PREVIEW]
         latest_at = max((c.at for c, _ in previews), default=None)
-        latest = [d for c, d in previews if c.at == latest_at and d is not None]
+        latest = [last_copy(session, d) for c, d in previews if c.at == latest_at and d]
         status = "no channel" if previews and not latest else "not sent"
         if latest:
             status = min((d.status.value for d in latest), key=STATUS_ORDER.index)

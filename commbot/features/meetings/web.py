@@ -16,6 +16,7 @@ from starlette.routing import Route
 from ...db import transaction
 from ...models import Guardian, Staff, Student
 from ...web.context import WebContext
+from .audience import still_invited
 from .calendar import CONTENT_TYPE, invite
 from .models import Meeting, MeetingInvitee
 
@@ -42,6 +43,8 @@ def routes(web: WebContext) -> list[Route]:
                 _, meeting, guardian = row
                 if meeting.ends_at is None or meeting.ends_at <= now:
                     return None
+                if not still_invited(session, meeting, guardian.id):
+                    return None  # off the roster, or no longer gets messages about the child
                 student = session.get_one(Student, meeting.student_id)
                 organizer = session.get_one(Staff, meeting.organizer_id)
                 return invite(
