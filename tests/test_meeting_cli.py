@@ -235,6 +235,18 @@ BAD_FILES: list[tuple[str, str, str, list[str]]] = [
         ["slots[2]", "happens twice in America/New_York"],
     ),
     (
+        "year 9999",  # once an OverflowError turning it into UTC
+        '  - "DAY 16:00"',
+        '  - "9999-12-31 23:00"',
+        ["slots[2]", "9999-12-31 23:00 is more than 2 years ahead"],
+    ),
+    (
+        "years ahead",
+        '  - "DAY 10:00"',
+        '  - "2029-01-08 10:00"',
+        ["slots[1]", "2029-01-08 10:00 is more than 2 years ahead: pick a nearer time"],
+    ),
+    (
         "six slots",
         '  - "DAY 16:00"',
         "\n".join(f'  - "DAY 1{n}:00"' for n in range(1, 7)),
@@ -322,6 +334,25 @@ def test_files_that_are_not_a_meeting_are_refused_in_one_line(
         "meeting", "create", str(tmp_path / "nope.yaml"), capsys=capsys, monkeypatch=monkeypatch
     )
     assert "nope.yaml: no such file" in missing
+
+
+def test_control_characters_in_the_file_are_dropped_not_stored(cli: System, tmp_path: Path) -> None:
+    """A NUL (which PostgreSQL refuses in text) or a bell, written as YAML escapes."""
+    text = meeting_text(cli.clock())
+    text = text.replace(
+        "place: Room 12, Lincoln Elementary School, 25 Lincoln Street",
+        'place: "Room\\0 12\\a, Lincoln"',
+    )
+    text = text.replace("  - Goals for next year", '  - "Goals\\0 for\\x1b next year"')
+    text = text.replace("  - name: Tom Reyes", '  - name: "Tom\\0 Reyes"')
+    assert text.count("\\0") == 3
+    invoke("meeting", "create", str(meeting_file(tmp_path, cli.clock(), text)))
+    with transaction(cli.engine) as session:
+        meeting = session.get_one(Meeting, 1)
+        assert meeting.place == "Room 12, Lincoln"
+        assert "Goals for next year" in meeting.agenda
+        names = session.scalars(select(MeetingAttendee.name).order_by(MeetingAttendee.position))
+        assert "Tom Reyes" in list(names)
 
 
 def test_a_student_can_be_named_in_full(cli: System, tmp_path: Path) -> None:
@@ -423,6 +454,17 @@ async def test_confirm_reschedule_and_cancel_tell_everyone_and_move_the_reminder
     )  # fmt: skip
     assert line.startswith("error: --slot: 'next week' is not a time")
     later = day + dt.timedelta(days=1)
+    for far, why in (
+        ("9999-12-31 23:00", "9999-12-31 23:00 is more than 2 years ahead"),  # once a traceback
+        (f"{later.replace(year=later.year + 3)} 16:30", "is more than 2 years ahead"),
+        ("2027-03-14 02:30", "does not happen in America/New_York"),
+        ("2027-11-07 01:30", "happens twice in America/New_York"),
+    ):
+        line = fails(
+            "meeting", "reschedule", str(meeting_id), "--slot", far,
+            capsys=capsys, monkeypatch=monkeypatch,
+        )  # fmt: skip
+        assert line.startswith("error: --slot: ") and why in line, line
     output = invoke("meeting", "reschedule", str(meeting_id), "--slot", f"{later} 16:30")
     assert "moved to" in output and "4:30 PM" in output and "1 message queued to families" in output
     moved = dt.datetime(later.year, later.month, later.day, 16, 30, tzinfo=BOSTON)

@@ -328,6 +328,13 @@ async def test_wrong_answers_ask_the_same_step_again_and_cancel_stops(system: Sy
     ask = en(s.TYPE_SLOT, zone=NEW_YORK, most=5)
     assert await carter.say("tomorrow at 10") == [sorry + "\n\n" + ask]
     assert await carter.say("2026-11-20 09:00") == [en(s.TIME_PASSED) + "\n\n" + ask]
+    for refused in (
+        "9999-12-31 23:00",  # once an OverflowError, a 503, and Telegram sending it forever
+        "2029-01-08 10:00",  # more than 2 years ahead
+        "2027-03-14 02:30",  # New York's clocks skip it
+        "2027-11-07 01:30",  # New York's clocks pass it twice
+    ):
+        assert await carter.say(refused) == [sorry + "\n\n" + ask], refused
     assert await carter.tap("mt:time:done") == [sorry + "\n\n" + ask]  # no time given yet
     await carter.say("2026-12-01 16:00")
     assert await carter.say("2026-12-01 16:00") == [en(s.TIME_TWICE) + "\n\n" + en(s.ANOTHER_SLOT)]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from commbot.db import transaction
+from commbot.features.meetings import web as meetings_web
 from commbot.media import MediaStore
 from commbot.models import EarlyStatusReport, Message
 from commbot.web import context
@@ -254,13 +255,17 @@ async def test_an_unexpected_error_is_a_503_logged_without_values(
 
     monkeypatch.setattr(context, "handle_inbound", broken)
     monkeypatch.setattr(MediaStore, "find", broken)
+    monkeypatch.setattr(meetings_web, "transaction", broken)
     with caplog.at_level(logging.ERROR):
         sms = await system.sms("+16175550134", "Hola")
         update = await system.telegram_update(7001, "hello")
         media = await system.http.get("/media/abcdef")
-    assert [sms.status_code, update.status_code, media.status_code] == [503, 503, 503]
+        invite = await system.http.get("/calendar/ghijkl.ics")
+    answered = [sms.status_code, update.status_code, media.status_code, invite.status_code]
+    assert answered == [503, 503, 503, 503]
     assert "RuntimeError at " in caplog.text
     assert "test_webhooks.py" in caplog.text  # where it was raised
     assert "5550134" not in caplog.text and "Hola" not in caplog.text
     assert "abcdef" not in caplog.text  # a media token is a secret
+    assert "GET /calendar/… failed" in caplog.text and "ghijkl" not in caplog.text
     assert system.deliveries() == []

@@ -37,8 +37,9 @@ from ..features.meetings.models import (
     MeetingSlot,
 )
 from ..features.meetings.preview import build_preview
+from ..features.meetings.times import check_meeting_time, local_time
 from ..features.meetings.view import MeetingView, meeting_view
-from ..features.meetings.yaml_spec import MeetingSpec, load_meeting, local_time
+from ..features.meetings.yaml_spec import MeetingSpec, load_meeting
 from ..models import utcnow
 from ..outbox import usable_points
 from ..policy import receiving_guardians
@@ -412,7 +413,8 @@ def reschedule_command(
         meeting = _meeting(session, meeting_id)
         try:
             starts_at = local_time(slot, meeting.timezone)
-        except ValueError as exc:
+            check_meeting_time(starts_at, utcnow())
+        except ValueError as exc:  # an InputError is a ValueError too
             raise UserError(f"--slot: {exc}") from None
         mark = _last_contact(session)
         actions.reschedule_meeting(

@@ -28,9 +28,15 @@ def where(exc: BaseException) -> str:
     return f"{last.filename}:{last.lineno} in {last.name}"
 
 
+SECRET_PATHS = ("/media/", "/calendar/")  # the rest of the path is a token: a secret
+
+
 def route_name(path: str) -> str:
-    """The path as it may be logged: a media link's token is a secret."""
-    return "/media/…" if path.startswith("/media/") else path[:100]
+    """The path as it may be logged: a media or calendar link's token is a secret."""
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path[:100]
 
 
 class LastResort:

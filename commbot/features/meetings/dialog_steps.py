@@ -5,7 +5,6 @@ which the same question is asked again. Nothing here writes anything but the sta
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +20,8 @@ from .actions import MAX_ITEMS, MAX_MINUTES, MAX_SLOTS, MIN_MINUTES
 from .conflicts import quiet_conflicts
 from .models import AttendeeRole, Purpose
 from .team import student_team
+from .times import check_meeting_time, local_time
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 COMMAS = str.maketrans({"，": ",", "،": ","})  # "Name, role" as Chinese and Arabic type it
 SENDING, DROPPING = "sending", "dropping"  # what the confirm step leaves for the dialog to do
 
@@ -118,13 +117,16 @@ def _time(context: Context, staff: Staff, state: dict[str, Any], answer: Answer)
             raise NotUnderstood()
         state["step"] = "dur"
         return None
-    try:
-        naive = dt.datetime.strptime(" ".join(answer.typed().split()), TIME_FORMAT)
+    try:  # not a time, a time the clocks skip or pass twice (DST)
+        when = local_time(answer.typed(), state["zone"])
     except ValueError:
         raise NotUnderstood() from None
-    when = naive.replace(tzinfo=zoneinfo.ZoneInfo(state["zone"]))
     if when <= context.now:
         raise NotUnderstood(s.TIME_PASSED)
+    try:  # years ahead (and near year 9999, no UTC time at all)
+        check_meeting_time(when, context.now)
+    except InputError:
+        raise NotUnderstood() from None
     if any(dt.datetime.fromisoformat(t) == when for t in times):
         raise NotUnderstood(s.TIME_TWICE)
     times.append(when.isoformat())

@@ -9,7 +9,12 @@ here: the caller creates the meeting only from a spec that read cleanly.
 Times are the school's local wall-clock time: the student's school's `timezone`, else
 `COMMBOT_DEFAULT_TIMEZONE`. A local time that does not exist (the hour skipped when clocks
 spring forward) or happens twice (the hour repeated when they fall back) is refused rather
-than guessed: a meeting an hour off is worse than a question now.
+than guessed, and so is a time more than two years ahead (`times.py`, shared with the CLI
+and the Telegram dialog).
+
+Text is cleaned as provider traffic is (`clean_text`): control characters other than
+newline, carriage return and tab are dropped (a NUL, which a double-quoted YAML string can
+hold as "\\0", would make PostgreSQL refuse the meeting), never refused.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...channels.base import clean_text
 from ...errors import InputError
 from ...models import School, Staff, Student
 from ...policy import serves
@@ -33,8 +38,8 @@ from ...roster.records import EMAIL
 from . import actions
 from .actions import AttendeeSpec, DocumentSpec, MeetingDraft, MeetingError
 from .models import AttendeeRole, Purpose
+from .times import TIME_FORMAT, check_meeting_time, local_time
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 FIELDS = (
     "student",
     "organizer",
@@ -267,7 +272,7 @@ class _Reader:
             value = str(value)
         if not isinstance(value, str):
             raise self.fail(path, "must be text (put it in quotes)")
-        text: str = value.strip()
+        text: str = clean_text(value).strip()
         if required and not text:
             raise self.fail(path, "is empty")
         if len(text) > limit:
@@ -406,6 +411,10 @@ class _Reader:
             raise self.fail(path, str(exc)) from None
         if when <= self.now:
             raise self.fail(path, f"{value.strip()} ({zone}) is in the past")
+        try:
+            check_meeting_time(when, self.now)
+        except InputError as exc:
+            raise self.fail(path, str(exc)) from None
         return when
 
     def duration(self, value: Any) -> int:
@@ -453,35 +462,3 @@ class _Reader:
             title = self.text((*path, "title"), entry.get("title"), limit=500, required=True)
             found.append(DocumentSpec(title, self.link((*path, "link"), entry.get("link"))))
         return found
-
-
-def local_time(text: str, zone: str) -> dt.datetime:
-    """The aware time for "YYYY-MM-DD HH:MM" on the clocks of `zone`; a ValueError that says
-    why for anything else, including a time the clocks skip or pass twice (DST)."""
-    try:
-        local = dt.datetime.strptime(text.strip(), TIME_FORMAT)
-    except ValueError:
-        raise ValueError(
-            f'{text!r} is not a time: write "YYYY-MM-DD HH:MM", e.g. "2027-01-12 16:00"'
-        ) from None
-    when = _localize(local, zoneinfo.ZoneInfo(zone))
-    if when is None:
-        raise ValueError(_dst_problem(local, zone))
-    return when
-
-
-def _localize(local: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """The aware time for a wall-clock time, or None if it is skipped or repeated there."""
-    early, late = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        return None  # repeated (fall back) or skipped (spring forward): both folds differ
-    return early
-
-
-def _dst_problem(local: dt.datetime, zone: str) -> str:
-    shown = local.strftime(TIME_FORMAT)
-    tz = zoneinfo.ZoneInfo(zone)
-    round_trip = local.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
-    if round_trip != local:
-        return f"{shown} does not happen in {zone} (the clocks skip that hour): pick another time"
-    return f"{shown} happens twice in {zone} (the clocks go back that night): pick another time"
