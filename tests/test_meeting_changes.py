@@ -5,12 +5,19 @@ already being sent when the meeting is cancelled."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from commbot.db import transaction
-from commbot.features.meetings.actions import cancel_meeting, confirm_meeting, reschedule_meeting
+from commbot.features.meetings.actions import (
+    MeetingError,
+    cancel_meeting,
+    confirm_meeting,
+    reschedule_meeting,
+)
 from commbot.features.meetings.models import Meeting, MeetingInput, MeetingInvitee
 from commbot.models import (
     Channel,
@@ -232,3 +239,12 @@ async def test_a_message_being_sent_is_never_cancelled_and_its_family_is_told(
     assert len(waiting) == 1  # the cancellation, and nothing of the preview
     when = m.when_text(utc(local(1, 16)), NY, "es")
     assert es(m.CANCELLED_AT, student="Alfredo", when=when) in str(pieces[0])
+
+
+def test_a_time_beyond_two_years_is_refused_by_the_action_itself(system: System) -> None:
+    far = dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)
+    with pytest.raises(MeetingError, match="more than 2 years ahead"):
+        create(system, slots=[], fixed_time=far)
+    meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 16)))
+    with pytest.raises(MeetingError, match="more than 2 years ahead"):
+        _change(system, meeting_id, reschedule_meeting, starts_at=far)

@@ -48,6 +48,7 @@ from .notify import (
     where_pieces,
 )
 from .preview import Preview, build_preview
+from .times import MeetingTimeError, check_meeting_time
 from .withdraw import withdraw_unsent
 
 MAX_SLOTS = 5
@@ -154,6 +155,7 @@ def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
         assert when is not None and when.tzinfo is not None
         if when <= now:
             raise MeetingError(f"{when.isoformat(timespec='minutes')} is in the past")
+        _not_too_far(when, now)
     if len(set(times)) != len(times):
         raise MeetingError("the same time is proposed twice")
     if not MIN_MINUTES <= draft.duration_minutes <= MAX_MINUTES:
@@ -192,6 +194,13 @@ def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
             raise MeetingError(
                 f"a reminder {minutes} minutes before is not between 5 minutes and 60 days"
             )
+
+
+def _not_too_far(when: dt.datetime, now: dt.datetime) -> None:
+    try:
+        check_meeting_time(when, now)
+    except MeetingTimeError as exc:
+        raise MeetingError(str(exc)) from None
 
 
 # -- creating ------------------------------------------------------------------------------
@@ -458,6 +467,7 @@ def reschedule_meeting(
         raise MeetingError(f"meeting {meeting.id} is {meeting.state.value}")
     if starts_at <= now:
         raise MeetingError(f"{starts_at.isoformat(timespec='minutes')} is in the past")
+    _not_too_far(starts_at, now)
     if meeting.starts_at == starts_at and meeting.state is MeetingState.SCHEDULED:
         raise MeetingError("the meeting is already at that time")
     kind = (
