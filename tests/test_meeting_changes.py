@@ -12,12 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from commbot.db import transaction
-from commbot.features.meetings.actions import (
-    MeetingError,
-    cancel_meeting,
-    confirm_meeting,
-    reschedule_meeting,
-)
+from commbot.features.meetings.actions import MeetingError
+from commbot.features.meetings.changes import cancel_meeting, confirm_meeting, reschedule_meeting
 from commbot.features.meetings.models import Meeting, MeetingInput, MeetingInvitee
 from commbot.models import (
     Channel,

@@ -34,11 +34,9 @@ from commbot.features.meetings.actions import (
     CreatedMeeting,
     DocumentSpec,
     MeetingDraft,
-    cancel_meeting,
-    confirm_meeting,
     create_meeting,
-    reschedule_meeting,
 )
+from commbot.features.meetings.changes import cancel_meeting, confirm_meeting, reschedule_meeting
 from commbot.features.meetings.choices import menu_choices
 from commbot.features.meetings.models import (
     AttendeeRole,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..db import session_factory, transaction
 from ..errors import UserError
-from ..features.meetings import actions
+from ..features.meetings import actions, changes
 from ..features.meetings import messages as m
 from ..features.meetings.conflicts import Conflict, quiet_conflicts
 from ..features.meetings.models import (
@@ -378,7 +378,7 @@ def confirm_command(
     with transaction(database()) as session:
         meeting = _meeting(session, meeting_id)
         mark = _last_contact(session)
-        actions.confirm_meeting(
+        changes.confirm_meeting(
             session,
             None,
             meeting,
@@ -417,7 +417,7 @@ def reschedule_command(
         except ValueError as exc:  # an InputError is a ValueError too
             raise UserError(f"--slot: {exc}") from None
         mark = _last_contact(session)
-        actions.reschedule_meeting(
+        changes.reschedule_meeting(
             session,
             None,
             meeting,
@@ -441,7 +441,7 @@ def cancel_command(meeting_id: MeetingId) -> None:
         meeting = _meeting(session, meeting_id)
         open_reminders = _open_reminders(session, meeting)
         mark = _last_contact(session)
-        actions.cancel_meeting(
+        changes.cancel_meeting(
             session,
             None,
             meeting,

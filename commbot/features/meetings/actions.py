@@ -1,5 +1,5 @@
 """Meeting operations for every entry point (the CLI, the Telegram dialog, buttons, jobs):
-create (and send the previews), confirm a time, reschedule, cancel, list.
+create (and send the previews), list, see; `changes` settles, moves and cancels.
 
 Only staff who serve the student (coordinators and admins serve their whole school) may
 create, change or see a meeting; the operator's command line (`actor=None`) may touch
@@ -27,7 +27,6 @@ from ...models import (
 from ...policy import receiving_guardians, served_students_query, serves
 from . import messages as m
 from . import reminders
-from .audience import invite_newcomers, invitees, staff_recipients
 from .conflicts import Conflict, quiet_conflicts
 from .models import (
     AttendeeRole,
@@ -39,17 +38,9 @@ from .models import (
     MeetingState,
     Purpose,
 )
-from .notify import (
-    calendar_link,
-    calendar_media,
-    meeting_message,
-    send_family,
-    send_staff,
-    where_pieces,
-)
+from .notify import calendar_link, calendar_media, meeting_message, send_family, tell_staff
 from .preview import Preview, build_preview
 from .times import MeetingTimeError, check_meeting_time
-from .withdraw import withdraw_unsent
 
 MAX_SLOTS = 5
 MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
@@ -155,7 +146,7 @@ def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
         assert when is not None and when.tzinfo is not None
         if when <= now:
             raise MeetingError(f"{when.isoformat(timespec='minutes')} is in the past")
-        _not_too_far(when, now)
+        check_not_too_far(when, now)
     if len(set(times)) != len(times):
         raise MeetingError("the same time is proposed twice")
     if not MIN_MINUTES <= draft.duration_minutes <= MAX_MINUTES:
@@ -196,7 +187,8 @@ def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
             )
 
 
-def _not_too_far(when: dt.datetime, now: dt.datetime) -> None:
+def check_not_too_far(when: dt.datetime, now: dt.datetime) -> None:
+    """`times.check_meeting_time`, refusing as every meeting action does."""
     try:
         check_meeting_time(when, now)
     except MeetingTimeError as exc:
@@ -272,7 +264,7 @@ def create_meeting(
     ]
     if meeting.state is MeetingState.SCHEDULED:
         reminders.schedule(session, meeting, now, default_timezone)
-        _tell_staff(session, meeting, ContactKind.CONFIRMATION, m.STAFF_CONFIRMED, now)
+        tell_staff(session, meeting, ContactKind.CONFIRMATION, m.STAFF_CONFIRMED, now)
     return CreatedMeeting(meeting, sent, conflicts)
 
 
@@ -415,238 +407,3 @@ def _invitee(session: Session, meeting: Meeting, guardian: Guardian) -> MeetingI
             MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.guardian_id == guardian.id
         )
     ).one()
-
-
-# -- settling, moving and cancelling ----------------------------------------------------------
-
-
-def confirm_meeting(
-    session: Session,
-    actor: Staff | None,
-    meeting: Meeting,
-    *,
-    slot: int,
-    now: dt.datetime,
-    default_timezone: str,
-    base_url: str | None = None,
-) -> Meeting:
-    """Settle a proposed meeting on slot number `slot`; everyone gets the final time."""
-    _check_may_change(session, actor, meeting)
-    if meeting.state is not MeetingState.PROPOSED:
-        raise MeetingError(f"meeting {meeting.id} is {meeting.state.value}, not waiting for a time")
-    chosen = next((s for s in slots_of(session, meeting) if s.position == slot), None)
-    if chosen is None:
-        raise MeetingError(f"meeting {meeting.id} has no time number {slot}")
-    if chosen.starts_at <= now:
-        raise MeetingError("that time has passed: reschedule with a new time")
-    _settle(
-        session,
-        meeting,
-        chosen.starts_at,
-        ContactKind.CONFIRMATION,
-        now,
-        default_timezone,
-        base_url,
-    )
-    return meeting
-
-
-def reschedule_meeting(
-    session: Session,
-    actor: Staff | None,
-    meeting: Meeting,
-    *,
-    starts_at: dt.datetime,
-    now: dt.datetime,
-    default_timezone: str,
-    base_url: str | None = None,
-) -> Meeting:
-    """Move the meeting to a new time (or set one): everyone is told, reminders move."""
-    _check_may_change(session, actor, meeting)
-    if not meeting.is_open:
-        raise MeetingError(f"meeting {meeting.id} is {meeting.state.value}")
-    if starts_at <= now:
-        raise MeetingError(f"{starts_at.isoformat(timespec='minutes')} is in the past")
-    _not_too_far(starts_at, now)
-    if meeting.starts_at == starts_at and meeting.state is MeetingState.SCHEDULED:
-        raise MeetingError("the meeting is already at that time")
-    kind = (
-        ContactKind.RESCHEDULED
-        if meeting.state is MeetingState.SCHEDULED
-        else ContactKind.CONFIRMATION
-    )
-    _settle(session, meeting, starts_at.astimezone(dt.UTC), kind, now, default_timezone, base_url)
-    return meeting
-
-
-def cancel_meeting(
-    session: Session,
-    actor: Staff | None,
-    meeting: Meeting,
-    *,
-    now: dt.datetime,
-    default_timezone: str,
-    base_url: str | None = None,
-) -> Meeting:
-    """Cancel: nothing still queued about it goes out, and everyone who heard of it is told
-    (their calendar's event is cancelled by the same UID)."""
-    _check_may_change(session, actor, meeting)
-    if not meeting.is_open:
-        raise MeetingError(f"meeting {meeting.id} is already {meeting.state.value}")
-    reminders.close_open(session, meeting, now, "cancelled")  # first: see `_settle`
-    heard = withdraw_unsent(session, meeting, now)
-    meeting.state = MeetingState.CANCELLED
-    meeting.sequence += 1
-    meeting.updated_at = now
-    for invitee, guardian in invitees(session, meeting):
-        close_menu(session, guardian, meeting)
-        if guardian.id in heard:
-            _announce(
-                session,
-                meeting,
-                invitee,
-                guardian,
-                ContactKind.CANCELLED,
-                now,
-                default_timezone,
-                base_url,
-            )
-    _tell_staff(session, meeting, ContactKind.CANCELLED, m.STAFF_CANCELLED, now)
-    return meeting
-
-
-def close_menu(session: Session, guardian: Guardian, meeting: Meeting) -> None:
-    """Close the guardian's meeting menu if it is this meeting's (a newer meeting's menu,
-    for another of their children, stays open)."""
-    from ...models import PendingChoice
-
-    menu = session.scalar(
-        select(PendingChoice).where(
-            PendingChoice.guardian_id == guardian.id, PendingChoice.kind == ChoiceKind.MEETING
-        )
-    )
-    if menu is not None and menu.options and int(menu.options[0][0]) == meeting.id:
-        session.delete(menu)
-
-
-def _check_may_change(session: Session, actor: Staff | None, meeting: Meeting) -> None:
-    """Refuse an actor who may not change it; then hold the meeting's row until the change
-    commits, so two changes at once (two first picks with auto-confirm, a pick and the
-    organizer's press) run one after the other, the second seeing the first's result."""
-    session.refresh(meeting, with_for_update=True)
-    student = session.get_one(Student, meeting.student_id)
-    if not may_manage(session, actor, student):
-        raise MeetingError(f"no meeting {meeting.id} among yours")
-
-
-def _settle(
-    session: Session,
-    meeting: Meeting,
-    starts_at: dt.datetime,
-    kind: ContactKind,
-    now: dt.datetime,
-    default_timezone: str,
-    base_url: str | None,
-) -> None:
-    # Reminders first: closing them waits for a worker sending one right now, whose
-    # delivery the withdrawal then sees (PostgreSQL reads what committed before each step).
-    reminders.close_open(
-        session, meeting, now, "moved" if kind is ContactKind.RESCHEDULED else "settled"
-    )
-    heard = withdraw_unsent(session, meeting, now)
-    invite_newcomers(session, meeting)
-    meeting.starts_at = starts_at
-    meeting.state = MeetingState.SCHEDULED
-    meeting.sequence += 1
-    meeting.updated_at = now
-    for invitee, guardian in invitees(session, meeting):
-        if guardian.id in heard:
-            _announce(session, meeting, invitee, guardian, kind, now, default_timezone, base_url)
-        else:  # nothing reached them yet: the whole preview, with the settled time
-            send_preview(
-                session,
-                meeting,
-                guardian,
-                now=now,
-                default_timezone=default_timezone,
-                base_url=base_url,
-            )
-    reminders.schedule(session, meeting, now, default_timezone)
-    template = m.STAFF_RESCHEDULED if kind is ContactKind.RESCHEDULED else m.STAFF_CONFIRMED
-    _tell_staff(session, meeting, kind, template, now)
-
-
-def _announce(
-    session: Session,
-    meeting: Meeting,
-    invitee: MeetingInvitee,
-    guardian: Guardian,
-    kind: ContactKind,
-    now: dt.datetime,
-    default_timezone: str,
-    base_url: str | None,
-) -> None:
-    """The final time, a new time, or a cancellation, to one guardian, with the calendar
-    invite (attached on Telegram, a link elsewhere)."""
-    from ...outbox import TEXT, usable_points
-
-    student = session.get_one(Student, meeting.student_id)
-    name = student.name.split()[0]
-    language = guardian.language
-    zone = guardian.timezone or default_timezone
-    when = m.when_text(meeting.starts_at, zone, language) if meeting.starts_at else ""
-    template = {
-        ContactKind.CONFIRMATION: m.CONFIRMED,
-        ContactKind.RESCHEDULED: m.RESCHEDULED,
-        ContactKind.CANCELLED: m.CANCELLED_AT if when else m.CANCELLED,
-    }[kind]
-    pieces = [(TEXT, gettext(language, template, student=name, when=when))]
-    if kind is not ContactKind.CANCELLED:
-        pieces += where_pieces(meeting, language)
-    points = usable_points(session, guardian)
-    media: list[dict[str, object]] = []
-    if points and points[0].channel == "telegram":
-        media = calendar_media(session, meeting, language, now)
-        if media and kind is not ContactKind.CANCELLED:
-            pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_ATTACHED)))
-    elif base_url and meeting.starts_at is not None:
-        link = calendar_link(base_url, invitee)
-        pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_LINK, link=link)))
-    if kind is not ContactKind.CANCELLED:
-        pieces.append((TEXT, "\n" + gettext(language, m.ANYTHING_ELSE)))
-    send_family(
-        session,
-        meeting,
-        guardian,
-        kind,
-        [pieces],
-        now=now,
-        default_timezone=default_timezone,
-        message=meeting_message(session, meeting, now),
-        media=media,
-    )
-
-
-def _tell_staff(
-    session: Session, meeting: Meeting, kind: ContactKind, template: str, now: dt.datetime
-) -> None:
-    """The organizer and every staff attendee, on Telegram, with the invite attached."""
-    student = session.get_one(Student, meeting.student_id)
-    for staff in staff_recipients(session, meeting):
-        when = (
-            m.when_text(meeting.starts_at, meeting.timezone, staff.language)
-            if meeting.starts_at
-            else ""
-        )
-        header = gettext(staff.language, template, student=student.name, when=when)
-        pieces = where_pieces(meeting, staff.language) if kind is not ContactKind.CANCELLED else []
-        send_staff(
-            session,
-            meeting,
-            staff,
-            kind,
-            header,
-            now=now,
-            pieces=pieces,
-            media=calendar_media(session, meeting, staff.language, now),
-        )

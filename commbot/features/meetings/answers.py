@@ -20,8 +20,9 @@ from ...models import Guardian, Message, Staff, Student
 from ...outbox import to_staff
 from ...threads import thread_for
 from . import messages as m
-from .actions import MeetingError, confirm_meeting, slots_of
+from .actions import MeetingError, slots_of
 from .audience import answers_go_to, still_invited
+from .changes import confirm_meeting
 from .choices import BRING, NONE, slot_position
 from .models import (
     Awaiting,

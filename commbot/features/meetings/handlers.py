@@ -19,9 +19,10 @@ from ...models import (
 )
 from . import dialog, view_handlers  # noqa: F401  (they register themselves)
 from . import messages as m
-from .actions import MeetingError, confirm_meeting, meeting_for
+from .actions import MeetingError, meeting_for
 from .answers import MeetingClosed, answer_choice, take_words, takes_answers
 from .buttons import CHOICE_BUTTON, CONFIRM
+from .changes import confirm_meeting
 from .choices import is_choice_code
 from .models import ContactKind, Meeting, MeetingContact
 

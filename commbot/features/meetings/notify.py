@@ -37,6 +37,7 @@ from ...outbox import (
 )
 from ...threads import thread_for
 from . import messages as m
+from .audience import staff_recipients
 from .calendar import CONTENT_TYPE, invite
 from .models import ContactKind, Meeting, MeetingContact, MeetingInvitee, MeetingReminder
 
@@ -256,3 +257,77 @@ def remind(
         not_before=not_before,
         lane=lane,
     )
+
+
+def announce(
+    session: Session,
+    meeting: Meeting,
+    invitee: MeetingInvitee,
+    guardian: Guardian,
+    kind: ContactKind,
+    now: dt.datetime,
+    default_timezone: str,
+    base_url: str | None,
+) -> None:
+    """The final time, a new time, or a cancellation, to one guardian, with the calendar
+    invite (attached on Telegram, a link elsewhere)."""
+    student = session.get_one(Student, meeting.student_id)
+    name = student.name.split()[0]
+    language = guardian.language
+    zone = guardian.timezone or default_timezone
+    when = m.when_text(meeting.starts_at, zone, language) if meeting.starts_at else ""
+    template = {
+        ContactKind.CONFIRMATION: m.CONFIRMED,
+        ContactKind.RESCHEDULED: m.RESCHEDULED,
+        ContactKind.CANCELLED: m.CANCELLED_AT if when else m.CANCELLED,
+    }[kind]
+    pieces = [(TEXT, gettext(language, template, student=name, when=when))]
+    if kind is not ContactKind.CANCELLED:
+        pieces += where_pieces(meeting, language)
+    points = usable_points(session, guardian)
+    media: list[dict[str, Any]] = []
+    if points and points[0].channel == "telegram":
+        media = calendar_media(session, meeting, language, now)
+        if media and kind is not ContactKind.CANCELLED:
+            pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_ATTACHED)))
+    elif base_url and meeting.starts_at is not None:
+        link = calendar_link(base_url, invitee)
+        pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_LINK, link=link)))
+    if kind is not ContactKind.CANCELLED:
+        pieces.append((TEXT, "\n" + gettext(language, m.ANYTHING_ELSE)))
+    send_family(
+        session,
+        meeting,
+        guardian,
+        kind,
+        [pieces],
+        now=now,
+        default_timezone=default_timezone,
+        message=meeting_message(session, meeting, now),
+        media=media,
+    )
+
+
+def tell_staff(
+    session: Session, meeting: Meeting, kind: ContactKind, template: str, now: dt.datetime
+) -> None:
+    """The organizer and every staff attendee, on Telegram, with the invite attached."""
+    student = session.get_one(Student, meeting.student_id)
+    for staff in staff_recipients(session, meeting):
+        when = (
+            m.when_text(meeting.starts_at, meeting.timezone, staff.language)
+            if meeting.starts_at
+            else ""
+        )
+        header = gettext(staff.language, template, student=student.name, when=when)
+        pieces = where_pieces(meeting, staff.language) if kind is not ContactKind.CANCELLED else []
+        send_staff(
+            session,
+            meeting,
+            staff,
+            kind,
+            header,
+            now=now,
+            pieces=pieces,
+            media=calendar_media(session, meeting, staff.language, now),
+        )

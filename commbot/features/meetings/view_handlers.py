@@ -14,8 +14,9 @@ from ...models import Channel, Staff, Student
 from ...outbox import Keyboard
 from . import messages as m
 from . import staff_messages as s
-from .actions import MeetingError, cancel_meeting, meeting_for, meetings_for, slots_of
+from .actions import MeetingError, meeting_for, meetings_for, slots_of
 from .buttons import confirm_button
+from .changes import cancel_meeting
 from .models import Meeting, MeetingState, Need, Purpose
 from .view import FamilyView, MeetingView, meeting_view
 
