@@ -471,6 +471,13 @@ async def test_confirm_reschedule_and_cancel_tell_everyone_and_move_the_reminder
     assert {r.starts_at for r in open_reminders(cli.engine, meeting_id)} == {moved}
     await cli.drain()
     assert len(cli.sms_to(ROSA)) == heard + 2
+    assert "Quiet-hour conflicts" not in output
+    # A new time in Rosa's sleep (8 AM to 3 PM) is marked, as when times are proposed.
+    output = invoke("meeting", "reschedule", str(meeting_id), "--slot", f"{later} 10:00")
+    assert "Quiet-hour conflicts:" in output
+    assert "Rosa Pérez asked for no messages until 3:00 PM" in output and "10:00 AM" in output
+    await cli.drain()
+    heard += 1
 
     output = invoke("meeting", "cancel", str(meeting_id))
     assert f"Cancelled meeting {meeting_id}; 1 message queued to families, 1 to staff" in output

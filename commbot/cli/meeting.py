@@ -28,7 +28,7 @@ from ..db import session_factory, transaction
 from ..errors import UserError
 from ..features.meetings import actions, changes
 from ..features.meetings import messages as m
-from ..features.meetings.conflicts import Conflict, quiet_conflicts
+from ..features.meetings.conflicts import Conflict, meeting_conflicts, quiet_conflicts
 from ..features.meetings.models import (
     Meeting,
     MeetingAttendee,
@@ -430,7 +430,8 @@ def reschedule_command(
             f"Meeting {meeting.id} moved to {_when(meeting.starts_at, meeting.timezone)} "
             f"({meeting.timezone}); {_queued(session, meeting, mark)}."
         )
-    _say(line)
+        conflicts = meeting_conflicts(session, meeting, [starts_at], config.default_timezone, "en")
+    _say("\n".join([line, *_conflict_lines(conflicts)]))
 
 
 @app.command("cancel")

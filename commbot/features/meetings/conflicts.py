@@ -10,10 +10,13 @@ import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from ... import quiet_hours
 from ...i18n import gettext
 from ...models import Guardian
 from . import messages as m
+from .models import Meeting
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,23 @@ def _quiet_during(
         if found is not None:
             return found
     return None
+
+
+def meeting_conflicts(
+    session: Session,
+    meeting: Meeting,
+    times: Sequence[dt.datetime],
+    default_timezone: str,
+    language: str,
+) -> list[Conflict]:
+    """`quiet_conflicts` for the families a meeting still speaks to (a new time, say)."""
+    from .audience import invitees
+
+    return quiet_conflicts(
+        [guardian for _, guardian in invitees(session, meeting)],
+        times,
+        default_timezone,
+        language,
+        school_timezone=meeting.timezone,
+        duration=dt.timedelta(minutes=meeting.duration_minutes),
+    )
