@@ -31,10 +31,8 @@ from ..features.meetings import messages as m
 from ..features.meetings.conflicts import Conflict, meeting_conflicts, quiet_conflicts
 from ..features.meetings.models import (
     Meeting,
-    MeetingAttendee,
     MeetingContact,
     MeetingReminder,
-    MeetingSlot,
 )
 from ..features.meetings.preview import build_preview
 from ..features.meetings.times import check_meeting_time, local_time
@@ -157,16 +155,7 @@ def _dry_run(session: Session, spec: MeetingSpec, config: Settings, now: dt.date
     """What `create` would send, built from unsaved rows: the meeting is never added to the
     session, so nothing is written (no id, no sequence number taken)."""
     draft = spec.draft
-    meeting = actions.new_meeting(spec.organizer, draft, config.default_timezone, now)
-    meeting.id = 0  # the buttons' data needs a number; these are never sent
-    slots = [
-        MeetingSlot(meeting_id=0, position=n, starts_at=when.astimezone(dt.UTC))
-        for n, when in enumerate(sorted(draft.slots), 1)
-    ]
-    attendees = [
-        MeetingAttendee(meeting_id=0, staff_id=a.staff_id, name=a.name, role=a.role, position=n)
-        for n, a in enumerate(draft.attendees)
-    ]
+    meeting, slots, attendees = actions.unsaved(spec.organizer, draft, config.default_timezone, now)
     guardians = receiving_guardians(session, spec.student)
     summary = _summary(spec, meeting.timezone)
     lines = [f"Dry run, nothing sent or saved: {summary[0]}", *summary[1:]]

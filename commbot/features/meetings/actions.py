@@ -298,6 +298,23 @@ def new_meeting(
     )
 
 
+def unsaved(
+    organizer: Staff, draft: MeetingDraft, default_timezone: str, now: dt.datetime
+) -> tuple[Meeting, list[MeetingSlot], list[MeetingAttendee]]:
+    """The meeting a draft would make, with its slots and attendees, never added to a
+    session: what `--dry-run` and the dialog show before anything is written."""
+    meeting = new_meeting(organizer, draft, default_timezone, now)
+    slots = [
+        MeetingSlot(position=n, starts_at=when.astimezone(dt.UTC))
+        for n, when in enumerate(sorted(draft.slots), 1)
+    ]
+    attendees = [
+        MeetingAttendee(staff_id=a.staff_id, name=a.name.strip(), role=a.role, position=n)
+        for n, a in enumerate(draft.attendees)
+    ]
+    return meeting, slots, attendees
+
+
 def add_parts(
     session: Session, meeting: Meeting, draft: MeetingDraft
 ) -> tuple[list[MeetingSlot], list[MeetingAttendee]]:

@@ -1,10 +1,9 @@
 """The `/meeting` dialog's draft and its preview: what each guardian would receive, built
 from the same templates `actions.create_meeting` sends, before anything exists.
 
-The preview is of an unsaved meeting (`actions.new_meeting`, never added to the session):
-nothing is written until the organizer taps Send. Its Telegram buttons need a meeting id
-to encode, so the transient meeting carries id 0 while it is shown; the buttons mirror the
-numbered menu in the text, which the organizer reads instead.
+The preview is of an unsaved meeting (`actions.unsaved`, never added to the session):
+nothing is written until the organizer taps Send. Having no id, it gets no Telegram
+buttons; they mirror the numbered menu in the text, which the organizer reads instead.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from ...outbox import usable_points
 from ...policy import receiving_guardians
 from . import messages as m
 from . import staff_messages as s
-from .actions import AttendeeSpec, DocumentSpec, MeetingDraft, new_meeting
+from .actions import AttendeeSpec, DocumentSpec, MeetingDraft, unsaved
 from .models import AttendeeRole, Meeting, MeetingAttendee, MeetingSlot, MeetingState, Purpose
 from .preview import build_preview
 
@@ -67,16 +66,7 @@ def preview_texts(
     guardians = receiving_guardians(session, student)
     if not guardians:
         return [gettext(organizer.language, s.NOBODY_GETS_IT, student=student.name)]
-    meeting = new_meeting(organizer, draft, default_timezone, now)
-    meeting.id = 0  # transient: see the module's docstring
-    slots = [
-        MeetingSlot(position=n, starts_at=when.astimezone(dt.UTC))
-        for n, when in enumerate(sorted(draft.slots), 1)
-    ]
-    attendees = [
-        MeetingAttendee(staff_id=a.staff_id, name=a.name.strip(), role=a.role, position=n)
-        for n, a in enumerate(draft.attendees)
-    ]
+    meeting, slots, attendees = unsaved(organizer, draft, default_timezone, now)
     return [
         _one(
             session,

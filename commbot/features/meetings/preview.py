@@ -134,9 +134,11 @@ def build_preview(
         parts = [whole]
     else:
         parts = [first.pieces, second.pieces, third.pieces]
+    # Buttons carry the meeting's id: an unsaved meeting (a look before sending) has none,
+    # and its reader sees the same choices numbered in the text.
     buttons = (
         [[choice.button(meeting.id, n, language, zone)] for n, choice in enumerate(choices, 1)]
-        if telegram
+        if telegram and meeting.id is not None
         else []
     )
     return Preview(parts, choices, buttons)
