@@ -9,7 +9,6 @@ every meeting, but a meeting is always organised by a staff member who serves th
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,15 +18,17 @@ from sqlalchemy.orm import Session
 from ...errors import InputError
 from ...i18n import gettext
 from ...models import (
+    Channel,
     ChoiceKind,
     Guardian,
     Staff,
     Student,
 )
-from ...policy import receiving_guardians, served_students_query, serves
+from ...policy import served_students_query, serves
 from . import messages as m
 from . import reminders
-from .conflicts import Conflict, quiet_conflicts
+from .audience import invite_newcomers
+from .conflicts import Conflict, meeting_conflicts
 from .models import (
     AttendeeRole,
     ContactKind,
@@ -232,25 +233,9 @@ def create_meeting(
     session.add(meeting)
     session.flush()
     slots, _attendees = add_parts(session, meeting, draft)
-    guardians = receiving_guardians(session, student)
-    for guardian in guardians:
-        session.add(
-            MeetingInvitee(
-                meeting_id=meeting.id,
-                guardian_id=guardian.id,
-                calendar_token=secrets.token_urlsafe(24),
-            )
-        )
-    session.flush()
+    guardians = invite_newcomers(session, meeting)  # at creation, everyone who gets messages
     times = [s.starts_at for s in slots] or ([meeting.starts_at] if meeting.starts_at else [])
-    conflicts = quiet_conflicts(
-        guardians,
-        times,
-        default_timezone,
-        organizer.language,
-        school_timezone=meeting.timezone,
-        duration=dt.timedelta(minutes=meeting.duration_minutes),
-    )
+    conflicts = meeting_conflicts(session, meeting, times, default_timezone, organizer.language)
     sent = [
         send_preview(
             session,
@@ -303,7 +288,10 @@ def unsaved(
 ) -> tuple[Meeting, list[MeetingSlot], list[MeetingAttendee]]:
     """The meeting a draft would make, with its slots and attendees, never added to a
     session: what `--dry-run` and the dialog show before anything is written."""
-    meeting = new_meeting(organizer, draft, default_timezone, now)
+    return (new_meeting(organizer, draft, default_timezone, now), *_parts(draft))
+
+
+def _parts(draft: MeetingDraft) -> tuple[list[MeetingSlot], list[MeetingAttendee]]:
     slots = [
         MeetingSlot(position=n, starts_at=when.astimezone(dt.UTC))
         for n, when in enumerate(sorted(draft.slots), 1)
@@ -312,22 +300,17 @@ def unsaved(
         MeetingAttendee(staff_id=a.staff_id, name=a.name.strip(), role=a.role, position=n)
         for n, a in enumerate(draft.attendees)
     ]
-    return meeting, slots, attendees
+    return slots, attendees
 
 
 def add_parts(
     session: Session, meeting: Meeting, draft: MeetingDraft
 ) -> tuple[list[MeetingSlot], list[MeetingAttendee]]:
-    slots = [
-        MeetingSlot(meeting_id=meeting.id, position=n, starts_at=when.astimezone(dt.UTC))
-        for n, when in enumerate(sorted(draft.slots), 1)
-    ]
-    attendees = [
-        MeetingAttendee(
-            meeting_id=meeting.id, staff_id=a.staff_id, name=a.name.strip(), role=a.role, position=n
-        )
-        for n, a in enumerate(draft.attendees)
-    ]
+    slots, attendees = _parts(draft)
+    for slot in slots:
+        slot.meeting_id = meeting.id
+    for attendee in attendees:
+        attendee.meeting_id = meeting.id
     session.add_all([*slots, *attendees])
     session.flush()
     return slots, attendees
@@ -354,10 +337,8 @@ def attendees_of(session: Session, meeting: Meeting) -> list[MeetingAttendee]:
 
 
 def preview_for(
-    session: Session, meeting: Meeting, guardian: Guardian, channel: str, default_timezone: str
+    session: Session, meeting: Meeting, guardian: Guardian, channel: Channel, default_timezone: str
 ) -> Preview:
-    from ...models import Channel
-
     return build_preview(
         meeting,
         student=session.get_one(Student, meeting.student_id),
@@ -365,7 +346,7 @@ def preview_for(
         organizer=session.get_one(Staff, meeting.organizer_id),
         slots=slots_of(session, meeting),
         attendees=attendees_of(session, meeting),
-        channel=Channel(channel),
+        channel=channel,
         default_timezone=default_timezone,
     )
 
@@ -385,10 +366,11 @@ def send_preview(
 
     points = usable_points(session, guardian)
     channel = points[0].channel if points else None
-    preview = preview_for(session, meeting, guardian, (channel or "sms"), default_timezone)
+    # A guardian with no usable channel is shown the SMS wording (in `--dry-run`, say).
+    preview = preview_for(session, meeting, guardian, channel or Channel.SMS, default_timezone)
     media: list[dict[str, object]] = []
     if meeting.state is MeetingState.SCHEDULED and channel is not None:
-        if channel == "telegram":
+        if channel is Channel.TELEGRAM:
             media = calendar_media(session, meeting, guardian.language, now)
         elif base_url:
             invitee = _invitee(session, meeting, guardian)

@@ -37,7 +37,7 @@ from ...outbox import (
 )
 from ...threads import thread_for
 from . import messages as m
-from .audience import staff_recipients
+from .audience import answers_go_to, staff_recipients
 from .calendar import CONTENT_TYPE, invite
 from .models import ContactKind, Meeting, MeetingContact, MeetingInvitee, MeetingReminder
 
@@ -70,9 +70,6 @@ def send_family(
     message: Message | None = None,
     buttons: Keyboard | None = None,
     media: Sequence[dict[str, Any]] = (),
-    not_before: dt.datetime | None = None,
-    lane: Lane = Lane.REMINDER,
-    urgent: bool = False,
 ) -> list[Delivery]:
     """Queue `parts` to the guardian, in order, on their first usable channel. A guardian
     with none is still recorded as attempted (with no delivery), so the organizer sees it."""
@@ -95,16 +92,13 @@ def send_family(
             pieces=pieces,
             body_language=meeting.language,
             media=media if last else (),
-            lane=lane,
+            lane=Lane.REMINDER,  # behind conversations, ahead of broadcasts
             point=point,
             explain_terms=True,
-            urgent=urgent,
         )
         assert delivery is not None
         if buttons and last and point.channel is Channel.TELEGRAM:
             delivery.buttons = buttons
-        if not_before is not None and not urgent:
-            delivery.not_before = max(delivery.not_before, not_before)
         deliveries.append(delivery)
     session.flush()
     session.add_all(
@@ -113,11 +107,12 @@ def send_family(
         )
         for d in deliveries
     )
-    student = session.get_one(Student, meeting.student_id)
-    organizer = session.get_one(Staff, meeting.organizer_id)
-    # Replies after the meeting closes go to the organizer: they wrote last.
-    thread = thread_for(session, student, guardian, organizer, now)
-    thread.last_staff_message_at = thread.last_message_at = now
+    # Replies after the meeting closes go to whoever reads its answers: they wrote last.
+    reader = answers_go_to(session, meeting)
+    if reader is not None:
+        student = session.get_one(Student, meeting.student_id)
+        thread = thread_for(session, student, guardian, reader, now)
+        thread.last_staff_message_at = thread.last_message_at = now
     return deliveries
 
 
@@ -203,10 +198,9 @@ def remind(
     row: MeetingReminder,
     *,
     now: dt.datetime,
-    not_before: dt.datetime,
-    lane: Lane,
 ) -> None:
-    """Queue one due reminder (`reminders.send_due` has checked it still stands)."""
+    """Queue one due reminder (`reminders.send_due` has checked it still stands, and that
+    it can reach the family before the meeting: after their quiet hours, if now in them)."""
     assert meeting.starts_at is not None
     student = session.get_one(Student, meeting.student_id)
     first_name = student.name.split()[0]
@@ -254,8 +248,6 @@ def remind(
         [pieces],
         now=now,
         default_timezone=zone,
-        not_before=not_before,
-        lane=lane,
     )
 
 
@@ -286,7 +278,7 @@ def announce(
         pieces += where_pieces(meeting, language)
     points = usable_points(session, guardian)
     media: list[dict[str, Any]] = []
-    if points and points[0].channel == "telegram":
+    if points and points[0].channel is Channel.TELEGRAM:
         media = calendar_media(session, meeting, language, now)
         if media and kind is not ContactKind.CANCELLED:
             pieces.append((TEXT, "\n" + gettext(language, m.CALENDAR_ATTACHED)))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ... import quiet_hours
 from ...db import insert_missing, transaction
-from ...models import Guardian, Lane
+from ...models import Guardian
 from ...outbox import family_quiet_until
 from .audience import invitees, staff_recipients
 from .models import Meeting, MeetingReminder, MeetingState
@@ -172,13 +172,12 @@ def send_due(
                         audiences[meeting.id] = _audience(session, meeting)
                     if row.recipient not in audiences[meeting.id]:
                         why = "no longer gets its messages"
-                not_before = now
                 if why is None and row.guardian_id is not None:
                     guardian = session.get_one(Guardian, row.guardian_id)
                     zone = guardian.timezone or default_timezone
-                    not_before = family_quiet_until(guardian.quiet_hours, zone, now, quiet_cache)
+                    reaches = family_quiet_until(guardian.quiet_hours, zone, now, quiet_cache)
                     assert meeting.starts_at is not None
-                    if not_before >= meeting.starts_at:
+                    if reaches >= meeting.starts_at:
                         why = "quiet until the meeting"
                 row.done_at = now
                 if why is not None:
@@ -193,7 +192,7 @@ def send_due(
                     )
                     continue
                 row.outcome = "sent"
-                remind(session, meeting, row, now=now, not_before=not_before, lane=Lane.REMINDER)
+                remind(session, meeting, row, now=now)
                 report.sent += 1
 
 
