@@ -32,10 +32,15 @@ class Question:
     """One kind of numbered question and what its answers do."""
 
     kind: ChoiceKind
-    answer: Answer  # called with the 0-based option picked; the question is already closed
+    answer: (
+        Answer  # called with the 0-based option picked, the question closed (unless it stays open)
+    )
     closes_on_other_message: bool = True
     lapsed: Lapse | None = None  # True when it no longer stands (and has cleaned up)
     takes_words: Words | None = None  # only for kinds that stay open on other messages
+    # Answering does not close it (a meeting's menu: a time, then a ride); it ends when it
+    # lapses or is closed.
+    stays_open: bool = False
     # For rows stored without their options (language menus opened before options were
     # kept): what the numbers mean.
     default_options: Sequence[Any] = ()
@@ -129,7 +134,8 @@ class PendingQuestions:
         question = self._kinds[latest.kind]
         if number is None or not 1 <= number <= len(question.options(latest)):
             return False
-        context.session.delete(latest)
+        if not question.stays_open:
+            context.session.delete(latest)
         question.answer(context, point, latest, number - 1)
         return True
 

@@ -30,12 +30,6 @@ from .models import ContactKind, Meeting, MeetingContact
 def _answer(context: Context, point: ContactPoint, pending: PendingChoice, n: int) -> None:
     meeting_id, code = pending.options[n]
     _choose(context, point, int(meeting_id), str(code))
-    # The menu stays open: a family may pick a time, then ask for a ride.
-    meeting = context.session.get(Meeting, int(meeting_id))
-    if meeting is not None and meeting.is_open:
-        QUESTIONS.ask(
-            context.session, point.guardian, ChoiceKind.MEETING, pending.options, pending.created_at
-        )
 
 
 def _choose(context: Context, point: ContactPoint, meeting_id: int, code: str) -> None:
@@ -108,6 +102,7 @@ QUESTIONS.add(
         closes_on_other_message=False,
         lapsed=_lapsed,
         takes_words=_words,
+        stays_open=True,  # a family may pick a time, then ask for a ride
     )
 )
 
