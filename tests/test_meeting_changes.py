@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from commbot.db import transaction
-from commbot.features.meetings.actions import MeetingError
+from commbot.features.meetings.actions import AttendeeSpec, MeetingError
 from commbot.features.meetings.changes import cancel_meeting, confirm_meeting, reschedule_meeting
-from commbot.features.meetings.models import Meeting, MeetingInput, MeetingInvitee
+from commbot.features.meetings.models import AttendeeRole, Meeting, MeetingInput, MeetingInvitee
 from commbot.models import (
     Channel,
     ContactPoint,
@@ -244,3 +244,14 @@ def test_a_time_beyond_two_years_is_refused_by_the_action_itself(system: System)
     meeting_id = meeting_id_of(create(system, slots=[], fixed_time=local(1, 16)))
     with pytest.raises(MeetingError, match="more than 2 years ahead"):
         _change(system, meeting_id, reschedule_meeting, starts_at=far)
+
+
+def test_text_wider_than_its_column_is_refused_on_every_database(system: System) -> None:
+    # PostgreSQL refuses a VARCHAR(n) overflow that SQLite would store: the action says so
+    # first, whatever the entry point (the dialog takes typed links and names).
+    with pytest.raises(MeetingError, match=r"video link .* longer than 500"):
+        create(system, video_link="https://meet.example/" + "x" * 500)
+    with pytest.raises(MeetingError, match=r"phone .* longer than 64"):
+        create(system, phone="+1 617 555 0100 " * 5)
+    with pytest.raises(MeetingError, match=r"name .* longer than 200"):
+        create(system, attendees=[AttendeeSpec("Dr. " + "Hale" * 60, AttendeeRole.OTHER)])

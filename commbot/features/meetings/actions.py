@@ -178,6 +178,18 @@ def check_draft(draft: MeetingDraft, now: dt.datetime) -> None:
             raise MeetingError("a document has no title")
         if document.link and not document.link.startswith(("https://", "http://")):
             raise MeetingError(f"the link of {document.title!r} must start with https://")
+    # Columns of a set width: PostgreSQL refuses a longer value where SQLite would take it.
+    for text, column in (
+        (draft.video_link, Meeting.__table__.c.video_link),
+        (draft.phone, Meeting.__table__.c.phone),
+        *((a.name.strip(), MeetingAttendee.__table__.c.name) for a in draft.attendees),
+    ):
+        width = getattr(column.type, "length", None)
+        if width is not None and len(text) > width:
+            raise MeetingError(
+                f"the {column.name.replace('_', ' ')} {text[:40]!r}… is longer than"
+                f" {width} characters"
+            )
     for attendee in draft.attendees:
         if not attendee.name.strip():
             raise MeetingError("an attendee has no name")
