@@ -6,6 +6,7 @@ phone number."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -105,15 +106,28 @@ def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
         .where(MeetingInvitee.meeting_id == meeting.id)
         .order_by(Guardian.name)
     )
+    # One query each for every guardian's contacts and words, not one per guardian:
+    # `/meetings` shows every open meeting of a coordinator's school at once.
+    contacts_of: dict[int, list[tuple[MeetingContact, Delivery | None]]] = defaultdict(list)
+    for contact, delivery in session.execute(
+        select(MeetingContact, Delivery)
+        .outerjoin(Delivery, Delivery.id == MeetingContact.delivery_id)
+        .where(MeetingContact.meeting_id == meeting.id, MeetingContact.guardian_id.is_not(None))
+        .order_by(MeetingContact.at, MeetingContact.id)
+    ):
+        contacts_of[contact.guardian_id or 0].append((contact, delivery))
+    words_of: dict[int, list[FamilyWords]] = defaultdict(list)
+    for i, text, language in session.execute(
+        select(MeetingInput, Message.text, Message.language)
+        .outerjoin(Message, Message.id == MeetingInput.message_id)
+        .where(MeetingInput.meeting_id == meeting.id)
+        .order_by(MeetingInput.created_at, MeetingInput.id)
+    ):
+        words_of[i.guardian_id].append(
+            FamilyWords(i.kind.value, text or "", language or "", _iso(i.created_at) or "")
+        )
     for invitee, guardian in invitees:
-        contacts = session.execute(
-            select(MeetingContact, Delivery)
-            .outerjoin(Delivery, Delivery.id == MeetingContact.delivery_id)
-            .where(
-                MeetingContact.meeting_id == meeting.id, MeetingContact.guardian_id == guardian.id
-            )
-            .order_by(MeetingContact.at, MeetingContact.id)
-        ).all()
+        contacts = contacts_of[guardian.id]
         previews = [(c, d) for c, d in contacts if c.kind is ContactKind.PREVIEW]
         latest_at = max((c.at for c, _ in previews), default=None)
         latest = [last_copy(session, d) for c, d in previews if c.at == latest_at and d]
@@ -121,17 +135,8 @@ def meeting_view(session: Session, meeting: Meeting) -> MeetingView:
         if latest:
             status = min((d.status.value for d in latest), key=STATUS_ORDER.index)
         words = [
-            FamilyWords(
-                i.kind.value, text or "", language or guardian.language, _iso(i.created_at) or ""
-            )
-            for i, text, language in session.execute(
-                select(MeetingInput, Message.text, Message.language)
-                .outerjoin(Message, Message.id == MeetingInput.message_id)
-                .where(
-                    MeetingInput.meeting_id == meeting.id, MeetingInput.guardian_id == guardian.id
-                )
-                .order_by(MeetingInput.created_at, MeetingInput.id)
-            )
+            FamilyWords(w.kind, w.text, w.language or guardian.language, w.at)
+            for w in words_of[guardian.id]
         ]
         answered = bool(invitee.chosen_slot_id or invitee.none_work or invitee.needs or words)
         families.append(
