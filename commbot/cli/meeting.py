@@ -52,10 +52,6 @@ MeetingId = Annotated[int, typer.Argument(help="The meeting's number (`commbot m
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _base_url(config: Settings) -> str | None:
-    return str(config.public_base_url) if config.public_base_url else None
-
-
 def _when(when: dt.datetime | str | None, zone: str) -> str:
     """ "Tuesday, January 12, 2027, 4:00 PM" on the school's clock."""
     if when is None:
@@ -108,7 +104,7 @@ def create_command(
             spec.draft,
             now=now,
             default_timezone=config.default_timezone,
-            base_url=_base_url(config),
+            base_url=config.public_base_url,
             actor=None,
         )
         lines = _created(session, spec, created)
@@ -374,7 +370,7 @@ def confirm_command(
             slot=slot,
             now=utcnow(),
             default_timezone=config.default_timezone,
-            base_url=_base_url(config),
+            base_url=config.public_base_url,
         )
         line = (
             f"Meeting {meeting.id} is set for {_when(meeting.starts_at, meeting.timezone)} "
@@ -413,7 +409,7 @@ def reschedule_command(
             starts_at=starts_at,
             now=utcnow(),
             default_timezone=config.default_timezone,
-            base_url=_base_url(config),
+            base_url=config.public_base_url,
         )
         line = (
             f"Meeting {meeting.id} moved to {_when(meeting.starts_at, meeting.timezone)} "
@@ -437,7 +433,7 @@ def cancel_command(meeting_id: MeetingId) -> None:
             meeting,
             now=utcnow(),
             default_timezone=config.default_timezone,
-            base_url=_base_url(config),
+            base_url=config.public_base_url,
         )
         line = (
             f"Cancelled meeting {meeting.id}; {_queued(session, meeting, mark)}; "

@@ -109,11 +109,6 @@ def _take(context: Context, staff: Staff, dialog: StaffDialog, answer: Answer) -
 # -- sending -------------------------------------------------------------------------------------
 
 
-def _base_url(context: Context) -> str | None:
-    url = context.settings.public_base_url
-    return str(url).rstrip("/") if url else None
-
-
 def _send(context: Context, staff: Staff, state: dict[str, Any]) -> None:
     try:
         created = create_meeting(
@@ -122,7 +117,7 @@ def _send(context: Context, staff: Staff, state: dict[str, Any]) -> None:
             draft_from(state),
             now=context.now,
             default_timezone=context.default_timezone,
-            base_url=_base_url(context),
+            base_url=context.settings.public_base_url,
             actor=staff,
         )
     except MeetingError:
@@ -230,7 +225,7 @@ def _show_preview(context: Context, staff: Staff, state: dict[str, Any], note: s
         draft,
         now=context.now,
         default_timezone=context.default_timezone,
-        base_url=_base_url(context),
+        base_url=context.settings.public_base_url,
     )
     if note:
         context.reply(note)

@@ -42,7 +42,7 @@ def _choose(context: Context, point: ContactPoint, meeting_id: int, code: str) -
             code,
             now=context.now,
             default_timezone=context.default_timezone,
-            base_url=_base_url(context),
+            base_url=context.settings.public_base_url,
         )
     except MeetingClosed:
         context.reply(gettext(guardian.language, m.MEETING_CLOSED))
@@ -129,7 +129,7 @@ def _confirm(context: Context, staff: Staff, values: dict[str, Value]) -> None:
             slot=int(values["slot"]),
             now=context.now,
             default_timezone=context.default_timezone,
-            base_url=_base_url(context),
+            base_url=context.settings.public_base_url,
         )
     except MeetingError:
         context.reply(gettext(staff.language, view_handlers.NOT_OPEN))
@@ -137,8 +137,3 @@ def _confirm(context: Context, staff: Staff, values: dict[str, Value]) -> None:
         return
     view_handlers.confirmed(context, staff, meeting)
     context.events.append("meeting confirmed")
-
-
-def _base_url(context: Context) -> str | None:
-    url = context.settings.public_base_url
-    return str(url).rstrip("/") if url else None

@@ -135,7 +135,7 @@ def _cancel(context: Context, staff: Staff, values: dict[str, Value]) -> None:
             meeting,
             now=context.now,
             default_timezone=context.default_timezone,
-            base_url=_base_url(context),
+            base_url=context.settings.public_base_url,
         )
     except MeetingError:
         context.reply(gettext(language, NOT_OPEN))
@@ -151,8 +151,3 @@ def confirmed(context: Context, staff: Staff, meeting: Meeting) -> None:
     assert meeting.starts_at is not None
     when = m.when_text(meeting.starts_at, meeting.timezone, staff.language)
     context.reply(gettext(staff.language, s.CONFIRMED_DONE, student=student, when=when))
-
-
-def _base_url(context: Context) -> str | None:
-    url = context.settings.public_base_url
-    return str(url).rstrip("/") if url else None
