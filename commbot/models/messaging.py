@@ -220,6 +220,8 @@ class ChoiceKind(StrEnum):
     CHILD = "child"
     LANGUAGE = "language"
     MEETING = "meeting"  # a meeting's menu: a time, a need, someone they bring
+    ACTION_ITEM = "action_item"  # "reply 1 when it is done", after a reminder
+    FEEDBACK = "feedback"  # how well did the meeting work for you, 1 to 5
 
 
 class EarlyStatusReport(Base):

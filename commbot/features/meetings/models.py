@@ -65,6 +65,7 @@ class Awaiting(StrEnum):
 
     AVAILABILITY = "availability"  # after "none of these times work"
     BRINGING = "bringing"  # after "I will bring someone"
+    FEEDBACK = "feedback"  # after a rating: what would help next time
 
 
 class ContactKind(StrEnum):
@@ -74,6 +75,12 @@ class ContactKind(StrEnum):
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
     RECEIVED = "received"  # telling the family their choice was received
+    NOTES = "notes"  # the notes and action plan after the meeting
+    ITEM_REMINDER = "item_reminder"  # an action item is due soon
+    ITEM_DONE = "item_done"  # an action item was done, as promised
+    ITEM_DELAYED = "item_delayed"  # an action item needs more time, and until when
+    OVERDUE = "overdue"  # to the organizer: items past their due date
+    FEEDBACK = "feedback"  # asking how the meeting worked for them
 
 
 class InputKind(StrEnum):
@@ -241,3 +248,39 @@ class MeetingReminder(Base):
     # Set once: sent (a delivery was queued), or dropped (cancelled, moved, too late).
     done_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(40))
+
+
+# The tables after the meeting live beside these, loaded with them.
+from .after_models import (  # noqa: E402
+    ActionFollowup,
+    ActionItem,
+    FollowupKind,
+    ItemState,
+    MeetingConcern,
+    MeetingFeedback,
+    MeetingNotes,
+)
+
+__all__ = [
+    "ActionFollowup",
+    "ActionItem",
+    "AttendeeRole",
+    "Awaiting",
+    "ContactKind",
+    "FollowupKind",
+    "InputKind",
+    "ItemState",
+    "Meeting",
+    "MeetingAttendee",
+    "MeetingConcern",
+    "MeetingContact",
+    "MeetingFeedback",
+    "MeetingInput",
+    "MeetingInvitee",
+    "MeetingNotes",
+    "MeetingReminder",
+    "MeetingSlot",
+    "MeetingState",
+    "Need",
+    "Purpose",
+]
