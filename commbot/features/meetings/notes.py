@@ -177,7 +177,7 @@ def _text_problems(spec: NotesSpec) -> list[str]:
     problems = []
     if not spec.summary.strip():
         problems.append("the summary is empty")
-    texts = [(spec.summary, "summary")]
+    texts = [(spec.summary, "the summary")]
     texts += [(d, f"decision {n}") for n, d in enumerate(spec.decisions, 1)]
     texts += [(i, f"idea {n}") for n, i in enumerate(spec.ideas, 1)]
     texts += [(c.response, f"the response to concern {n}") for n, c in enumerate(spec.concerns, 1)]
@@ -334,7 +334,8 @@ def record_notes(
         _tell_organizer(session, meeting, now)
     for item in items:
         followups.schedule_item(session, meeting, item, now, default_timezone)
-    followups.schedule_feedback(session, meeting, notes, now, default_timezone)
+    if notes.feedback_days:
+        followups.schedule_feedback(session, meeting, notes, now, default_timezone)
     log.info(
         "meeting %s notes recorded: %d concerns, %d items, %d families",
         meeting.id,
