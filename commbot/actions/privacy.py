@@ -7,7 +7,9 @@ and every message in or to them (both directions, texts, media references, the c
 translations of their words), deliveries to them and the copies of their words to staff
 with each one's history, open numbered questions, check-ins they were asked, meetings they
 were asked to (purpose, time, the slot they chose, what they asked for, their words, every
-message and reminder sent them about it; never their calendar link), invites,
+message and reminder sent them about it, the concerns they raised and what answers each,
+the action items they own and the follow-ups sent them, their feedback; never their
+calendar link), invites,
 stored media files, early status reports and unknown-sender records for their addresses,
 and when staff were sent notes naming them. Other people's addresses are left out: staff
 are named, never their chat ids; notes to staff are listed, not quoted, since they can name
@@ -28,8 +30,10 @@ keeps what anonymous reports count. Erased:
   placeholder; cached translations of their conversations' words; their open questions,
   invites, early status reports and unknown-sender records;
 - their part of every meeting: the invitation (chosen slot, needs, calendar link), their
-  words kept on it, the record of messages sent them about it, and their reminders (the
-  meeting itself is the school's and stays).
+  words kept on it, the record of messages sent them about it, their reminders, the
+  concerns they raised (with what answers them), the action items they own (with their
+  follow-ups), the follow-ups and feedback requests sent them, and their feedback (the
+  meeting itself, its notes and the school's items are the school's and stay).
 
 Kept, so counts by channel, direction, kind, status, school, class, staff member and time
 still add up: the guardian row (placeholder name, school, language, preferred channel), the
@@ -113,6 +117,12 @@ EXPORTED: dict[str, str] = {
     "meeting_inputs": "meetings",
     "meeting_contacts": "meetings",
     "meeting_reminders": "meetings",
+    # After the meeting: the concerns they raised, the items they own, the follow-ups
+    # sent them, and their feedback.
+    "meeting_concerns": "meetings",
+    "action_items": "meetings",
+    "action_followups": "meetings",
+    "meeting_feedback": "meetings",
 }
 NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "schools": "the school itself",
@@ -130,6 +140,7 @@ NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "checkin_schedules": "when each plan fires, by time zone",
     "meeting_slots": "the times a school proposed; the one a family chose is exported",
     "meeting_attendees": "school staff and specialists who attend a meeting",
+    "meeting_notes": "the school's notes of a meeting; what a family was sent is in its deliveries",
 }
 
 
@@ -139,6 +150,10 @@ def _json(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     return value
+
+
+def _json_day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def _row(obj: Base, *names: str) -> dict[str, Any]:
@@ -384,8 +399,12 @@ def _export_meetings(
     """Each meeting they were asked to, with their answers, words, contacts and reminders.
     The calendar link's token is left out: it is a key, like a media token."""
     from ..features.meetings.models import (
+        ActionFollowup,
+        ActionItem,
         Meeting,
+        MeetingConcern,
         MeetingContact,
+        MeetingFeedback,
         MeetingInput,
         MeetingInvitee,
         MeetingReminder,
@@ -405,11 +424,36 @@ def _export_meetings(
         theirs(MeetingContact),
         theirs(MeetingReminder),
     )
-    ids = set(invitees) | {r.meeting_id for r in (*inputs, *contacts, *reminders)}
+    concerns, followups, feedback = (
+        theirs(MeetingConcern),
+        theirs(ActionFollowup),
+        theirs(MeetingFeedback),
+    )
+    items = list(
+        session.scalars(
+            select(ActionItem)
+            .where(ActionItem.owner_guardian_id == guardian.id)
+            .order_by(ActionItem.meeting_id, ActionItem.position)
+        )
+    )
+    ids = set(invitees) | {
+        r.meeting_id for r in (*inputs, *contacts, *reminders, *concerns, *followups, *feedback)
+    }
+    ids |= {i.meeting_id for i in items}
     words = dict(
         session.execute(
             select(Message.id, Message.text).where(
-                Message.id.in_([i.message_id for i in inputs if i.message_id])
+                Message.id.in_(
+                    [i.message_id for i in (*inputs, *feedback) if i.message_id is not None]
+                )
+            )
+        ).all()
+    )
+    raised = {i.id: i.message_id for i in inputs}
+    positions = dict(
+        session.execute(
+            select(ActionItem.id, ActionItem.position).where(
+                ActionItem.id.in_({f.item_id for f in followups if f.item_id is not None})
             )
         ).all()
     )
@@ -450,22 +494,69 @@ def _export_meetings(
                 for r in reminders
                 if r.meeting_id == meeting.id
             ],
+            "concerns": [
+                _row(c, "position", "concern", "response", "answered")
+                | {"their_words": words.get(raised.get(c.input_id or -1) or -1, "")}
+                for c in concerns
+                if c.meeting_id == meeting.id
+            ],
+            "action_items": [
+                _row(i, "position", "what", "owner_name", "state", "delays", "delay_reason")
+                | {k: _json_day(getattr(i, k)) for k in ("due_on", "first_due_on")}
+                | _row(i, "done_at", "created_at")
+                for i in items
+                if i.meeting_id == meeting.id
+            ],
+            "follow_ups": [
+                _row(f, "kind", "due_at", "done_at", "outcome")
+                | {"item": positions.get(f.item_id or -1), "due_on": _json_day(f.due_on)}
+                for f in followups
+                if f.meeting_id == meeting.id
+            ],
+            "feedback": [
+                _row(f, "asked_at", "rating", "rated_at", "answered_at")
+                | {"words": words.get(f.message_id or -1, "")}
+                for f in feedback
+                if f.meeting_id == meeting.id
+            ],
         }
         found.append(row)
     return found
 
 
 def _forget_meetings(session: Session, guardian: Guardian) -> int:
-    """Delete their part of every meeting; the meeting, its slots and attendees stay."""
+    """Delete their part of every meeting; the meeting, its slots and attendees, its notes
+    and the school's items stay."""
     from ..features.meetings.models import (
+        ActionFollowup,
+        ActionItem,
+        MeetingConcern,
         MeetingContact,
+        MeetingFeedback,
         MeetingInput,
         MeetingInvitee,
         MeetingReminder,
     )
 
     count = 0
-    for model in (MeetingReminder, MeetingContact, MeetingInput, MeetingInvitee):
+    their_items = select(ActionItem.id).where(ActionItem.owner_guardian_id == guardian.id)
+    count += _delete(
+        session,
+        session.scalars(select(ActionFollowup).where(ActionFollowup.item_id.in_(their_items))),
+    )
+    session.flush()  # the items' follow-ups first: SQLite may not cascade
+    count += _delete(
+        session, session.scalars(select(ActionItem).where(ActionItem.id.in_(their_items)))
+    )
+    for model in (
+        MeetingFeedback,
+        ActionFollowup,
+        MeetingConcern,
+        MeetingReminder,
+        MeetingContact,
+        MeetingInput,
+        MeetingInvitee,
+    ):
         count += _delete(
             session, session.scalars(select(model).where(model.guardian_id == guardian.id))
         )

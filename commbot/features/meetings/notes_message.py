@@ -3,19 +3,42 @@ summary, decisions, their concerns and what we will do, the numbered plan (each 
 plain words, each date in their calendar), ideas for home. Telegram gets one message with a
 Done button per item of theirs; SMS and WhatsApp get parts that each stand alone.
 
-INTERFACE (the foundation commit): bodies to be written; signatures are the contract.
+By SMS and WhatsApp: the thank-you and summary (and decisions); the family's concerns
+and what answers each; the plan (split into more parts when long); the ideas for home.
+Every part after the first opens with "After Alfredo's meeting:", since phones may show
+parts out of order, and each is kept to about `PART_BUDGET` characters of fixed text and
+organizer's words, so that it stays inside one concatenated SMS once translated.
+
+A guardian reads the concerns they wrote themselves (their own words, as they wrote them)
+and those raised during the meeting; a co-guardian's own words are not forwarded to them
+(parents in two households write to the school, not to each other).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Channel, Guardian
-from ...outbox import Keyboard, Piece
+from ...i18n import gettext
+from ...models import Channel, Guardian, Message, Staff, StaffRole, Student
+from ...outbox import TEXT, WORDS, Keyboard, Piece
+from . import after_messages as am
+from . import messages as m
 from .after_models import ActionItem, MeetingConcern, MeetingNotes
-from .models import Meeting
+from .models import AttendeeRole, Meeting, MeetingAttendee, MeetingInput
+
+# About a third of the 1,600 characters Twilio puts in one concatenated SMS: translation
+# may make words longer, and a language outside GSM-7 halves the room.
+PART_BUDGET = 600
+# A staff member who did not attend, in plain words by their role in commbot.
+STAFF_ROLE_WORDS: dict[StaffRole, AttendeeRole] = {
+    StaffRole.TEACHER: AttendeeRole.GENERAL_EDUCATION_TEACHER,
+    StaffRole.SPECIALIST: AttendeeRole.OTHER,
+    StaffRole.COORDINATOR: AttendeeRole.COORDINATOR,
+    StaffRole.ADMIN: AttendeeRole.OTHER,
+}
 
 
 @dataclass
@@ -27,6 +50,32 @@ class NotesMessage:
         return "\n\n".join("".join(text for _, text in part) for part in self.parts)
 
 
+class _Part:
+    """Pieces of one part, line by line, and roughly how long it reads."""
+
+    def __init__(self, head: str = "") -> None:
+        self.pieces: list[Piece] = []
+        if head:
+            self.line(head)
+
+    def line(self, text: str) -> None:
+        self._break()
+        self.pieces.append((TEXT, text))
+
+    def words(self, words: str, prefix: str = "") -> None:
+        self._break()
+        if prefix:
+            self.pieces.append((TEXT, prefix))
+        self.pieces.append((WORDS, words))
+
+    def _break(self) -> None:
+        if self.pieces:
+            self.pieces.append((TEXT, "\n"))
+
+    def __len__(self) -> int:
+        return sum(len(text) for _, text in self.pieces)
+
+
 def build_notes(
     session: Session,
     meeting: Meeting,
@@ -36,9 +85,138 @@ def build_notes(
     guardian: Guardian,
     channel: Channel,
 ) -> NotesMessage:
-    raise NotImplementedError
+    from .after_buttons import FAMILY_DONE
+
+    language = guardian.language
+    student = session.get_one(Student, meeting.student_id)
+    name = student.name.split()[0] if student.name else ""
+
+    def t(message: str, **values: object) -> str:
+        return gettext(language, message, **values)
+
+    about = t(am.NOTES_ABOUT, student=name)
+    parts: list[_Part] = []
+
+    first = _Part(t(am.NOTES_THANKS, student=name))
+    first.line(t(am.NOTES_SUMMARY))
+    first.words(notes.summary)
+    if notes.decisions:
+        first.line(t(am.NOTES_DECISIONS))
+        for decision in notes.decisions:
+            first.words(str(decision), "- ")
+    parts.append(first)
+
+    theirs = _concerns_for(session, concerns, guardian)
+    if theirs:
+        part = _Part(about)
+        part.line(t(am.CONCERNS))
+        for concern, own_words in theirs:
+            if concern.input_id is not None or concern.guardian_id is not None:
+                if own_words:
+                    part.line(t(am.CONCERN_YOU_SAID) + " " + own_words)
+            else:
+                part.words(concern.concern, t(am.CONCERN_YOU_SAID) + " ")
+            label = am.CONCERN_ANSWER if concern.answered else am.CONCERN_NOT_YET
+            part.words(concern.response, t(label) + " ")
+        parts.append(part)
+
+    mine = [item for item in items if item.owner_guardian_id == guardian.id]
+    if items:
+        part = _Part(about)
+        part.line(t(am.PLAN))
+        for item in items:
+            entry = _Part()
+            owner = owner_words(session, meeting, item, guardian)
+            date = am.due_text(item.due_on, language)
+            entry.line(t(am.PLAN_ITEM, number=item.position, owner=owner, date=date))
+            entry.words(item.what)
+            if (
+                channel is not Channel.TELEGRAM
+                and len(part) + len(entry) > PART_BUDGET
+                and len(part.pieces) > 3
+            ):
+                parts.append(part)
+                part = _Part(about)
+                part.line(t(am.PLAN))
+            part.pieces += [(TEXT, "\n"), *entry.pieces]
+        if mine:
+            if channel is Channel.TELEGRAM:
+                part.line(t(am.PLAN_TAP_DONE))
+            else:
+                part.line(t(am.PLAN_REPLY_DONE, number=mine[0].position))
+        parts.append(part)
+
+    if notes.ideas:
+        part = _Part(about)
+        part.line(t(am.IDEAS, student=name))
+        for idea in notes.ideas:
+            part.words(str(idea), "- ")
+        parts.append(part)
+    parts[-1].line(t(am.QUESTIONS_WELCOME))
+
+    if channel is Channel.TELEGRAM:
+        # One message: the later parts need no "After ..." line of their own.
+        whole = list(parts[0].pieces)
+        for part in parts[1:]:
+            whole += [(TEXT, "\n\n"), *part.pieces[2:]]
+        buttons: Keyboard = [
+            [
+                {
+                    "text": t(am.DONE_BUTTON, number=item.position),
+                    "callback_data": FAMILY_DONE.encode(item=item.id),
+                }
+            ]
+            for item in mine
+            if item.is_open and item.id is not None
+        ]
+        return NotesMessage([whole], buttons)
+    return NotesMessage([part.pieces for part in parts])
+
+
+def _concerns_for(
+    session: Session, concerns: list[MeetingConcern], guardian: Guardian
+) -> list[tuple[MeetingConcern, str]]:
+    """The concerns this guardian reads, each with their own words if they wrote it."""
+    input_ids = [c.input_id for c in concerns if c.input_id is not None]
+    words: dict[int, str] = {}
+    if input_ids:
+        words = {
+            input_id: text or ""
+            for input_id, text in session.execute(
+                select(MeetingInput.id, Message.text)
+                .outerjoin(Message, Message.id == MeetingInput.message_id)
+                .where(MeetingInput.id.in_(input_ids))
+            )
+        }
+    found = []
+    for concern in concerns:
+        if concern.guardian_id is None and concern.input_id is None:
+            found.append((concern, ""))  # raised during the meeting: the family's
+        elif concern.guardian_id == guardian.id:
+            found.append((concern, words.get(concern.input_id or -1, "").strip()))
+    return found
 
 
 def owner_words(session: Session, meeting: Meeting, item: ActionItem, reader: Guardian) -> str:
     """The item's owner as this guardian reads it: "You", or "Emily Carter, teacher"."""
-    raise NotImplementedError
+    language = reader.language
+    if item.owner_guardian_id is not None:
+        if item.owner_guardian_id == reader.id:
+            return gettext(language, am.OWNER_YOU)
+        return item.owner_name
+    role: AttendeeRole | None = None
+    if item.owner_staff_id is not None:
+        role = session.scalar(
+            select(MeetingAttendee.role)
+            .where(
+                MeetingAttendee.meeting_id == meeting.id,
+                MeetingAttendee.staff_id == item.owner_staff_id,
+            )
+            .order_by(MeetingAttendee.position, MeetingAttendee.id)
+            .limit(1)
+        )
+        if role is None:
+            staff = session.get(Staff, item.owner_staff_id)
+            role = STAFF_ROLE_WORDS[staff.role] if staff is not None else AttendeeRole.OTHER
+    role_words = gettext(language, m.ROLE_NAMES[role or AttendeeRole.OTHER])
+    return gettext(language, am.OWNER_STAFF, name=item.owner_name, role=role_words)
