@@ -261,9 +261,10 @@ def _listed(view: MeetingView) -> dict[str, Any]:
 
 @app.command("show")
 def show_command(meeting_id: MeetingId, as_json: AsJson = False) -> None:
-    """One meeting: its facts, times, attendees, and each family's answers."""
+    """One meeting: its facts, times, attendees, each family's answers; after it, the notes,
+    each concern's answer, the plan's items and each guardian's feedback."""
     with transaction(database()) as session:
-        view = meeting_view(session, _meeting(session, meeting_id))
+        view = meeting_view(session, _meeting(session, meeting_id), utcnow())
     if as_json:
         _print_json(view.as_json())
         return
@@ -349,14 +350,96 @@ def _show_tables(view: MeetingView) -> list[Table]:
         families.add_row("(no guardian gets messages)", "", "", "", "", "", "")
     tables.append(families)
     words = Table(title="Their words (originals)", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("guardian", "kind", "at", "words"):
+    for column in ("guardian", "kind", "#", "at", "words"):
         words.add_column(column, overflow="fold", no_wrap=column != "words")
     for family in view.families:
         for said in family.words:
             at = _short(said.at, zone) if said.at else ""
-            words.add_row(escape(family.name), said.kind, at, escape(said.text or "(erased)"))
+            number = str(said.number) if said.number else ""
+            words.add_row(
+                escape(family.name), said.kind, number, at, escape(said.text or "(erased)")
+            )
     if words.row_count:
         tables.append(words)
+    return tables + _notes_tables(view)
+
+
+def _notes_tables(view: MeetingView) -> list[Table]:
+    """After the meeting: the notes, each concern and its answer, the plan, the feedback."""
+    notes_view = view.notes
+    if notes_view is None:
+        return []
+    zone = view.timezone
+    facts = Table(title="Notes", box=box.SIMPLE_HEAD, pad_edge=False, show_header=False)
+    facts.add_column("field", no_wrap=True, style="bold")
+    facts.add_column("value", overflow="fold")
+    recorded = _short(notes_view.recorded_at, zone) if notes_view.recorded_at else ""
+    days = notes_view.feedback_days
+    rows = [
+        ("recorded", f"{recorded} by {notes_view.recorded_by or 'the command line'}"),
+        ("language", notes_view.language),
+        ("summary", notes_view.summary),
+        ("decisions", "\n".join(f"{n}. {d}" for n, d in enumerate(notes_view.decisions, 1))),
+        ("ideas for home", "\n".join(f"- {idea}" for idea in notes_view.ideas)),
+        ("feedback", f"asked {days} day{'s' if days != 1 else ''} after" if days else "not asked"),
+    ]
+    for name, value in rows:
+        if value:
+            facts.add_row(name, escape(value))
+    tables = [facts]
+    if notes_view.concerns:
+        concerns = Table(title="Concerns and answers", box=box.SIMPLE_HEAD, pad_edge=False)
+        for column in ("#", "raised by", "concern", "answer"):
+            concerns.add_column(column, overflow="fold", no_wrap=column == "#")
+        for concern in notes_view.concerns:
+            by = (
+                f"{concern.guardian} (their #{concern.raised})"
+                if concern.raised is not None
+                else "in the meeting"
+            )
+            answer = concern.response if concern.answered else f"not yet: {concern.response}"
+            concerns.add_row(
+                str(concern.number), escape(by), escape(concern.concern), escape(answer)
+            )
+        tables.append(concerns)
+    if notes_view.items:
+        plan = Table(title="Action plan", box=box.SIMPLE_HEAD, pad_edge=False)
+        for column in ("#", "item", "owner", "due", "state", "what"):
+            plan.add_column(column, overflow="fold", no_wrap=column in ("#", "item", "due"))
+        for item in notes_view.items:
+            state = "overdue" if item.overdue else item.state
+            if item.state == "done" and item.done_at:
+                state += f" {_short(item.done_at, zone)}"
+                state += f" by {item.done_by}" if item.done_by else ""
+            if item.delays:
+                state += f"; moved {item.delays}x from {item.first_due_on}: {item.delay_reason}"
+            plan.add_row(
+                str(item.number),
+                str(item.id),
+                escape(f"{item.owner} ({item.owner_kind})"),
+                item.due_on,
+                escape(state),
+                escape(item.what),
+            )
+        tables.append(plan)
+    asked = [f for f in view.families if f.feedback is not None]
+    if asked:
+        feedback = Table(title="Feedback", box=box.SIMPLE_HEAD, pad_edge=False)
+        for column in ("guardian", "asked", "rating", "what would help next time"):
+            feedback.add_column(
+                column, overflow="fold", no_wrap=column != "what would help next time"
+            )
+        for family in asked:
+            given = family.feedback
+            assert given is not None
+            rating = f"{given.rating} of 5" if given.rating else "no answer yet"
+            feedback.add_row(
+                escape(family.name),
+                _short(given.asked_at, zone) if given.asked_at else "",
+                rating,
+                escape(given.words),
+            )
+        tables.append(feedback)
     return tables
 
 
