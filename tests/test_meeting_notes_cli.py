@@ -60,6 +60,7 @@ NOTES_LINES = NOTES_TEXT.splitlines()
 SUMMARY = "We looked at how Alfredo reads and talks. He reads more words each week."
 ROSA_ITEM = "Read with Alfredo for 15 minutes each night."
 CARTER_ITEM = "Send the speech therapy schedule."
+AMINA = 8002  # Amina Bashid's Telegram chat
 
 
 @pytest.fixture
@@ -169,6 +170,8 @@ async def test_dry_run_shows_a_telegram_familys_done_buttons(cli: System, tmp_pa
     """Amina Bashid reads on Telegram: one message, and a Done button for her item."""
     day = meeting_day(cli.clock())
     meeting_id = create(cli, tmp_path, "S1002")
+    response = await cli.telegram_update(AMINA, f"/start {cli.invite(guardian='Amina Bashid')}")
+    assert response.status_code == 200
     await cli.drain()
     pass_the_start(cli, day)
     plan = notes_text(day).replace("owner: family ", "owner: Amina Bashid ")

@@ -587,7 +587,9 @@ def _notes_head(session: Session, meeting: Meeting, read: NotesFile) -> str:
     during = len(spec.concerns) - raised
     not_yet = sum(1 for c in spec.concerns if not c.answered)
     concerns = f"{raised} of the family's concerns answered, {during} raised in the meeting"
-    if not_yet:
+    if not spec.concerns:
+        concerns = "no concerns"
+    elif not_yet:
         concerns += f" ({not_yet} not yet)"
     count = len(spec.items)
     return (
