@@ -18,6 +18,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from commbot.cli import app
+from commbot.cli.context import console
 from commbot.db import transaction
 from commbot.features.meetings import after_messages as am
 from commbot.features.meetings import feedback, notes_view
@@ -68,6 +69,7 @@ def cli(system: System, monkeypatch: pytest.MonkeyPatch) -> Iterator[System]:
     """`commbot` against the system's database, on the system's clock, with a public URL."""
     monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC)
     monkeypatch.setattr("commbot.cli.meeting.utcnow", system.clock)
+    monkeypatch.setattr(console, "_width", 240)  # table rows on one line each, to read them
     url = system.engine.url.render_as_string(False)
     with command_line_on(monkeypatch, url, system.settings.media_dir):
         yield system
