@@ -177,6 +177,11 @@ RULES: tuple[Rule, ...] = (
     Rule(X, "meeting confirm", OPERATOR, Reach.EVERYONE, "settles a meeting on a proposed time"),
     Rule(X, "meeting reschedule", OPERATOR, Reach.EVERYONE, "moves a meeting; everyone is told"),
     Rule(X, "meeting cancel", OPERATOR, Reach.EVERYONE, "cancels a meeting; everyone is told"),
+    # -- after the meeting: the operator's commands (issue 12, helper H5) ---------------------
+    Rule(X, "meeting notes", OPERATOR, Reach.EVERYONE, "a meeting's notes and plan from YAML"),
+    Rule(X, "meeting actions", OPERATOR, Reach.EVERYONE, "every plan's open items (--overdue)"),
+    Rule(X, "meeting done", OPERATOR, Reach.EVERYONE, "marks a plan's item done; family told"),
+    Rule(X, "meeting more-time", OPERATOR, Reach.EVERYONE, "moves an item's due date, with why"),
     Rule(X, "outbox", OPERATOR, Reach.EVERYONE, "recent deliveries, no phone numbers"),
     Rule(X, "outbox --history", OPERATOR, Reach.EVERYONE, "what happened to one delivery"),
     Rule(X, "telegram set-webhook", OPERATOR, Reach.EVERYONE, "registers the webhook"),

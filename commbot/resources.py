@@ -71,6 +71,16 @@ def example_meeting() -> Path:
     return _find("example meeting", "_examples/meeting.yaml", "examples/meeting.yaml", folder=False)
 
 
+def example_meeting_notes() -> Path:
+    """The sample notes of that meeting the README shows (`commbot meeting notes`)."""
+    return _find(
+        "example meeting notes",
+        "_examples/meeting-notes.yaml",
+        "examples/meeting-notes.yaml",
+        folder=False,
+    )
+
+
 def check_installed() -> None:
     """Fail now, with one line, if anything a long-running process needs is missing: the
     migrations, the glossary and every shipped language's catalog. `commbot serve` and

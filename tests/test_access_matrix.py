@@ -1224,6 +1224,79 @@ CLI_SCENARIOS |= {
 }
 
 
+# -- after the meeting: the operator's commands (tests/test_meeting_notes_cli.py in depth; H5)
+
+
+def _held_meeting(engine: Engine) -> int:
+    """The example meeting, settled, its start moved to an hour ago (the CLI's clock is the
+    real one), and its notes recorded from examples/meeting-notes.yaml."""
+    import re
+    import tempfile
+    from zoneinfo import ZoneInfo
+
+    meeting_id = _meeting_from_example(engine)
+    _cli("meeting", "confirm", str(meeting_id), "2")
+    with transaction(engine) as session:
+        meeting = session.get_one(Meeting, meeting_id)
+        meeting.starts_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+        day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
+    with tempfile.TemporaryDirectory() as folder:
+        text = (EXAMPLES / "meeting-notes.yaml").read_text(encoding="utf-8")
+        text = re.sub(r"concerns:\n(  .*\n)+", "", text)  # Rosa wrote none here
+        text = text.replace("2027-01-17", str(day + dt.timedelta(days=5)))
+        text = text.replace("2027-01-15", str(day + dt.timedelta(days=3)))
+        path = Path(folder) / "meeting-notes.yaml"
+        path.write_text(text, encoding="utf-8")
+        output = _cli("meeting", "notes", str(meeting_id), str(path))
+    assert f"Recorded the notes of meeting {meeting_id}" in output and "555" not in output
+    return meeting_id
+
+
+def _items(engine: Engine, meeting_id: int) -> dict[int, Any]:
+    from commbot.features.meetings.after_models import ActionItem
+
+    with transaction(engine) as session:
+        rows = session.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting_id))
+        return {item.position: (item.id, item.state.value, item.delays) for item in rows}
+
+
+def _cli_meeting_notes(engine: Engine) -> None:
+    meeting_id = _held_meeting(engine)
+    assert _meeting_state(engine, meeting_id) == "held"
+    assert len(_items(engine, meeting_id)) == 2
+
+
+def _cli_meeting_actions(engine: Engine) -> None:
+    meeting_id = _held_meeting(engine)
+    output = _cli("meeting", "actions", "--json")
+    assert '"owner": "Rosa Pérez"' in output and '"owner": "Emily Carter"' in output
+    assert f'"meeting": {meeting_id}' in output and "555" not in output
+
+
+def _cli_meeting_done(engine: Engine) -> None:
+    meeting_id = _held_meeting(engine)
+    item, _, _ = _items(engine, meeting_id)[2]
+    assert "is done" in _cli("meeting", "done", str(item))
+    assert _items(engine, meeting_id)[2][1] == "done"
+
+
+def _cli_meeting_more_time(engine: Engine) -> None:
+    meeting_id = _held_meeting(engine)
+    item, _, _ = _items(engine, meeting_id)[2]
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=20)).date().isoformat()
+    output = _cli("meeting", "more-time", str(item), "--until", later, "--reason", "Busy week.")
+    assert "is now due" in output
+    assert _items(engine, meeting_id)[2][2] == 1
+
+
+CLI_SCENARIOS |= {
+    "meeting notes": _cli_meeting_notes,
+    "meeting actions": _cli_meeting_actions,
+    "meeting done": _cli_meeting_done,
+    "meeting more-time": _cli_meeting_more_time,
+}
+
+
 @pytest.fixture
 def operator(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The operator's shell on the server: DATABASE_URL names the example school's database."""

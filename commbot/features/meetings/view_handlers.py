@@ -1,6 +1,8 @@
 """`/meetings` on Telegram: one message for each open meeting of the staff member's
 students, with every guardian's answers so far, a "Confirm <time>" button for each time a
-family picked, and "Cancel meeting" (which asks once more before it cancels)."""
+family picked, and "Cancel meeting" (which asks once more before it cancels). Held
+meetings follow while their plan is open or their notes are recent (`notes_view`): the
+notes, each concern's answer, the plan's items and each guardian's feedback."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from ...i18n import N_, gettext
 from ...models import Channel, Staff, Student
 from ...outbox import Keyboard
 from . import messages as m
+from . import notes_view
 from . import staff_messages as s
 from .actions import MeetingError, meeting_for, meetings_for, slots_of
 from .buttons import confirm_button
@@ -35,11 +38,12 @@ WORDS_SHOWN = 200  # characters of a family's words in the list: the whole came 
 @COMMANDS.command("/meetings", MEETINGS_HELP)
 def list_meetings(context: Context, staff: Staff, argument: str = "") -> None:
     meetings = meetings_for(context.session, staff)
+    meetings += notes_view.held_to_show(context.session, staff, context.now)
     if not meetings:
         context.reply(gettext(staff.language, NO_MEETINGS))
         return
     for meeting in meetings:
-        view = meeting_view(context.session, meeting)
+        view = meeting_view(context.session, meeting, context.now)
         context.reply(
             meeting_text(context, staff, meeting, view), _buttons(context, staff, meeting, view)
         )
@@ -63,12 +67,14 @@ def meeting_text(context: Context, staff: Staff, meeting: Meeting, view: Meeting
     ]
     if meeting.starts_at is not None and meeting.state is MeetingState.SCHEDULED:
         lines.append(t(s.SET_FOR, when=m.when_text(meeting.starts_at, meeting.timezone, language)))
-    elif slots:
+    elif slots and meeting.state is MeetingState.PROPOSED:
         lines.append(t(s.TIMES_OFFERED))
         lines += [f"{n}. {when(n)}" for n in slots]
     for family in view.families:
         lines.append("")
         lines += _family_lines(family, t, when if slots else None)
+        lines += [f"  {line}" for line in notes_view.family_lines(family, t)]
+    lines += notes_view.notes_lines(view, t, language)
     return "\n".join(lines)
 
 
@@ -108,8 +114,10 @@ def _buttons(context: Context, staff: Staff, meeting: Meeting, view: MeetingView
         for slot in slots_of(context.session, meeting):
             if slot.position in picked and slot.starts_at > context.now:
                 rows.append([confirm_button(meeting, slot, staff.language)])
-    label = gettext(staff.language, s.CANCEL_MEETING)
-    rows.append([{"text": label, "callback_data": CANCEL.encode(step="ask", meeting=meeting.id)}])
+    if meeting.is_open:  # a held meeting is over: nothing to cancel
+        label = gettext(staff.language, s.CANCEL_MEETING)
+        cancel = CANCEL.encode(step="ask", meeting=meeting.id)
+        rows.append([{"text": label, "callback_data": cancel}])
     return rows
 
 
