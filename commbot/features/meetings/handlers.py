@@ -18,6 +18,7 @@ from ...models import (
     Staff,
 )
 from . import dialog, view_handlers  # noqa: F401  (they register themselves)
+from . import actions_handlers, notes_dialog  # noqa: F401  (after the meeting, staff side)
 from . import messages as m
 from .actions import MeetingError, meeting_for
 from .answers import MeetingClosed, answer_choice, take_words, takes_answers
