@@ -196,7 +196,8 @@ def _question(context: Context, staff: Staff, state: dict[str, Any]) -> tuple[st
     if current == "summary":
         return _t(staff, n.ASK_SUMMARY), []
     if current == "decisions":
-        return _t(staff, n.ASK_DECISIONS), one(n.NEXT, "next")
+        ask = n.ANOTHER_OR_NEXT if state["decisions"] else n.ASK_DECISIONS
+        return _t(staff, ask), one(n.NEXT, "next")
     if current == "concern":
         number, guardian, words = state["raised"][state["at"]]
         count = len(state["raised"])
@@ -206,7 +207,9 @@ def _question(context: Context, staff: Staff, state: dict[str, Any]) -> tuple[st
     if current == "why":
         return _t(staff, n.ASK_WHY_NOT_YET), []
     if current == "other":
-        return _t(staff, n.ASK_OTHER_CONCERN), one(n.NEXT, "next")
+        during = any(raised is None for raised, *_ in state["concerns"])
+        ask = n.ANOTHER_CONCERN if during else n.ASK_OTHER_CONCERN
+        return _t(staff, ask), one(n.NEXT, "next")
     if current == "answer":
         heading = _t(staff, n.OTHER_CONCERN)
         text = f'{heading}\n"{state.get("other", "")}"\n\n{_t(staff, n.ASK_CONCERN_ANSWER)}'
@@ -225,7 +228,8 @@ def _question(context: Context, staff: Staff, state: dict[str, Any]) -> tuple[st
         row = [button(_t(staff, n.ADD_ANOTHER), "add"), button(_t(staff, n.NO_MORE), "no")]
         return _t(staff, n.ADD_ANOTHER_ITEM), [row]
     if current == "ideas":
-        return _t(staff, n.ASK_IDEAS), one(n.NEXT, "next")
+        ask = n.ANOTHER_OR_NEXT if state["ideas"] else n.ASK_IDEAS
+        return _t(staff, ask), one(n.NEXT, "next")
     if current == "feedback":
         row = []
         for days in FEEDBACK_DAYS:

@@ -54,10 +54,10 @@ def parse_day(text: str, today: dt.date, language: str) -> dt.date | None:
             return None
         if found[5]:
             return dt.date(int(found[5]), month, day)
-        for year in (today.year, today.year + 1):
+        for year in range(today.year, today.year + 5):  # February 29 may be years away
             try:
                 candidate = dt.date(year, month, day)
-            except ValueError:  # February 29 in a year without it: the next one may have it
+            except ValueError:  # February 29 in a year without it, or April 31 in any
                 continue
             if candidate >= today:
                 return candidate

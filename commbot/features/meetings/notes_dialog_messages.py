@@ -22,7 +22,8 @@ ASK_SUMMARY = N_(
     "In a few sentences, what did you talk about? The family will read this in their language."
 )
 ASK_DECISIONS = N_("What did you decide? Write one decision per message. Tap Next when done.")
-DECISION_ADDED = N_("Decision {number} saved. Write another, or tap Next.")
+DECISION_ADDED = N_("Decision {number} saved.")
+ANOTHER_OR_NEXT = N_("Write another, or tap Next.")
 NEXT = N_("Next")
 CONCERN_RAISED = N_("Concern {number} of {count}, from {guardian}:")
 ASK_CONCERN_ANSWER = N_(
@@ -35,6 +36,7 @@ ASK_OTHER_CONCERN = N_(
     "Did the family raise another concern during the meeting? Write it in a few words, or tap Next."
 )
 OTHER_CONCERN = N_("Raised during the meeting:")
+ANOTHER_CONCERN = N_("Another concern raised during the meeting? Write it, or tap Next.")
 ASK_ITEM_WHAT = N_(
     "The action plan. What is to be done? Write one item, like: Send the speech therapy "
     "schedule. If there is nothing to do, tap No items."
@@ -52,7 +54,7 @@ ADD_ANOTHER_ITEM = N_("Add another item?")
 ADD_ANOTHER = N_("Add another")
 NO_MORE = N_("No more")
 ASK_IDEAS = N_("Ideas to help the child at home? Write one per message, or tap Next.")
-IDEA_ADDED = N_("Idea {number} saved. Write another, or tap Next.")
+IDEA_ADDED = N_("Idea {number} saved.")
 ASK_FEEDBACK = N_("After how many days should we ask the family how the meeting worked for them?")
 DAYS = N_("{days} days")
 USUAL_DAYS = N_("{days} days (usual)")
