@@ -141,6 +141,13 @@ RULES: tuple[Rule, ...] = (
     Rule(D, "meeting", STAFF, Reach.SERVED, "the meeting setup: student, purpose, times, place"),
     Rule(B, "mtc", STAFF, Reach.SERVED, "settles a meeting on the time a family picked"),
     Rule(B, "mtx", STAFF, Reach.SERVED, "cancels a meeting, after a second press"),
+    # -- after the meeting, staff side (H3: /notes, /actions, the item buttons) --------------
+    Rule(C, "/notes", STAFF, Reach.SERVED, "records a held meeting's notes and action plan"),
+    Rule(C, "/actions", STAFF, Reach.SERVED, "open items of their students' meeting plans"),
+    Rule(D, "notes", STAFF, Reach.SERVED, "the notes: summary, concerns, plan; preview, Send"),
+    Rule(D, "moretime", STAFF, Reach.SERVED, "a plan item's new due date and the reason"),
+    Rule(B, "asd", STAFF, Reach.SERVED, "marks a plan item done; the family is told"),
+    Rule(B, "asm", STAFF, Reach.SERVED, "asks for more time on a plan item (a date, a reason)"),
     Rule(M, "reply", STAFF, Reach.SERVED, "a Telegram reply to a relayed message answers it"),
     Rule(M, "draft", STAFF, Reach.SERVED, "the message after `/msg <student>` goes there"),
     # -- staff and families ------------------------------------------------------------------

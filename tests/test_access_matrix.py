@@ -43,6 +43,7 @@ from commbot.features.checkins.models import CheckinPlan
 from commbot.features.meetings import messages as meeting_text
 from commbot.features.meetings import staff_messages as meeting_staff_text
 from commbot.features.meetings.actions import MeetingDraft, create_meeting
+from commbot.features.meetings.after_models import ItemState
 from commbot.features.meetings.models import Meeting, MeetingState, Purpose
 from commbot.i18n import gettext
 from commbot.languages import CATALOG_LANGUAGES, name_in
@@ -726,6 +727,177 @@ STAFF_MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
+# -- after the meeting, staff side (H3: /notes, /actions, the notes and moretime dialogs,
+# -- the item buttons asd and asm) ---------------------------------------------------------
+
+
+async def _carter_met(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """Emily Carter's meeting about Alfredo, set for a time that has now passed (moved
+    back by a plain update: a meeting cannot be made in the past); no notes yet."""
+    with transaction(system.engine) as session:
+        created = create_meeting(
+            session,
+            one(session, Staff, email=EMAILS[Role.TEACHER]),
+            MeetingDraft(
+                student_id=one(session, Student, name="Alfredo Pérez").id,
+                purpose=Purpose.ANNUAL_REVIEW,
+                fixed_time=system.clock() + dt.timedelta(days=1),
+                place="Room 12",
+            ),
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+        )
+        created.meeting.starts_at = system.clock() - dt.timedelta(hours=2)
+        memo["meeting"] = created.meeting.id
+    await system.drain()
+
+
+async def _carter_plan(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """That meeting held, with Emily Carter's item 1 due December 10 (plain rows, as
+    `record_notes` writes them)."""
+    from commbot.features.meetings.after_models import ActionItem, MeetingNotes
+
+    await _carter_met(system, actor, memo)
+    with transaction(system.engine) as session:
+        session.get_one(Meeting, memo["meeting"]).state = MeetingState.HELD
+        session.add(MeetingNotes(meeting_id=memo["meeting"], summary="A good talk."))
+        item = ActionItem(
+            meeting_id=memo["meeting"],
+            position=1,
+            what="Send the speech therapy schedule.",
+            owner_staff_id=one(session, Staff, email=EMAILS[Role.TEACHER]).id,
+            owner_name="Emily Carter",
+            due_on=dt.date(2026, 12, 10),
+            first_due_on=dt.date(2026, 12, 10),
+        )
+        session.add(item)
+        session.flush()
+        memo["item"] = item.id
+
+
+def _dialog_for_staff(kind: str, state: Callable[[dict[str, Any]], dict[str, Any]]) -> Setup:
+    async def setup(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        await (_carter_met if kind == "notes" else _carter_plan)(system, actor, memo)
+        if actor.role in STAFF:
+            with transaction(system.engine) as session:
+                session.add(
+                    StaffDialog(
+                        staff_id=staff_of(session, actor).id,
+                        kind=kind,
+                        state=state(memo),
+                        updated_at=system.clock(),
+                    )
+                )
+
+    return setup
+
+
+def _notes_begun(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.meetings import notes_dialog_messages as notes_text
+
+    assert seen(system, actor)[-1] == en(notes_text.WHICH_MEETING)
+    with transaction(system.engine) as session:
+        assert session.get_one(StaffDialog, staff_of(session, actor).id).kind == "notes"
+
+
+async def _write_notes(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    meeting = memo.get("meeting", 1)
+    await tap(system, actor, f"nt:meeting:{meeting}")
+    await say(system, actor, "We talked about reading.")
+    for data in ("nt:decisions:next", "nt:other:next", "nt:what:none", "nt:ideas:next"):
+        await tap(system, actor, data)
+    await tap(system, actor, "nt:fb:0")
+    await tap(system, actor, "nt:send:yes")
+
+
+def _notes_sent(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.meetings import after_messages as after_text
+    from commbot.features.meetings import notes_dialog_messages as notes_text
+
+    recorded = en(notes_text.NOTES_RECORDED, student="Alfredo Pérez")
+    assert any(text.startswith(recorded) for text in seen(system, actor)), seen(system, actor)
+    thanks = gettext("es", after_text.NOTES_THANKS, student="Alfredo")
+    assert any(text.startswith(thanks) for text in system.sms_to(ROSA))
+    with transaction(system.engine) as session:
+        assert session.get_one(Meeting, memo["meeting"]).state is MeetingState.HELD
+
+
+def _items_listed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.meetings import after_messages as after_text
+
+    heading, item = seen(system, actor)[-2:]
+    assert heading == en(after_text.OPEN_ITEMS)
+    assert item.startswith("Alfredo Pérez, number 1 (Emily Carter), due ")
+    assert item.endswith("\nSend the speech therapy schedule.") and "555" not in item
+
+
+def _item_is(field: str, expected: Any, reply: Callable[[], str]) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.meetings.after_models import ActionItem
+
+        assert reply() in seen(system, actor), seen(system, actor)
+        with transaction(system.engine) as session:
+            assert getattr(session.get_one(ActionItem, memo["item"]), field) == expected
+
+    return check
+
+
+async def _move_item(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "2026-12-20")
+    await say(system, actor, "The therapist is away.")
+
+
+def _more_time_asked(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.meetings import after_messages as after_text
+
+    assert seen(system, actor)[-1] == en(after_text.ASK_NEW_DATE, example="2026-12-17")
+    with transaction(system.engine) as session:
+        dialog = session.get_one(StaffDialog, staff_of(session, actor).id)
+        assert (dialog.kind, dialog.state) == ("moretime", {"step": "date", "item": memo["item"]})
+
+
+def _after_text(name: str, **values: Any) -> Callable[[], str]:
+    def text() -> str:
+        from commbot.features.meetings import after_messages as after_text
+
+        return en(getattr(after_text, name), **values)
+
+    return text
+
+
+STAFF_AFTER_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.COMMAND, "/notes"): Scenario(_says("/notes"), _notes_begun, setup=_carter_met),
+    (Surface.COMMAND, "/actions"): Scenario(_says("/actions"), _items_listed, setup=_carter_plan),
+    (Surface.DIALOG, "notes"): Scenario(
+        _write_notes,
+        _notes_sent,
+        setup=_dialog_for_staff("notes", lambda memo: {"step": "meeting"}),
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.DIALOG, "moretime"): Scenario(
+        _move_item,
+        _item_is(
+            "due_on",
+            dt.date(2026, 12, 20),
+            _after_text("DELAY_SAVED", date="Sunday, December 20, 2026"),
+        ),
+        setup=_dialog_for_staff("moretime", lambda memo: {"step": "date", "item": memo["item"]}),
+    ),
+    (Surface.BUTTON, "asd"): Scenario(
+        lambda system, actor, memo: tap(system, actor, f"asd:{memo['item']}"),
+        _item_is("state", ItemState.DONE, _after_text("DONE_SAVED")),
+        setup=_carter_plan,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "asm"): Scenario(
+        lambda system, actor, memo: tap(system, actor, f"asm:{memo['item']}"),
+        _more_time_asked,
+        setup=_carter_plan,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+}
+
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -798,6 +970,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     ),
     **FAMILY_MEETING_SCENARIOS,
     **STAFF_MEETING_SCENARIOS,
+    **STAFF_AFTER_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
