@@ -34,7 +34,7 @@ from commbot.cli import app as cli_app
 from commbot.conversations import family, language_menu, linking, staff_reports, unknown
 from commbot.conversations import staff as staff_chat
 from commbot.conversations.dialogs import DIALOGS
-from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS
+from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS, FAMILY_KEYWORDS
 from commbot.db import transaction
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
@@ -1288,6 +1288,7 @@ def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> No
     registered |= {(Surface.BUTTON, p) for p in BUTTONS.prefixes() + FAMILY_BUTTONS.prefixes()}
     registered |= {(Surface.DIALOG, kind) for kind in DIALOGS.kinds()}
     registered |= {(Surface.ANSWER, kind.value) for kind in ChoiceKind}
+    registered |= {(Surface.KEYWORD, name) for name in FAMILY_KEYWORDS.names()}
     keywords = [k.words for k in family.KEYWORDS] + [language_menu.LANGUAGE_WORDS]
     listed = {r.key for r in ACCESS.rules if r.surface not in (Surface.MESSAGE, Surface.CLI)}
     for words in keywords:  # each keyword's row is named by one of its words

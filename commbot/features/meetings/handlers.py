@@ -17,7 +17,7 @@ from ...models import (
     PendingChoice,
     Staff,
 )
-from . import dialog, view_handlers  # noqa: F401  (they register themselves)
+from . import after_handlers, dialog, view_handlers  # noqa: F401  (they register themselves)
 from . import messages as m
 from .actions import MeetingError, meeting_for
 from .answers import MeetingClosed, answer_choice, take_words, takes_answers
