@@ -171,17 +171,18 @@ def fold(text: str) -> str:
 
 def word_and_number(text: str) -> tuple[str, int] | None:
     """The word and the number, when that is all someone wrote: "DONE 2", "done #2",
-    "DONE2", "Hecho 1.", "تم ٢" (Arabic-Indic digits count, as in numbered answers). The
-    word comes back folded; "done 2 hours ago" is no keyword, only words."""
-    folded = fold(text).strip().rstrip(".)!").rstrip()
-    end = len(folded)
-    start = end
-    while start > 0 and folded[start - 1].isdecimal():
+    "DONE2", "Hecho 1.", "تم ٢" (digits as numbered answers take them: Arabic-Indic and
+    full-width count, "²" does not). The word comes back folded; "done 2 hours ago" is no
+    keyword, only words."""
+    typed = text.translate(_INVISIBLE).strip().rstrip(".)!").rstrip()
+    start = len(typed)
+    while start > 0 and typed[start - 1].isdecimal():
         start -= 1
-    digits = folded[start:end]
+    digits = typed[start:]
     if not digits or len(digits) > MAX_DIGITS:
         return None
-    word = " ".join(folded[:start].rstrip().removesuffix("#").rstrip().removesuffix(":").split())
+    rest = fold(typed[:start]).rstrip().removesuffix("#").rstrip().removesuffix(":")
+    word = " ".join(rest.split())
     return (word, int(digits)) if word else None
 
 
