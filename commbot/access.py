@@ -75,7 +75,7 @@ class Surface(StrEnum):
     COMMAND = "command"  # a staff command on Telegram (conversations.registry.COMMANDS)
     BUTTON = "button"  # a button press, by prefix (BUTTONS for staff, FAMILY_BUTTONS)
     DIALOG = "dialog"  # the typed answers and buttons of a staff dialog, by kind
-    KEYWORD = "keyword"  # a word a family texts by SMS or WhatsApp
+    KEYWORD = "keyword"  # a word a family texts by SMS or WhatsApp (with a number: any channel)
     ANSWER = "answer"  # a number answering a family's open question, by kind
     MESSAGE = "message"  # anything else written, by who writes and how
     CLI = "cli"  # a `commbot` command, run on the server
@@ -163,6 +163,14 @@ RULES: tuple[Rule, ...] = (
     Rule(A, "meeting", GUARDIAN, Reach.OWN_FAMILY, "a number picks a meeting time or asks help"),
     Rule(B, "mtg", GUARDIAN, Reach.OWN_FAMILY, "a meeting menu's buttons, on Telegram"),
     Rule(M, "meeting words", GUARDIAN, Reach.OWN_FAMILY, "words while a meeting is open go to it"),
+    # -- after the meeting: the family's side (issue 12, after-family) ----------------------
+    Rule(K, "DONE", GUARDIAN, Reach.OWN_FAMILY, "`DONE 2` marks their item 2 of the plan done"),
+    Rule(A, "action_item", GUARDIAN, Reach.OWN_FAMILY, "after a reminder: done, or help asked"),
+    Rule(A, "feedback", GUARDIAN, Reach.OWN_FAMILY, "a number rates how the meeting worked"),
+    Rule(B, "afd", GUARDIAN, Reach.OWN_FAMILY, "marks their item done, on Telegram"),
+    Rule(B, "afh", GUARDIAN, Reach.OWN_FAMILY, "asks for help with their item, on Telegram"),
+    Rule(B, "afb", GUARDIAN, Reach.OWN_FAMILY, "rates how the meeting worked, on Telegram"),
+    Rule(M, "feedback words", GUARDIAN, Reach.OWN_FAMILY, "words after a rating go to feedback"),
     # -- someone not linked yet ------------------------------------------------------------
     Rule(M, "/start", UNKNOWN, Reach.INVITED, "an invite code links a new Telegram chat"),
     # -- the operator, on the server ---------------------------------------------------------

@@ -34,16 +34,17 @@ from commbot.cli import app as cli_app
 from commbot.conversations import family, language_menu, linking, staff_reports, unknown
 from commbot.conversations import staff as staff_chat
 from commbot.conversations.dialogs import DIALOGS
-from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS
+from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS, FAMILY_KEYWORDS
 from commbot.db import transaction
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
 from commbot.features.checkins.firing import fire_due
 from commbot.features.checkins.models import CheckinPlan
+from commbot.features.meetings import after_messages as after_text
 from commbot.features.meetings import messages as meeting_text
 from commbot.features.meetings import staff_messages as meeting_staff_text
 from commbot.features.meetings.actions import MeetingDraft, create_meeting
-from commbot.features.meetings.after_models import ItemState
+from commbot.features.meetings.after_models import ActionItem, ItemState, MeetingFeedback
 from commbot.features.meetings.models import Meeting, MeetingState, Purpose
 from commbot.i18n import gettext
 from commbot.languages import CATALOG_LANGUAGES, name_in
@@ -224,6 +225,13 @@ def state(system: System) -> dict[str, Any]:
                 p.guardian_id
                 for p in session.scalars(select(PendingChoice))
                 if p.kind.value == "language"
+            ),
+            "plan": sorted(
+                (i.id, i.state.value, str(i.done_by)) for i in session.scalars(select(ActionItem))
+            ),
+            "feedback": sorted(
+                (f.id, f.rating or 0, f.message_id or 0)
+                for f in session.scalars(select(MeetingFeedback))
             ),
         }
 
@@ -614,6 +622,173 @@ FAMILY_MEETING_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     ),
 }
 
+# -- after the meeting: the family's side (issue 12, after-family) ------------------------
+
+
+async def _plan_for_the_family(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """The acting family's meeting (as `_meeting_for_the_family`), held, with a plan: item 1
+    the family's (Rosa's by SMS, Amina's on Telegram; Rosa's for anyone else), item 2 Emily
+    Carter's; the family was asked for feedback. Rows, as the notes would leave them."""
+    from commbot.features.meetings.after_models import ActionItem, MeetingFeedback, MeetingNotes
+
+    await _meeting_for_the_family(system, actor, memo)
+    name = "Amina Bashid" if actor.role is Role.GUARDIAN and actor.chat else "Rosa Pérez"
+    due = dt.date(2026, 12, 18)
+    with transaction(system.engine) as session:
+        meeting = session.get_one(Meeting, memo["meeting"])
+        meeting.state = MeetingState.HELD
+        guardian = one(session, Guardian, name=name)
+        carter = one(session, Staff, telegram_chat_id=CARTER)
+        mine = ActionItem(
+            meeting_id=meeting.id,
+            position=1,
+            what="Read every night",
+            owner_guardian_id=guardian.id,
+            owner_name=name,
+            due_on=due,
+            first_due_on=due,
+        )
+        theirs = ActionItem(
+            meeting_id=meeting.id,
+            position=2,
+            what="Send the speech therapy schedule",
+            owner_staff_id=carter.id,
+            owner_name=carter.name,
+            due_on=due,
+            first_due_on=due,
+        )
+        asked = MeetingFeedback(
+            meeting_id=meeting.id, guardian_id=guardian.id, asked_at=system.clock()
+        )
+        session.add_all(
+            [MeetingNotes(meeting_id=meeting.id, summary="Reading."), mine, theirs, asked]
+        )
+        session.flush()
+        memo.update(item=mine.id, guardian=guardian.id, language=guardian.language)
+
+
+async def _reminded(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """The plan, and the family's reminder of item 1 with its numbered question."""
+    from commbot.conversations.pending import QUESTIONS
+
+    await _plan_for_the_family(system, actor, memo)
+    with transaction(system.engine) as session:
+        guardian = session.get_one(Guardian, memo["guardian"])
+        item = memo["item"]
+        QUESTIONS.ask(
+            session,
+            guardian,
+            ChoiceKind.ACTION_ITEM,
+            [[item, "done"], [item, "help"]],
+            system.clock(),
+        )
+
+
+async def _asked_feedback(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.conversations.pending import QUESTIONS
+
+    await _plan_for_the_family(system, actor, memo)
+    with transaction(system.engine) as session:
+        guardian = session.get_one(Guardian, memo["guardian"])
+        options = [[memo["meeting"], rating] for rating in range(1, 6)]
+        QUESTIONS.ask(session, guardian, ChoiceKind.FEEDBACK, options, system.clock())
+
+
+async def _rated(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """Asked for feedback, and rated 4 an hour ago: words now say what would help."""
+    from commbot.features.meetings.after_models import MeetingFeedback
+
+    await _asked_feedback(system, actor, memo)
+    with transaction(system.engine) as session:
+        row = one(
+            session, MeetingFeedback, meeting_id=memo["meeting"], guardian_id=memo["guardian"]
+        )
+        row.rating = 4
+        row.rated_at = system.clock() - dt.timedelta(hours=1)
+
+
+def _item_is(done: bool, reply: str, **values: Any) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.meetings.after_models import ActionItem, ItemState
+
+        from .test_after_family import reads
+
+        said = seen(system, actor)[-1]
+        assert reads(said, memo["language"], reply, **values), said
+        with transaction(system.engine) as session:
+            state = session.get_one(ActionItem, memo["item"]).state
+        assert (state is ItemState.DONE) is done
+
+    return check
+
+
+def _feedback_is(rating: int, words: bool, reply: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.meetings.after_models import MeetingFeedback
+
+        assert seen(system, actor)[-1] == gettext(memo["language"], reply)
+        with transaction(system.engine) as session:
+            row = one(
+                session, MeetingFeedback, meeting_id=memo["meeting"], guardian_id=memo["guardian"]
+            )
+            assert row.rating == rating and (row.message_id is not None) is words
+
+    return check
+
+
+def _tap_after(prefix: str) -> Act:
+    async def act(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        value = f"{memo['meeting']}:4" if prefix == "afb" else str(memo["item"])
+        await tap(system, actor, f"{prefix}:{value}")
+
+    return act
+
+
+FAMILY_AFTER_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.KEYWORD, "DONE"): Scenario(
+        _says("DONE 1"),
+        _item_is(True, after_text.MARKED_DONE, number=1),
+        setup=_plan_for_the_family,
+        by="sms",
+    ),
+    (Surface.ANSWER, "action_item"): Scenario(
+        _says("1"),
+        _item_is(True, after_text.MARKED_DONE, number=1),
+        setup=_reminded,
+        by="sms",
+    ),
+    (Surface.ANSWER, "feedback"): Scenario(
+        _says("4"),
+        _feedback_is(4, False, after_text.FEEDBACK_NEXT),
+        setup=_asked_feedback,
+        by="sms",
+    ),
+    (Surface.MESSAGE, "feedback words"): Scenario(
+        _says("More time for questions, please."),
+        _feedback_is(4, True, after_text.FEEDBACK_THANKS),
+        setup=_rated,
+        by="sms",
+    ),
+    (Surface.BUTTON, "afd"): Scenario(
+        _tap_after("afd"),
+        _item_is(True, after_text.MARKED_DONE, number=1),
+        setup=_plan_for_the_family,
+        staff_refusal=en(staff_chat.STAFF_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "afh"): Scenario(
+        _tap_after("afh"),
+        _item_is(False, after_text.HELP_ASKED),
+        setup=_plan_for_the_family,
+        staff_refusal=en(staff_chat.STAFF_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "afb"): Scenario(
+        _tap_after("afb"),
+        _feedback_is(4, False, after_text.FEEDBACK_NEXT),
+        setup=_plan_for_the_family,
+        staff_refusal=en(staff_chat.STAFF_BUTTON_EXPIRED),
+    ),
+}
+
 # -- meetings, staff side ------------------------------------------------------------------
 
 
@@ -971,6 +1146,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **FAMILY_MEETING_SCENARIOS,
     **STAFF_MEETING_SCENARIOS,
     **STAFF_AFTER_SCENARIOS,
+    **FAMILY_AFTER_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
@@ -1534,6 +1710,7 @@ def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> No
     registered |= {(Surface.BUTTON, p) for p in BUTTONS.prefixes() + FAMILY_BUTTONS.prefixes()}
     registered |= {(Surface.DIALOG, kind) for kind in DIALOGS.kinds()}
     registered |= {(Surface.ANSWER, kind.value) for kind in ChoiceKind}
+    registered |= {(Surface.KEYWORD, name) for name in FAMILY_KEYWORDS.names()}
     keywords = [k.words for k in family.KEYWORDS] + [language_menu.LANGUAGE_WORDS]
     listed = {r.key for r in ACCESS.rules if r.surface not in (Surface.MESSAGE, Surface.CLI)}
     for words in keywords:  # each keyword's row is named by one of its words

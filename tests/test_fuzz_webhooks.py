@@ -270,6 +270,8 @@ def _message(chat: int, message_id: int, content: str, reply: bool) -> dict[str,
 
 # The staff side of meetings: a dialog step with none open, a cancel or confirm of no meeting.
 MEETING_PRESSES = ["mt:student:1", "mt:send:yes", "mtx:ask:2147483647", "mtx:yes:1", "mtc:1:9"]
+# After the meeting: a family's done, help and rating buttons, pressed by anyone.
+AFTER_PRESSES = ["afd:1", "afh:2147483647", "afb:1:4", "afb:1:9"]
 
 
 @st.composite
@@ -301,7 +303,11 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
         message["chat"] = _chat(-1001234567890)
         message["sender_chat"] = message.pop("from") | {"type": "channel", "title": "News"}
     if kind == "callback_query":
-        data = draw(st.sampled_from(["lang:es", "ck:student", "noop", "x" * 64, *MEETING_PRESSES]))
+        data = draw(
+            st.sampled_from(
+                ["lang:es", "ck:student", "noop", "x" * 64, *MEETING_PRESSES, *AFTER_PRESSES]
+            )
+        )
         return {
             "update_id": update_id,
             "callback_query": {
@@ -420,7 +426,9 @@ def twilio_inbound_forms(draw: st.DrawFn) -> dict[str, str]:
         "MessagingServiceSid": "MG" + "2" * 32,
         "From": prefix + sender,
         "To": prefix + "+16175550100",
-        "Body": draw(st.sampled_from(["Hola, Alfredo está enfermo.", "STOP", "2", "HELP"])),
+        "Body": draw(
+            st.sampled_from(["Hola, Alfredo está enfermo.", "STOP", "2", "HELP", "DONE 1"])
+        ),
         "NumMedia": "0",
         "NumSegments": "1",
         "SmsStatus": "received",
@@ -795,3 +803,195 @@ async def test_family_meeting_buttons_never_fail(system: Any, data: st.DataObjec
     request = meeting_presses(pressed, data.draw(st.integers(1, 2**31)))
     response = await send(system, request)
     assert response.status_code < 500, f"{response.status_code} for {request.describe()}"
+
+
+# -- after the meeting: "DONE 2" typed, and the family's done, help and rating buttons --------
+
+done_texts = st.one_of(
+    st.sampled_from(
+        [
+            "DONE 1",
+            "done #2",
+            "DONE2",
+            "DONE 0",
+            "DONE 3",
+            "DONE 999",
+            "DONE 1000",
+            "DONE -1",
+            "DONE 1.5",
+            "DONE \u0662",
+            "DONE \uff12",
+            "DONE \u00b2",
+            "HECHO 1",
+            "H\u00c9CHO 1",
+            "\u062a\u0645 \u0661",
+            "\u5b8c\u6210 1",
+            "\u0413\u041e\u0422\u041e\u0412\u041e 1",
+            "done 2 hours ago",
+            "DONE 99999999999999999999",
+            "DONE\x001",
+            "DONE \ud800",
+            "DONE\u200f 1",
+            "#1",
+        ]
+    ),
+    st.builds(lambda n: f"DONE {n}", odd_ints),
+    odd_text.map(lambda t: "DONE " + t[:50]),
+    odd_text.map(lambda t: t[:50] + " 1"),
+)
+
+after_button_data = st.one_of(
+    st.sampled_from(
+        [
+            "afd:1",
+            "afd:2",
+            "afd:3",
+            "afd:0",
+            "afd:-1",
+            "afd:2147483648",
+            "afd:99999999999999999999999",
+            "afd:\u0661",
+            "afd:",
+            "afd",
+            "afd:1:2",
+            "afh:1",
+            "afh:2",
+            "afh:",
+            "afb:1:1",
+            "afb:1:5",
+            "afb:1:0",
+            "afb:1:6",
+            "afb:1:-1",
+            "afb:1:\u0663",
+            "afb:2:3",
+            "afb:1",
+            "afb::",
+            "afb:1:3:4",
+            "asd:1",
+            "asm:1",
+        ]
+    ),
+    odd_text.map(lambda t: "afd:" + t[:60]),
+    odd_text.map(lambda t: "afh:" + t[:60]),
+    odd_text.map(lambda t: "afb:1:" + t[:58]),
+    odd_ints.map(lambda n: f"afb:1:{n}"),
+)
+
+
+async def _a_plan(system: Any) -> None:
+    """Andrew Bashid's meeting (id 1, as `_a_meeting` makes it), held, with a plan: item 1
+    Amina's, item 2 Emily Carter's; Alfredo Pérez's meeting (id 2) the same for Rosa.
+    Each family was asked for feedback. Written as rows: the fuzz is about what comes in."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from commbot.conversations.pending import QUESTIONS
+    from commbot.features.meetings.actions import MeetingDraft, create_meeting
+    from commbot.features.meetings.after_models import ActionItem, MeetingFeedback, MeetingNotes
+    from commbot.features.meetings.models import Meeting, MeetingState, Purpose
+    from commbot.models import ChoiceKind, Guardian, Staff, Student
+
+    if not getattr(system, "fuzz_calendar", None):
+        system.fuzz_calendar = await _a_meeting(system)
+    zone = dt.timezone(dt.timedelta(hours=-5))
+    with transaction(system.engine) as session:
+        carter = session.scalars(
+            select(Staff).where(Staff.email == "ecarter@lincoln.example.org")
+        ).one()
+        alfredo = session.scalars(select(Student).where(Student.name == "Alfredo Pérez")).one()
+        create_meeting(
+            session,
+            carter,
+            MeetingDraft(
+                student_id=alfredo.id,
+                purpose=Purpose.ANNUAL_REVIEW,
+                fixed_time=dt.datetime(2026, 11, 19, 16, tzinfo=zone),
+                place="Room 12",
+            ),
+            now=system.clock() - dt.timedelta(days=3),
+            default_timezone="America/New_York",
+            base_url=system.settings.public_base_url,
+        )
+        for meeting_id, name in ((1, "Amina Bashid"), (2, "Rosa Pérez")):
+            meeting = session.get_one(Meeting, meeting_id)
+            meeting.state = MeetingState.HELD
+            guardian = session.scalars(select(Guardian).where(Guardian.name == name)).one()
+            session.add(MeetingNotes(meeting_id=meeting_id, summary="Reading and speech."))
+            due = dt.date(2026, 12, 18)
+            session.add_all(
+                [
+                    ActionItem(
+                        meeting_id=meeting_id,
+                        position=1,
+                        what="Read every night",
+                        owner_guardian_id=guardian.id,
+                        owner_name=name,
+                        due_on=due,
+                        first_due_on=due,
+                    ),
+                    ActionItem(
+                        meeting_id=meeting_id,
+                        position=2,
+                        what="Send the schedule",
+                        owner_staff_id=carter.id,
+                        owner_name=carter.name,
+                        due_on=due,
+                        first_due_on=due,
+                    ),
+                    MeetingFeedback(
+                        meeting_id=meeting_id, guardian_id=guardian.id, asked_at=system.clock()
+                    ),
+                ]
+            )
+            QUESTIONS.ask(
+                session,
+                guardian,
+                ChoiceKind.FEEDBACK,
+                [[meeting_id, rating] for rating in range(1, 6)],
+                system.clock(),
+            )
+    system.fuzz_plan = True
+
+
+def family_texts(text: str, update_id: int) -> FuzzRequest:
+    update = {"update_id": update_id, "message": _message(FAMILY_CHAT, 6, "text", False)}
+    update["message"]["text"] = text
+    update["message"].pop("entities", None)
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET}
+    return FuzzRequest("POST", "/telegram/webhook", headers, dumps(update))
+
+
+@given(data=st.data())
+@FUZZ
+async def test_family_done_texts_and_presses_on_telegram_never_fail(
+    system: Any, data: st.DataObject
+) -> None:
+    if not getattr(system, "fuzz_plan", None):
+        await _a_plan(system)
+    update_id = data.draw(st.integers(1, 2**31))
+    if data.draw(st.booleans()):
+        request = meeting_presses(data.draw(after_button_data), update_id)
+    else:
+        request = family_texts(data.draw(done_texts), update_id)
+    await check(system, request)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_family_done_texts_by_sms_and_whatsapp_never_fail(
+    system: Any, data: st.DataObject
+) -> None:
+    if not getattr(system, "fuzz_plan", None):
+        await _a_plan(system)
+    settings_ = system.settings
+    form = dict(data.draw(twilio_inbound_forms()))
+    form["Body"] = data.draw(done_texts)
+    if data.draw(st.booleans()):  # now and then with a photo: the words count, it is passed on
+        form["NumMedia"] = "1"
+        form["MediaUrl0"] = _media_url(0)
+        form["MediaContentType0"] = "image/jpeg"
+    request = signed_form(
+        "/twilio/inbound", form, settings_.public_base_url, settings_.twilio_auth_token
+    )
+    await check(system, request)

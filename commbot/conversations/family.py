@@ -1,5 +1,6 @@
-"""A family writes: keywords, numbered answers, buttons, and relaying to the right staff
-member. The business rules are in `commbot.actions`; this module only talks."""
+"""A family writes: keywords (STOP, and features' words with a number such as "DONE 2"),
+numbered answers, buttons, and relaying to the right staff member. The business rules are
+in `commbot.actions`; this module only talks."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from . import language_menu
 from .callbacks import Value
 from .context import Context
 from .pending import QUESTIONS, Question
-from .registry import FAMILY_BUTTONS
+from .registry import FAMILY_BUTTONS, FAMILY_KEYWORDS
 
 HELP_TEXT = N_(
     "This is your child's school. Write here any time and your child's teacher will get "
@@ -189,10 +190,15 @@ def handle(context: Context, point: ContactPoint) -> None:
         if keyword is not None:
             keyword.handler(context, point)
             return
+    # A feature's word with a number ("DONE 2"), on every channel, before an open question
+    # may take the words. What came with it (a photo) still reaches the school.
+    taken = FAMILY_KEYWORDS.take(context, point)
+    if taken and not inbound.media:
+        return
     if point.opted_out:
         # Writing to us is not opting back in, but the message still reaches the school.
         context.events.append("message from an opted-out number")
-    if not QUESTIONS.take_words(context, point, questions):
+    if taken or not QUESTIONS.take_words(context, point, questions):
         _pass_on(context, point, questions)
     if inbound.uncarried is not None:
         context.reply(gettext(guardian.language, PARTLY_PASSED_ON))

@@ -1,4 +1,5 @@
-"""Registries: staff commands and button presses, each registered once with what it needs.
+"""Registries: staff commands, button presses, and the words families type with a number
+("DONE 2"), each registered once with what it needs.
 
 Like python-telegram-bot's handler groups or Zulip's event maps: a handler is looked up,
 never found by walking an if/elif chain. `/help` is generated from the commands a person's
@@ -10,7 +11,8 @@ of who may do what: registering a name that has no row there fails at import.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -149,6 +151,102 @@ class Buttons(Generic[Presser]):
         return None if values is None else (button, values)
 
 
+# -- words with a number, typed by families ("DONE 2", "HECHO 1", "done #2", "DONE2") ---------
+
+# A family's keyword with a number: True if it took the message, False when the words are
+# to go the usual way after all (the family has nothing the keyword could be about).
+NumberedHandler = Callable[[Context, ContactPoint, int], bool]
+# Characters phones put in or around what was typed that no one means as part of a word.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
+MAX_DIGITS = 3  # as pending.number_in: a plan, like a menu, never has a thousand lines
+
+
+def fold(text: str) -> str:
+    """Text as it is compared with a keyword: without case or accents, full-width forms as
+    plain ones ("Hécho" and "HECHO", "ＤＯＮＥ" and "done" are the same word)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_INVISIBLE))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).casefold()
+
+
+def word_and_number(text: str) -> tuple[str, int] | None:
+    """The word and the number, when that is all someone wrote: "DONE 2", "done #2",
+    "DONE2", "Hecho 1.", "تم ٢" (digits as numbered answers take them: Arabic-Indic and
+    full-width count, "²" does not). The word comes back folded; "done 2 hours ago" is no
+    keyword, only words."""
+    typed = text.translate(_INVISIBLE).strip().rstrip(".)!").rstrip()
+    start = len(typed)
+    while start > 0 and typed[start - 1].isdecimal():
+        start -= 1
+    digits = typed[start:]
+    if not digits or len(digits) > MAX_DIGITS:
+        return None
+    rest = fold(typed[:start]).rstrip().removesuffix("#").rstrip().removesuffix(":")
+    word = " ".join(rest.split())
+    return (word, int(digits)) if word else None
+
+
+@dataclass(frozen=True)
+class NumberedKeyword:
+    name: str  # its row in commbot.access, and one of its words: "DONE"
+    # Every word for it, asked for each time (catalog languages may add theirs).
+    words: Callable[[], Iterable[str]]
+    handler: NumberedHandler
+
+
+class NumberedKeywords:
+    """Words families type with a number, by feature, on every channel (SMS and WhatsApp
+    have no buttons; on Telegram people type them too). Only a message that is exactly the
+    word and a number is one: anything else is a message for the school."""
+
+    def __init__(self, access: Access = ACCESS) -> None:
+        self._keywords: dict[str, NumberedKeyword] = {}
+        self._access = access
+
+    def add(self, name: str, words: Callable[[], Iterable[str]], handler: NumberedHandler) -> None:
+        if name in self._keywords:
+            raise ValueError(f"keyword {name} is registered twice")
+        if Role.GUARDIAN not in self._access.rule(Surface.KEYWORD, name).roles:
+            raise ValueError(f"keyword {name}: commbot.access does not give it to families")
+        self._keywords[name] = NumberedKeyword(name, words, handler)
+
+    def keyword(
+        self, name: str, words: Callable[[], Iterable[str]]
+    ) -> Callable[[NumberedHandler], NumberedHandler]:
+        def register(handler: NumberedHandler) -> NumberedHandler:
+            self.add(name, handler=handler, words=words)
+            return handler
+
+        return register
+
+    def names(self) -> list[str]:
+        return list(self._keywords)
+
+    def words_of(self, name: str) -> frozenset[str]:
+        """The keyword's words, folded as typed words are."""
+        return frozenset(" ".join(fold(w).split()) for w in self._keywords[name].words())
+
+    def find(self, text: str) -> tuple[NumberedKeyword, int] | None:
+        """The keyword and its number, if `text` is exactly one of its words and a number."""
+        found = word_and_number(text)
+        if found is None:
+            return None
+        word, number = found
+        for name, keyword in self._keywords.items():
+            if word in self.words_of(name):
+                return keyword, number
+        return None
+
+    def take(self, context: Context, point: ContactPoint) -> bool:
+        """Run the keyword the family typed, if any; True if it took the message."""
+        found = self.find(context.inbound.text)
+        if found is None:
+            return False
+        keyword, number = found
+        return keyword.handler(context, point, number)
+
+
 COMMANDS = Commands()
 BUTTONS: Buttons[Staff] = Buttons(STAFF)  # staff presses
 FAMILY_BUTTONS: Buttons[ContactPoint] = Buttons(GUARDIAN)  # family presses, on Telegram
+FAMILY_KEYWORDS = NumberedKeywords()  # "DONE 2", typed by families on any channel

@@ -17,7 +17,13 @@ from ...models import (
     PendingChoice,
     Staff,
 )
-from . import actions_handlers, dialog, notes_dialog, view_handlers  # noqa: F401  (register)
+from . import (  # noqa: F401  (they register themselves)
+    actions_handlers,
+    after_handlers,
+    dialog,
+    notes_dialog,
+    view_handlers,
+)
 from . import messages as m
 from .actions import MeetingError, meeting_for
 from .answers import MeetingClosed, answer_choice, take_words, takes_answers
