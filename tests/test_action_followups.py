@@ -208,9 +208,7 @@ async def test_each_reminder_goes_once_in_language_with_buttons_and_a_menu(
         assert question.options == [[reading, "done"], [reading, "help"]]
     await tick(system, local(10, 8))
     [_, today] = item_reminders_to(system, CARTER)
-    assert today.startswith(
-        gettext("en", am.STAFF_ITEM_TODAY, student="Alfredo Pérez", number=1)
-    )
+    assert today.startswith(gettext("en", am.STAFF_ITEM_TODAY, student="Alfredo Pérez", number=1))
     for row in followup_rows(system, plan.meeting_id):
         if row.kind is not FollowupKind.OVERDUE:
             assert row.outcome == "sent"
@@ -428,7 +426,9 @@ async def test_overdue_items_reach_the_organizer_the_next_morning_in_one_message
         ],
     )
     minh = held_meeting(
-        system, [Owned("Practice counting coins", due, guardian="Lan Nguyen")], student="Minh Nguyen"
+        system,
+        [Owned("Practice counting coins", due, guardian="Lan Nguyen")],
+        student="Minh Nguyen",
     )
     await system.drain()
     carter_before = len(system.telegram_texts(CARTER))
@@ -508,5 +508,3 @@ def _carter(system: System) -> int:
 def _rosa(system: System) -> int:
     with transaction(system.engine) as session:
         return int(one(session, Guardian, name="Rosa Pérez").id)
-
-
