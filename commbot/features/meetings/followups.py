@@ -230,10 +230,11 @@ def send_due(
                 for i in session.scalars(select(ActionItem).where(ActionItem.id.in_(item_ids)))
             }
             overdue: dict[int, list[tuple[Meeting, ActionItem]]] = defaultdict(list)
+            cache = _Batch(session)
             for row in rows:
                 meeting = meetings[row.meeting_id]
                 item = items.get(row.item_id) if row.item_id is not None else None
-                why = _stale(session, meeting, row, item, now, grace)
+                why = _stale(cache, meeting, row, item, now, grace)
                 row.done_at = now
                 if why is not None:
                     row.outcome = ("dropped: " + why)[:OUTCOME_LENGTH]
@@ -249,7 +250,7 @@ def send_due(
                 row.outcome = "sent"
                 if row.kind is FollowupKind.OVERDUE:
                     assert item is not None
-                    reader = answers_go_to(session, meeting)
+                    reader = cache.reader(meeting)
                     if reader is None:
                         row.outcome = "dropped: nobody to tell"
                         report.dropped += 1
@@ -272,8 +273,52 @@ def send_due(
                 item_notices.report_overdue(session, session.get_one(Staff, reader_id), about, now)
 
 
+class _Batch:
+    """What a batch asks about the same meeting or student many times, asked once: the
+    roster cannot change under a batch's transaction in a way that matters here."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._invited: dict[int, set[int]] = {}
+        self._receiving: dict[int, set[int]] = {}
+        self._serves: dict[tuple[int, int], bool] = {}
+        self._readers: dict[int, Staff | None] = {}
+
+    def invited(self, meeting: Meeting) -> set[int]:
+        if meeting.id not in self._invited:
+            self._invited[meeting.id] = {g.id for _, g in invitees(self.session, meeting)}
+        return self._invited[meeting.id]
+
+    def receiving(self, student_id: int) -> set[int]:
+        from ...policy import receiving_guardians
+
+        if student_id not in self._receiving:
+            student = self.session.get_one(Student, student_id)
+            self._receiving[student_id] = {g.id for g in receiving_guardians(self.session, student)}
+        return self._receiving[student_id]
+
+    def serves(self, staff_id: int | None, student_id: int) -> bool:
+        from ...policy import serves
+
+        if staff_id is None:
+            return False
+        key = (staff_id, student_id)
+        if key not in self._serves:
+            staff = self.session.get(Staff, staff_id)
+            student = self.session.get_one(Student, student_id)
+            self._serves[key] = (
+                staff is not None and staff.active and serves(self.session, staff, student)
+            )
+        return self._serves[key]
+
+    def reader(self, meeting: Meeting) -> Staff | None:
+        if meeting.id not in self._readers:
+            self._readers[meeting.id] = answers_go_to(self.session, meeting)
+        return self._readers[meeting.id]
+
+
 def _stale(
-    session: Session,
+    cache: _Batch,
     meeting: Meeting,
     row: ActionFollowup,
     item: ActionItem | None,
@@ -286,7 +331,7 @@ def _stale(
     if now - row.due_at > grace:
         return "past the grace window"
     if row.kind is FollowupKind.FEEDBACK:
-        if not any(g.id == row.guardian_id for _, g in invitees(session, meeting)):
+        if row.guardian_id not in cache.invited(meeting):
             return "no longer gets its messages"
         return None
     if item is None:
@@ -295,16 +340,12 @@ def _stale(
         return f"the item is {item.state.value}"
     if item.due_on != row.due_on:
         return "the item moved"
-    student = session.get_one(Student, meeting.student_id)
-    if row.kind is FollowupKind.STAFF_REMINDER:
-        from ...policy import serves
-
-        staff = session.get(Staff, row.staff_id) if row.staff_id is not None else None
-        if staff is None or not staff.active or not serves(session, staff, student):
-            return "the owner no longer serves the student"
-    if row.kind is FollowupKind.FAMILY_REMINDER:
-        from ...policy import receiving_guardians
-
-        if not any(g.id == row.guardian_id for g in receiving_guardians(session, student)):
-            return "no longer gets its messages"
+    if row.kind is FollowupKind.STAFF_REMINDER and not cache.serves(
+        row.staff_id, meeting.student_id
+    ):
+        return "the owner no longer serves the student"
+    if row.kind is FollowupKind.FAMILY_REMINDER and row.guardian_id not in cache.receiving(
+        meeting.student_id
+    ):
+        return "no longer gets its messages"
     return None
