@@ -182,9 +182,7 @@ def seed(engine: Engine, meetings: int) -> None:
         session.flush()
         for n, student in enumerate(session.scalars(select(Student).order_by(Student.id))):
             teacher, _ = teachers[n // STUDENTS_PER_CLASS]
-            starts = dt.datetime.combine(
-                MEETING_DAY, dt.time(9 + n % 5, 15 * (n % 4)), SCHOOL_ZONE
-            )
+            starts = dt.datetime.combine(MEETING_DAY, dt.time(9 + n % 5, 15 * (n % 4)), SCHOOL_ZONE)
             create_meeting(
                 session,
                 teacher,
@@ -254,9 +252,7 @@ def reset_plan(engine: Engine) -> tuple[int, dict[int, dt.datetime]]:
         session.execute(delete(MeetingContact).where(MeetingContact.at > planned))
         session.execute(delete(ActionFollowup))
         session.execute(delete(PendingChoice))
-        session.execute(
-            update(ActionItem).values(state=ItemState.OPEN, done_at=None, done_by=None)
-        )
+        session.execute(update(ActionItem).values(state=ItemState.OPEN, done_at=None, done_by=None))
         meetings = {m.id: m for m in session.scalars(select(Meeting))}
         dones: dict[int, dt.datetime] = {}
         for item in session.scalars(select(ActionItem).order_by(ActionItem.id)):
@@ -418,9 +414,7 @@ def examine(engine: Engine, run: Run) -> Findings:
                     assert row.item_id is not None
                     overdue_items[row.item_id] += 0
                 else:
-                    who = (
-                        f"staff:{row.staff_id}" if row.staff_id else f"guardian:{row.guardian_id}"
-                    )
+                    who = f"staff:{row.staff_id}" if row.staff_id else f"guardian:{row.guardian_id}"
                     groups[(row.meeting_id, who, done)] += 1
                 queued = tick_end.get(done)
                 if queued is None:
@@ -460,7 +454,9 @@ def examine(engine: Engine, run: Run) -> Findings:
                                 overdue_items[item.id] += 1
                 continue
             who = (
-                f"staff:{contact.staff_id}" if contact.staff_id else f"guardian:{contact.guardian_id}"
+                f"staff:{contact.staff_id}"
+                if contact.staff_id
+                else f"guardian:{contact.guardian_id}"
             )
             delivered[(contact.meeting_id, who, _aware(contact.at))] += 1
             if delivery.guardian_id is not None:
@@ -504,9 +500,7 @@ def report(run: Run, found: Findings) -> None:
     )
     print(f"  sent more than once: {found.duplicates} {verdict(not found.duplicates)}")
     print(f"  family follow-ups in quiet hours: {found.in_quiet} {verdict(not found.in_quiet)}")
-    print(
-        f"  sent after their item was done: {found.after_done} {verdict(not found.after_done)}"
-    )
+    print(f"  sent after their item was done: {found.after_done} {verdict(not found.after_done)}")
     if found.lags:
         print(
             f"  due -> queued (s): p50 {percentile(found.lags, 50):.1f}, "
