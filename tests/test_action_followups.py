@@ -508,3 +508,28 @@ def _carter(system: System) -> int:
 def _rosa(system: System) -> int:
     with transaction(system.engine) as session:
         return int(one(session, Guardian, name="Rosa Pérez").id)
+
+
+async def test_a_feedback_request_goes_once_through_feedback_ask(system: System) -> None:
+    # Uses `feedback.ask` (helper H1's part): passes once the parts are merged.
+    plan = held_meeting(system, [])
+    with transaction(system.engine) as session:
+        meeting = session.get_one(Meeting, plan.meeting_id)
+        notes = one(session, MeetingNotes, meeting_id=meeting.id)
+        notes.feedback_days = 2
+        followups.schedule_feedback(session, meeting, notes, system.clock(), NY)
+    await system.drain()
+    before = len(system.sms_to(ROSA))
+    await tick(system, local(3, 16, 59))
+    assert len(system.sms_to(ROSA)) == before
+    await tick(system, local(3, 17))
+    [asked] = system.sms_to(ROSA)[before:]
+    assert asked.startswith(es(am.FEEDBACK_ASK, student="Alfredo"))
+    with transaction(system.engine) as session:  # planned again (a retry): not asked again
+        meeting = session.get_one(Meeting, plan.meeting_id)
+        notes = one(session, MeetingNotes, meeting_id=meeting.id)
+        followups.schedule_feedback(session, meeting, notes, system.clock(), NY)
+    await tick(system, local(3, 17, 1))
+    assert len(system.sms_to(ROSA)) == before + 1
+    [row] = [r for r in followup_rows(system, plan.meeting_id) if r.kind is FollowupKind.FEEDBACK]
+    assert row.outcome == "sent"
