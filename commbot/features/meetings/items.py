@@ -184,7 +184,7 @@ def family_done(
         )
         found = [i for i in plan if i.position == number]
         if not found:
-            reply = gettext(language, am.NO_SUCH_ITEM, number=number, count=len(plan))
+            reply = gettext(language, am.NO_SUCH_ITEM, number=number or 0, count=len(plan))
             return FamilyAnswer(FamilyDone.NO_SUCH, reply)
         item = found[0]
     meeting = session.get_one(Meeting, item.meeting_id)
