@@ -339,7 +339,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 5:
+        if len(finished) == 6:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
@@ -352,6 +352,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "sync_plans",
             "remove_expired_media",
             "meeting_reminders",
+            "meeting_followups",
         }
         for job in jobs.values():
             assert job.max_instances == 1
@@ -361,6 +362,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
         assert jobs["sync_plans"].trigger.interval == dt.timedelta(minutes=10)
         assert jobs["remove_expired_media"].trigger.interval == dt.timedelta(hours=1)
         assert jobs["meeting_reminders"].trigger.interval == dt.timedelta(seconds=15)
+        assert jobs["meeting_followups"].trigger.interval == dt.timedelta(seconds=15)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
@@ -370,6 +372,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "sync_plans": True,
             "remove_expired_media": True,
             "meeting_reminders": True,
+            "meeting_followups": True,
         }
     finally:
         scheduler.shutdown(wait=False)

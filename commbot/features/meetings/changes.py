@@ -18,6 +18,7 @@ from . import messages as m
 from . import reminders
 from .actions import MeetingError, check_not_too_far, may_manage, send_preview, slots_of
 from .audience import invite_newcomers, invitees
+from .items import cancel_open_items
 from .models import ContactKind, Meeting, MeetingState
 from .notify import announce, tell_staff
 from .withdraw import withdraw_unsent
@@ -91,12 +92,14 @@ def cancel_meeting(
     default_timezone: str,
     base_url: str | None = None,
 ) -> Meeting:
-    """Cancel: nothing still queued about it goes out, and everyone who heard of it is told
+    """Cancel: nothing still queued about it goes out (reminders, and any follow-up of an
+    action plan: its open items are cancelled), and everyone who heard of it is told
     (their calendar's event is cancelled by the same UID)."""
     _check_may_change(session, actor, meeting)
     if not meeting.is_open:
         raise MeetingError(f"meeting {meeting.id} is already {meeting.state.value}")
     reminders.close_open(session, meeting, now, "cancelled")  # first: see `_settle`
+    cancel_open_items(session, meeting, now)  # its follow-ups close, its items with it
     heard = withdraw_unsent(session, meeting, now)
     meeting.state = MeetingState.CANCELLED
     meeting.sequence += 1
