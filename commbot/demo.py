@@ -2,7 +2,8 @@
 
 Channels are an in-process sandbox; everything else is what runs in production. The clock
 starts on a school-day Friday afternoon and jumps from scene to scene (to the next week for
-Ms. Pérez's meeting), so the story reads the same every time.
+Ms. Pérez's meeting, and
+the week after it), so the story reads the same every time.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from .channels.sandbox import SandboxSender, SandboxSent
 from .config import TranslatorName, load_settings
 from .conversations import handle_inbound
 from .db import make_engine, transaction
+from .demo_after_meeting import PHRASES as AFTER_MEETING_PHRASES
+from .demo_after_meeting import play_after_meeting
 from .dispatch import ChannelSettings, Dispatcher
 from .features.meetings.actions import AttendeeSpec, DocumentSpec, MeetingDraft, create_meeting
 from .features.meetings.models import AttendeeRole, Purpose
@@ -256,7 +259,7 @@ PHRASES |= {
     ),
     (MEETING_DOCUMENT, "es"): "Borrador del IEP",
     (ROSA_CONCERN, "en"): "Alfredo is afraid of tests. Can he have more time?",
-}
+} | AFTER_MEETING_PHRASES
 # ... and what teachers write, with the translation each family reads.
 STAFF_PHRASES = [
     (
@@ -355,6 +358,7 @@ def play(demo: Demo) -> None:
     demo.clock_tick()
 
     remind_meeting(demo)
+    play_after_meeting(demo)
 
 
 def propose_meeting(demo: Demo) -> None:
@@ -367,7 +371,7 @@ def propose_meeting(demo: Demo) -> None:
         draft = MeetingDraft(
             student_id=alfredo.id,
             purpose=Purpose.ANNUAL_REVIEW,
-            slots=[_tuesday(10, 0), _tuesday(16, 0)],
+            slots=[tuesday(10, 0), tuesday(16, 0)],
             duration_minutes=45,
             place=MEETING_PLACE,
             strengths=MEETING_STRENGTHS,
@@ -415,19 +419,19 @@ def propose_meeting(demo: Demo) -> None:
 
 def remind_meeting(demo: Demo) -> None:
     """The reminders before Tuesday's meeting, one moved out of Rosa's sleep."""
-    demo.scene("Monday 4:00 PM: a day before the meeting, the reminders", at=_tuesday(16, 0) - DAY)
+    demo.scene("Monday 4:00 PM: a day before the meeting, the reminders", at=tuesday(16, 0) - DAY)
     demo.clock_tick()
-    demo.scene("Tuesday 7:30 AM: the 2-hour reminder, early", at=_tuesday(7, 30))
+    demo.scene("Tuesday 7:30 AM: the 2-hour reminder, early", at=tuesday(7, 30))
     demo.clock_tick()
     demo.console.print(
         "[dim](Rosa's 2-hour reminder was due at 2:00 PM, while she sleeps (8:00 AM to 3:00 "
         "PM): it went at 7:30 AM, before she goes to sleep, never after.)[/]"
     )
-    demo.scene("2:00 PM: the team's 2-hour reminder", at=_tuesday(14, 0))
+    demo.scene("2:00 PM: the team's 2-hour reminder", at=tuesday(14, 0))
     demo.clock_tick()
 
 
-def _tuesday(hour: int, minute: int) -> dt.datetime:
+def tuesday(hour: int, minute: int) -> dt.datetime:
     """The Tuesday after the demo's Friday."""
     return START.replace(hour=hour, minute=minute) + 4 * DAY
 

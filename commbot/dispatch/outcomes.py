@@ -18,6 +18,7 @@ from ..models import (
     DeliveryStatus,
     EarlyStatusReport,
     Guardian,
+    Guardianship,
     RecipientKind,
     Staff,
     Student,
@@ -203,8 +204,7 @@ def _tell_author(
             log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
         return False
     staff = session.get_one(Staff, message.author_staff_id)
-    student = session.get(Student, message.student_id) if message.student_id else None
-    names = {"guardian": guardian.name, "student": student.name if student else "?"}
+    names = {"guardian": guardian.name, "student": _about(session, message.student_id, guardian)}
     if moved_to is None:
         text = gettext(staff.language, UNREACHABLE, **names)
     else:
@@ -217,6 +217,20 @@ def _tell_author(
         )
     to_staff(session, staff=staff, now=now, header=text)
     return True
+
+
+def _about(session: Session, student_id: int | None, guardian: Guardian) -> str:
+    """The child a message was about; for one to a whole class (a check-in), the family's
+    children, so the staff member knows which family it is."""
+    if student_id is not None:
+        return session.get_one(Student, student_id).name
+    names = session.scalars(
+        select(Student.name)
+        .join(Guardianship, Guardianship.student_id == Student.id)
+        .where(Guardianship.guardian_id == guardian.id)
+        .order_by(Student.name)
+    ).all()
+    return ", ".join(names)
 
 
 def apply_status_callback(

@@ -21,45 +21,17 @@ from ...i18n import gettext
 from ...models import ChoiceKind, Guardian, Staff, Student
 from ...outbox import TEXT, WORDS, Keyboard, Piece
 from . import after_messages as am
-from . import messages as m
 from .after_models import ActionFollowup, ActionItem, FollowupKind
 from .audience import answers_go_to, invitees
-from .models import AttendeeRole, ContactKind, Meeting, MeetingAttendee, MeetingContact
+from .models import ContactKind, Meeting, MeetingContact
+from .notes_message import owner_named
 from .notify import meeting_message, send_family, send_staff
-from .team import STAFF_ROLES
 
 ACTION_DONE, ACTION_HELP = "done", "help"  # the options of the reminder's numbered menu
 
 
 def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
-
-
-def owner_for_family(session: Session, meeting: Meeting, item: ActionItem, reader: Guardian) -> str:
-    """The owner as this guardian reads it: "You", a co-guardian by name, or a staff member
-    as "Emily Carter, special education teacher" (their role at the meeting if they came,
-    else their staff role). The same rule as the notes' plan (`notes_message.owner_words`)."""
-    language = reader.language
-    if item.owner_guardian_id is not None:
-        if item.owner_guardian_id == reader.id:
-            return gettext(language, am.OWNER_YOU)
-        return item.owner_name
-    role: AttendeeRole | None = None
-    if item.owner_staff_id is not None:
-        role = session.scalar(
-            select(MeetingAttendee.role)
-            .where(
-                MeetingAttendee.meeting_id == meeting.id,
-                MeetingAttendee.staff_id == item.owner_staff_id,
-            )
-            .order_by(MeetingAttendee.position, MeetingAttendee.id)
-            .limit(1)
-        )
-        if role is None:
-            staff = session.get(Staff, item.owner_staff_id)
-            role = STAFF_ROLES[staff.role] if staff is not None else AttendeeRole.OTHER
-    words = gettext(language, m.ROLE_NAMES[role or AttendeeRole.OTHER])
-    return gettext(language, am.OWNER_STAFF, name=item.owner_name, role=words)
 
 
 def organizer_name(session: Session, meeting: Meeting) -> str:
@@ -281,7 +253,7 @@ def tell_done(
                 language,
                 am.ITEM_DONE_BY_STAFF,
                 student=first_name(student.name),
-                owner=owner_for_family(session, meeting, item, guardian),
+                owner=owner_named(item, guardian),
                 number=item.position,
             )
         else:
@@ -351,7 +323,7 @@ def tell_delayed(
             am.ITEM_DELAYED,
             student=first_name(student.name),
             number=item.position,
-            owner=owner_for_family(session, meeting, item, guardian),
+            owner=owner_named(item, guardian),
             date=am.due_text(item.due_on, language),
         )
         send_family(

@@ -28,6 +28,7 @@ from . import followups, item_notices
 from .actions import MeetingError
 from .after_models import ActionItem, ItemState, MeetingNotes
 from .models import Meeting, MeetingInvitee, MeetingState
+from .notes_message import owner_words
 
 log = logging.getLogger(__name__)
 MAX_REASON = 500
@@ -201,7 +202,7 @@ def family_done(
         )
         return FamilyAnswer(FamilyDone.ALREADY, reply.rstrip(":") + ".", item)
     if item.owner_guardian_id is None:
-        owner = item_notices.owner_for_family(session, meeting, item, guardian)
+        owner = owner_words(session, meeting, item, guardian)
         reply = gettext(language, am.NOT_YOURS, number=item.position, owner=owner)
         return FamilyAnswer(FamilyDone.NOT_YOURS, reply, item)
     if not mark_done(session, item, by=guardian, now=now, default_timezone=default_timezone):

@@ -22,23 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...i18n import gettext
-from ...models import Channel, Guardian, Message, Staff, StaffRole, Student
+from ...models import Channel, Guardian, Message, Staff, Student
 from ...outbox import TEXT, WORDS, Keyboard, Piece
 from . import after_messages as am
 from . import messages as m
 from .after_models import ActionItem, MeetingConcern, MeetingNotes
 from .models import AttendeeRole, Meeting, MeetingAttendee, MeetingInput
+from .team import attendee_role
 
 # About a third of the 1,600 characters Twilio puts in one concatenated SMS: translation
 # may make words longer, and a language outside GSM-7 halves the room.
 PART_BUDGET = 600
-# A staff member who did not attend, in plain words by their role in commbot.
-STAFF_ROLE_WORDS: dict[StaffRole, AttendeeRole] = {
-    StaffRole.TEACHER: AttendeeRole.GENERAL_EDUCATION_TEACHER,
-    StaffRole.SPECIALIST: AttendeeRole.OTHER,
-    StaffRole.COORDINATOR: AttendeeRole.COORDINATOR,
-    StaffRole.ADMIN: AttendeeRole.OTHER,
-}
 
 
 @dataclass
@@ -198,25 +192,29 @@ def _concerns_for(
 
 
 def owner_words(session: Session, meeting: Meeting, item: ActionItem, reader: Guardian) -> str:
-    """The item's owner as this guardian reads it: "You", or "Emily Carter, teacher"."""
-    language = reader.language
-    if item.owner_guardian_id is not None:
-        if item.owner_guardian_id == reader.id:
-            return gettext(language, am.OWNER_YOU)
-        return item.owner_name
-    role: AttendeeRole | None = None
-    if item.owner_staff_id is not None:
-        role = session.scalar(
-            select(MeetingAttendee.role)
-            .where(
-                MeetingAttendee.meeting_id == meeting.id,
-                MeetingAttendee.staff_id == item.owner_staff_id,
-            )
-            .order_by(MeetingAttendee.position, MeetingAttendee.id)
-            .limit(1)
+    """The item's owner as this guardian reads it in the plan: "You", a co-guardian by
+    name, or "Emily Carter, special education teacher" (their role at the meeting if they
+    came, else what their place in commbot makes them on the team)."""
+    if item.owner_staff_id is None:
+        return owner_named(item, reader)
+    role = session.scalar(
+        select(MeetingAttendee.role)
+        .where(
+            MeetingAttendee.meeting_id == meeting.id,
+            MeetingAttendee.staff_id == item.owner_staff_id,
         )
-        if role is None:
-            staff = session.get(Staff, item.owner_staff_id)
-            role = STAFF_ROLE_WORDS[staff.role] if staff is not None else AttendeeRole.OTHER
-    role_words = gettext(language, m.ROLE_NAMES[role or AttendeeRole.OTHER])
-    return gettext(language, am.OWNER_STAFF, name=item.owner_name, role=role_words)
+        .order_by(MeetingAttendee.position, MeetingAttendee.id)
+        .limit(1)
+    )
+    if role is None:
+        staff = session.get(Staff, item.owner_staff_id)
+        role = attendee_role(staff.role) if staff is not None else AttendeeRole.OTHER
+    role_words = gettext(reader.language, m.ROLE_NAMES[role])
+    return gettext(reader.language, am.OWNER_STAFF, name=item.owner_name, role=role_words)
+
+
+def owner_named(item: ActionItem, reader: Guardian) -> str:
+    """The owner inside a sentence ("Emily Carter did number 2"): "You", or their name."""
+    if item.owner_guardian_id is not None and item.owner_guardian_id == reader.id:
+        return gettext(reader.language, am.OWNER_YOU)
+    return item.owner_name
