@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from commbot.conversations.callbacks import (
+from commbot.callback_data import (
     MAX_BYTES,
     ButtonData,
     ButtonDataError,

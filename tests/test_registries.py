@@ -16,7 +16,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from sqlalchemy import Engine, func, select
 
 from commbot.access import STAFF, Access, Reach, Role, Rule, Surface
-from commbot.conversations.callbacks import ButtonData, Number
+from commbot.callback_data import ButtonData, Number
 from commbot.conversations.registry import COMMANDS, Buttons, Commands
 from commbot.db import transaction
 from commbot.features.checkins import jobs as checkin_jobs

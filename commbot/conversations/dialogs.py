@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..access import ACCESS, Surface
+from ..callback_data import ButtonData
 from ..db import find_or_create
 from ..models import Staff, StaffDialog
-from .callbacks import ButtonData
 from .context import Context
 
 DialogStep = Callable[[Context, Staff, StaffDialog], None]

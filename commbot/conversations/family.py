@@ -13,6 +13,7 @@ from ..access import Role
 from ..actions import relay as relaying
 from ..actions import subscriptions
 from ..actions.languages import set_guardian_language
+from ..callback_data import Value
 from ..i18n import N_, gettext
 from ..languages import CATALOG_LANGUAGES
 from ..models import (
@@ -29,7 +30,6 @@ from ..models import (
     Student,
 )
 from . import language_menu
-from .callbacks import Value
 from .context import Context
 from .pending import QUESTIONS, Question
 from .registry import FAMILY_BUTTONS, FAMILY_KEYWORDS

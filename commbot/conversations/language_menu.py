@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..callback_data import ButtonData, Choice
 from ..i18n import N_, gettext
 from ..languages import CATALOG_LANGUAGES, native_name
-from .callbacks import ButtonData, Choice
 
 # What people type to ask for the menu, in each supported language (compared casefolded).
 LANGUAGE_WORDS = frozenset(

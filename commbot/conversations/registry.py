@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..access import ACCESS, GUARDIAN, STAFF, Access, Role, Surface
+from ..callback_data import ButtonData, Value
 from ..i18n import N_, gettext
 from ..models import ContactPoint, Staff, StaffRole
-from .callbacks import ButtonData, Value
 from .context import Context
 
 CommandHandler = Callable[[Context, Staff, str], None]

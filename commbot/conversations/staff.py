@@ -10,6 +10,7 @@ from ..access import role_of
 from ..actions import languages as language_actions
 from ..actions.drafts import start_draft, take_draft
 from ..actions.send_to_family import FamilySend, send_to_family
+from ..callback_data import Value
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..languages import UnknownLanguage, name_in
@@ -25,7 +26,6 @@ from ..models import (
 from ..outbox import usable_points
 from ..policy import reachable_guardians, served_students
 from . import language_menu
-from .callbacks import Value
 from .context import Context
 from .dialogs import DIALOGS
 from .registry import BUTTONS, COMMANDS

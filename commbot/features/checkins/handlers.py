@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...conversations.callbacks import ButtonData, Choice, Number, Text, Value
+from ...callback_data import ButtonData, Choice, Number, Text, Value
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import BUTTONS, COMMANDS

@@ -9,7 +9,7 @@ import copy
 import datetime as dt
 import zoneinfo
 
-from ...conversations.callbacks import ButtonData, Text, Value
+from ...callback_data import ButtonData, Text, Value
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import BUTTONS, COMMANDS

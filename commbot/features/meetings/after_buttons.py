@@ -1,13 +1,12 @@
 """Buttons after the meeting: a family marks its own item done, asks for help with it, or
 rates the meeting; a staff owner marks an item done or asks for more time.
 
-Like `buttons`, imported by handlers at load and by the rest of the feature only inside
-functions (the conversations package loads every feature's handlers when first imported).
+Like `buttons`, importable from anywhere (the codecs come from `commbot.callback_data`).
 """
 
 from __future__ import annotations
 
-from ...conversations.callbacks import ButtonData, Number
+from ...callback_data import ButtonData, Number
 
 # Families (FAMILY_BUTTONS): "afd:31" item 31 is done; "afh:31" help with item 31;
 # "afb:12:4" meeting 12 worked for them 4 of 5.

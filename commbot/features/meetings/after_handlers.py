@@ -11,7 +11,7 @@ import datetime as dt
 
 from sqlalchemy import exists, select
 
-from ...conversations.callbacks import Value
+from ...callback_data import Value
 from ...conversations.context import Context
 from ...conversations.family import FAMILY_BUTTON_EXPIRED, message_from_family
 from ...conversations.pending import QUESTIONS, Question

@@ -1,13 +1,12 @@
 """Meeting buttons: the family's menu on Telegram, and the organizer's "confirm this time".
 
-Imported by handlers at load and by the rest of the feature only inside functions: the
-conversations package loads every feature's handlers when first imported, so a module that
-handlers import must not import it at its top.
+The codecs come from `commbot.callback_data`, which imports nothing of commbot's, so this
+module may be imported from anywhere, handlers included.
 """
 
 from __future__ import annotations
 
-from ...conversations.callbacks import ButtonData, Number, Text
+from ...callback_data import ButtonData, Number, Text
 from ...i18n import gettext
 from . import messages as m
 from .models import Meeting, MeetingSlot

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ...conversations.callbacks import ButtonData, Choice, Text
+from ...callback_data import ButtonData, Choice, Text
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import COMMANDS

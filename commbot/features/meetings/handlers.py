@@ -4,7 +4,7 @@ meeting is open, and the organizer's confirm button. The staff commands (`/meeti
 
 from __future__ import annotations
 
-from ...conversations.callbacks import Value
+from ...callback_data import Value
 from ...conversations.context import Context
 from ...conversations.family import message_from_family
 from ...conversations.pending import QUESTIONS, Question

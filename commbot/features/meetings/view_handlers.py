@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...conversations.callbacks import ButtonData, Choice, Number, Value
+from ...callback_data import ButtonData, Choice, Number, Value
 from ...conversations.context import Context
 from ...conversations.registry import BUTTONS, COMMANDS
 from ...i18n import N_, gettext

@@ -5,6 +5,10 @@
     PLAN.decode("ckp:pause")               # None: malformed, answered "this button has expired"
 
 Fields are joined by ":"; the last field takes the rest, so it may hold ":" ("14:00").
+
+It imports nothing of commbot's and lives outside `conversations`, whose package loads every
+feature's handlers: a feature's codecs module (`features/meetings/buttons.py`) can then be
+imported first, by anyone, without a circular import.
 """
 
 from __future__ import annotations
