@@ -377,9 +377,11 @@ async def test_english_sms_parents_read_their_own_owner_words_in_gsm7(system: Sy
         "en",
         am.OWNER_STAFF,
         name="David Kim",
-        role=t("en", m.ROLE_NAMES[AttendeeRole.GENERAL_EDUCATION_TEACHER]),
+        role=t("en", m.ROLE_NAMES[AttendeeRole.SPECIAL_EDUCATION_TEACHER]),
     )
-    assert kim in jim[2]  # not at the meeting as an attendee: his role at school
+    # Not at the meeting as an attendee: his place on the team from his role at school (a
+    # class teacher here teaches a special-education class, as `team.STAFF_ROLES` says).
+    assert kim in jim[2]
 
 
 @NEEDS_FOLLOWUPS
