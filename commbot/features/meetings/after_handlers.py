@@ -18,14 +18,15 @@ from ...conversations.pending import QUESTIONS, Question
 from ...conversations.registry import FAMILY_BUTTONS, FAMILY_KEYWORDS
 from ...i18n import gettext
 from ...languages import CATALOG_LANGUAGES
-from ...models import ChoiceKind, ContactPoint, Guardian, PendingChoice
+from ...models import ChoiceKind, ContactPoint, Guardian, Guardianship, PendingChoice
+from ...policy import receiving_link
 from . import after_messages as am
 from . import feedback, items
 from .actions import MeetingError
 from .after_buttons import FAMILY_DONE, FAMILY_HELP
 from .after_buttons import FEEDBACK as FEEDBACK_BUTTON
 from .after_models import ActionItem, ItemState, MeetingFeedback
-from .models import ContactKind, MeetingContact, MeetingInvitee
+from .models import ContactKind, Meeting, MeetingContact, MeetingInvitee
 
 # The feedback question takes a number for a month; a reply after a week still counts.
 FEEDBACK_OPEN = dt.timedelta(days=30)
@@ -98,6 +99,10 @@ def has_open_plan(context: Context, guardian: Guardian) -> bool:
                     ActionItem.state == ItemState.OPEN,
                     MeetingInvitee.meeting_id == ActionItem.meeting_id,
                     MeetingInvitee.guardian_id == guardian.id,
+                    Meeting.id == ActionItem.meeting_id,
+                    Guardianship.student_id == Meeting.student_id,
+                    Guardianship.guardian_id == guardian.id,
+                    receiving_link(),  # still their child's guardian, getting messages
                 )
             )
         )
@@ -223,11 +228,13 @@ def _rate(context: Context, point: ContactPoint, meeting_id: int, rating: int) -
 
 
 def _feedback_lapsed(context: Context, guardian: Guardian, pending: PendingChoice) -> bool:
-    """Open for a month after asking (a reply after a week still counts), then a number
-    means something else again."""
+    """Open for a month after asking (a reply after a week still counts) until they have
+    rated and said what would help, or a day has passed since their rating: then a number
+    means something else again (an answer to their teacher, say), never a new rating."""
     meeting_id = _meeting_of(pending)
     row = _feedback_row(context, guardian, meeting_id) if meeting_id is not None else None
-    if row is not None and context.now - pending.created_at <= FEEDBACK_OPEN:
+    answered = row is not None and row.rated_at is not None and not wants_words(row, context.now)
+    if row is not None and not answered and context.now - pending.created_at <= FEEDBACK_OPEN:
         return False
     context.session.delete(pending)
     return True

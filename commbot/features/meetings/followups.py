@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from ... import quiet_hours
 from ...db import insert_missing, transaction
-from ...models import Guardian, Staff, Student
+from ...models import ChoiceKind, Guardian, PendingChoice, Staff, Student
 from .after_models import ActionFollowup, ActionItem, FollowupKind, ItemState, MeetingNotes
 from .audience import answers_go_to, invitees
 from .models import Meeting, MeetingState
@@ -44,12 +44,15 @@ FAMILY_HOUR = dt.time(17, 0)  # in the family's time zone, then out of quiet hou
 OVERDUE_HOUR = dt.time(8, 0)  # the morning after the due date, school time
 FEEDBACK_HOUR = dt.time(17, 0)
 GRACE = dt.timedelta(hours=12)
+# Two numbered questions to one family at least this far apart (see `_waits_for_another_question`).
+QUESTION_APART = dt.timedelta(days=1)
 
 
 @dataclass
 class SendReport:
     sent: int = 0
     dropped: int = 0
+    postponed: int = 0  # waiting a day behind another numbered question
 
 
 def at(day: dt.date, clock: dt.time, zone: str) -> dt.datetime:
@@ -142,7 +145,9 @@ def schedule_feedback(
     now: dt.datetime,
     default_timezone: str,
 ) -> int:
-    """One feedback request per guardian, `notes.feedback_days` after the meeting."""
+    """One feedback request per guardian, `notes.feedback_days` after the meeting; notes
+    recorded later than that still ask, at the next such hour (they are asked once, late
+    rather than never)."""
     if not notes.feedback_days or meeting.starts_at is None:
         return 0
     day = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).date()
@@ -151,7 +156,14 @@ def schedule_feedback(
     for _, guardian in invitees(session, meeting):
         zone = guardian.timezone or default_timezone
         ranges = quiet_hours.parse(guardian.quiet_hours)
-        due = quiet_hours.earlier_allowed(ranges, zone, at(day, FEEDBACK_HOUR, zone), BEFORE_QUIET)
+        their_day = max(day, now.astimezone(zoneinfo.ZoneInfo(zone)).date())
+        for _ in range(2):  # today's hour, or tomorrow's when today's has passed
+            due = quiet_hours.earlier_allowed(
+                ranges, zone, at(their_day, FEEDBACK_HOUR, zone), BEFORE_QUIET
+            )
+            if due > now:
+                break
+            their_day += dt.timedelta(days=1)
         if due > now:
             rows.append(
                 {
@@ -235,6 +247,10 @@ def send_due(
                 meeting = meetings[row.meeting_id]
                 item = items.get(row.item_id) if row.item_id is not None else None
                 why = _stale(cache, meeting, row, item, now, grace)
+                if why is None and _waits_for_another_question(session, row, item, now):
+                    row.due_at += QUESTION_APART  # tomorrow, at the same hour
+                    report.postponed += 1
+                    continue
                 row.done_at = now
                 if why is not None:
                     row.outcome = ("dropped: " + why)[:OUTCOME_LENGTH]
@@ -271,6 +287,50 @@ def send_due(
                 report.sent += 1
             for reader_id, about in overdue.items():
                 item_notices.report_overdue(session, session.get_one(Staff, reader_id), about, now)
+
+
+def _waits_for_another_question(
+    session: Session, row: ActionFollowup, item: ActionItem | None, now: dt.datetime
+) -> bool:
+    """A family's bare number answers their most recent numbered question: a reminder or a
+    feedback request asked right after another one (about another item, or the feedback
+    beside a reminder) would take the "1" meant for the first. Such a one waits a day,
+    unless waiting would carry a reminder past its item's due date."""
+    if row.kind not in (FollowupKind.FAMILY_REMINDER, FollowupKind.FEEDBACK):
+        return False
+    if row.guardian_id is None:
+        return False
+    asked = session.scalars(
+        select(PendingChoice).where(
+            PendingChoice.guardian_id == row.guardian_id,
+            PendingChoice.kind.in_([ChoiceKind.ACTION_ITEM, ChoiceKind.FEEDBACK]),
+            PendingChoice.created_at > now - QUESTION_APART,
+        )
+    ).all()
+    others = [q for q in asked if _question_about(q) != _row_about(row)]
+    if not others:
+        return False
+    if item is not None and row.kind is FollowupKind.FAMILY_REMINDER:
+        later = row.due_at + QUESTION_APART
+        return later.astimezone(zoneinfo.ZoneInfo(_zone_of(session, row))).date() < item.due_on
+    return True
+
+
+def _question_about(question: PendingChoice) -> tuple[str, int | None]:
+    first = question.options[0] if question.options else [None]
+    about = int(first[0]) if first and isinstance(first[0], int) else None
+    return (question.kind.value, about)
+
+
+def _row_about(row: ActionFollowup) -> tuple[str, int | None]:
+    if row.kind is FollowupKind.FEEDBACK:
+        return (ChoiceKind.FEEDBACK.value, row.meeting_id)
+    return (ChoiceKind.ACTION_ITEM.value, row.item_id)
+
+
+def _zone_of(session: Session, row: ActionFollowup) -> str:
+    meeting = session.get_one(Meeting, row.meeting_id)
+    return meeting.timezone
 
 
 class _Batch:

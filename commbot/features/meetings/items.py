@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ...i18n import gettext
 from ...models import ChoiceKind, Guardian, Guardianship, PendingChoice, Staff, Student
-from ...policy import served_students_query, serves
+from ...policy import receiving_link, served_students_query, serves
 from . import after_messages as am
 from . import followups, item_notices
 from .actions import MeetingError
@@ -233,7 +233,8 @@ def family_needs_help(
 
 def _family_item(session: Session, guardian: Guardian, item_id: int) -> ActionItem | None:
     """The item, if it is in a plan this guardian was sent: asked to its meeting and still
-    a guardian of the child; None for any other (a stale or forged button)."""
+    a guardian of the child who gets its messages; None for any other (a stale or forged
+    button, or someone no longer the child's guardian)."""
     row = session.execute(
         select(ActionItem, Meeting)
         .join(Meeting, Meeting.id == ActionItem.meeting_id)
@@ -247,6 +248,7 @@ def _family_item(session: Session, guardian: Guardian, item_id: int) -> ActionIt
             & (Guardianship.guardian_id == guardian.id),
         )
         .where(ActionItem.id == item_id, Meeting.state != MeetingState.CANCELLED)
+        .where(receiving_link())  # a former guardian, or one muted, may not act on it
     ).first()
     return row[0] if row is not None else None
 
@@ -270,7 +272,7 @@ def _latest_open_plan(session: Session, guardian: Guardian) -> Meeting | None:
             (Guardianship.student_id == Meeting.student_id)
             & (Guardianship.guardian_id == guardian.id),
         )
-        .where(Meeting.state != MeetingState.CANCELLED, open_item)
+        .where(Meeting.state != MeetingState.CANCELLED, open_item, receiving_link())
         .order_by(MeetingNotes.recorded_at.desc(), Meeting.id.desc())
         .limit(1)
     ).first()

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...i18n import gettext
-from ...models import Delivery, Guardian, Guardianship, Message, Staff, Student
+from ...models import Delivery, Guardian, Message, Staff, Student
 from ...outbox import WORDS
 from ...policy import serves
 from . import after_messages as am
@@ -115,7 +115,8 @@ def raised_concerns(session: Session, meeting: Meeting) -> list[RaisedConcern]:
 
 
 def possible_owners(session: Session, meeting: Meeting) -> tuple[list[Staff], list[Guardian]]:
-    """Who may own an item: staff who serve the student, and the student's guardians."""
+    """Who may own an item: staff who serve the student, and the student's guardians who
+    get the notes."""
     student = session.get_one(Student, meeting.student_id)
     staff = [
         member
@@ -124,20 +125,13 @@ def possible_owners(session: Session, meeting: Meeting) -> tuple[list[Staff], li
         )
         if serves(session, member, student)
     ]
-    return staff, _guardians_of(session, student)
+    return staff, _owners_in_family(session, meeting)
 
 
-def _guardians_of(session: Session, student: Student) -> list[Guardian]:
-    """The student's guardians now (whether or not they get messages: a parent who reads
-    nothing from the school may still have promised to do something)."""
-    return list(
-        session.scalars(
-            select(Guardian)
-            .join(Guardianship, Guardianship.guardian_id == Guardian.id)
-            .where(Guardianship.student_id == student.id, Guardianship.active, Guardian.active)
-            .order_by(Guardian.name, Guardian.id)
-        )
-    )
+def _owners_in_family(session: Session, meeting: Meeting) -> list[Guardian]:
+    """The guardians who may own an item: those the notes go to (asked to the meeting and
+    getting messages), so every family owner reads the plan and can answer its reminders."""
+    return [guardian for _, guardian in invitees(session, meeting)]
 
 
 def school_day(meeting: Meeting, when: dt.datetime) -> dt.date:
@@ -239,7 +233,7 @@ def _item_problems(
     assert meeting.starts_at is not None
     first_day = school_day(meeting, meeting.starts_at)
     last_day = first_day + dt.timedelta(days=MAX_AHEAD_DAYS)
-    guardians = {g.id for g in _guardians_of(session, student)}
+    guardians = {g.id for g in _owners_in_family(session, meeting)}
     for n, item in enumerate(spec.items, 1):
         if not item.what.strip():
             problems.append(f"item {n} does not say what is to be done")
@@ -251,7 +245,9 @@ def _item_problems(
             if member is None or not member.active or not serves(session, member, student):
                 problems.append(f"the owner of item {n} does not serve {student.name}")
         elif owner.guardian_id not in guardians:
-            problems.append(f"the owner of item {n} is not a guardian of {student.name}")
+            problems.append(
+                f"the owner of item {n} is not a guardian of {student.name} who gets the notes"
+            )
         if item.due_on < first_day:
             problems.append(
                 f"item {n} is due {item.due_on.isoformat()}, before the meeting's day"
