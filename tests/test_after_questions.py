@@ -181,3 +181,45 @@ async def test_notes_recorded_late_still_ask_for_feedback(system: System) -> Non
             select(ActionFollowup).where(ActionFollowup.kind == FollowupKind.FEEDBACK)
         ).all()
         assert row.due_at == local(11, 27, 17).astimezone(dt.UTC)  # the next 5 PM
+
+
+async def test_long_notes_go_in_sms_parts_that_each_stand_alone(system: System) -> None:
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    with transaction(system.engine) as session:
+        carter = one(session, Staff, email=CARTER_EMAIL)
+        draft = MeetingDraft(
+            student_id=one(session, Student, name="Alfredo Pérez").id,
+            purpose=Purpose.ANNUAL_REVIEW,
+            fixed_time=local(11, 23, 16),
+            place="Room 12",
+        )
+        meeting_id = create_meeting(
+            session, carter, draft, now=system.clock(), default_timezone=NY, base_url=PUBLIC
+        ).meeting.id
+    await system.drain()
+    system.clock.now = local(11, 23, 17).astimezone(dt.UTC)
+    decision = "We will try a new way to practise reading words at school each day. " * 2
+    before = len(system.sms_to(ROSA))
+    with transaction(system.engine) as session:
+        record_notes(
+            session,
+            one(session, Staff, email=CARTER_EMAIL),
+            session.get_one(Meeting, meeting_id),
+            NotesSpec(
+                summary="We talked about reading.",
+                decisions=tuple(f"{n}. {decision}" for n in range(1, 13)),
+                ideas=tuple(f"{n}. {decision}" for n in range(1, 13)),
+                feedback_days=0,
+            ),
+            now=system.clock(),
+            default_timezone=NY,
+        )
+    await system.drain()
+    parts = system.sms_to(ROSA)[before:]
+    assert len(parts) >= 4  # decisions and ideas each carried over into more parts
+    about = gettext("es", am.NOTES_ABOUT, student="Alfredo")
+    assert parts[0].startswith(gettext("es", am.NOTES_THANKS, student="Alfredo"))
+    assert all(part.startswith(about) for part in parts[1:])
+    assert all(len(part) <= 1600 for part in parts)  # none cut by the sender
+    sent = "\n".join(parts)
+    assert all(f"- {n}. " in sent for n in range(1, 13))  # every decision and idea, whole

@@ -652,7 +652,7 @@ async def test_an_unanswered_concern_and_every_other_problem_are_named(system: S
     assert why.split("; ") == [
         "the summary is longer than 2000 characters",
         "the owner of item 1 does not serve Alfredo Pérez",
-        "the owner of item 2 is not a guardian of Alfredo Pérez",
+        "the owner of item 2 is not a guardian of Alfredo Pérez who gets the notes",
         "item 3 is due 2026-11-30, before the meeting's day 2026-12-01",
         "item 4 needs one owner: a staff member or a guardian",
     ]
@@ -672,7 +672,7 @@ async def test_another_guardians_child_is_not_theirs_to_own(system: System) -> N
         ),
     )
     assert refused(system, meeting_id, spec).split("; ") == [
-        "the owner of item 1 is not a guardian of Alfredo Pérez",
+        "the owner of item 1 is not a guardian of Alfredo Pérez who gets the notes",
         "item 2 is due 2029-01-03, more than 2 years ahead",
     ]
 

@@ -41,7 +41,7 @@ from ..features.meetings.models import (
     MeetingReminder,
 )
 from ..features.meetings.notes_message import build_notes
-from ..features.meetings.notes_yaml import NotesFile, load_notes, notes_day
+from ..features.meetings.notes_yaml import NotesFile, load_notes
 from ..features.meetings.preview import build_preview
 from ..features.meetings.times import check_meeting_time, local_time
 from ..features.meetings.view import MeetingView, meeting_view
@@ -605,7 +605,7 @@ def _plan_lines(meeting: Meeting, read: NotesFile) -> list[str]:
         lines.append(f"  {number}. {who}, due {item.due_on.isoformat()}: {item.what}")
     days = read.spec.feedback_days
     if days and meeting.starts_at is not None:
-        day = notes_day(meeting, meeting.starts_at) + dt.timedelta(days=days)
+        day = notes.school_day(meeting, meeting.starts_at) + dt.timedelta(days=days)
         lines.append(f"Feedback: each guardian is asked on {day.isoformat()}.")
     else:
         lines.append("Feedback: not asked (feedback_after_days: 0).")

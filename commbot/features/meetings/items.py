@@ -29,6 +29,7 @@ from .actions import MeetingError
 from .after_models import ActionItem, ItemState, MeetingNotes
 from .models import Meeting, MeetingInvitee, MeetingState
 from .notes_message import owner_words
+from .times import MAX_AHEAD
 
 log = logging.getLogger(__name__)
 MAX_REASON = 500
@@ -131,21 +132,25 @@ def need_more_time(
     the follow-ups are planned again for the new date."""
     if not _may_change(session, actor, item):
         raise ItemError(f"no item {item.id} among yours")
-    session.refresh(item, with_for_update=True)
-    if not item.is_open:
-        raise ItemError(f"item {item.id} is {item.state.value}")
     meeting = session.get_one(Meeting, item.meeting_id)
     if meeting.state is MeetingState.CANCELLED:
         raise ItemError(f"meeting {meeting.id} is cancelled")
     today = now.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).date()
     if new_due <= today:
         raise ItemError(f"{new_due.isoformat()} is not after today ({today.isoformat()})")
+    if new_due > today + MAX_AHEAD:
+        raise ItemError(f"{new_due.isoformat()} is more than two years ahead")
     reason = reason.strip()
     if not reason:
         raise ItemError("say in a few words why it needs more time")
     if len(reason) > MAX_REASON:
         raise ItemError(f"the reason is longer than {MAX_REASON} characters")
+    # The follow-ups, then the item: the same order as `mark_done`, so a Done pressed
+    # while the reason is sent waits for it instead of deadlocking on PostgreSQL.
     followups.close_item(session, item, now, "moved")
+    session.refresh(item, with_for_update=True)
+    if not item.is_open:
+        raise ItemError(f"item {item.id} is {item.state.value}")
     item.due_on = new_due
     item.delays += 1
     item.delay_reason = reason

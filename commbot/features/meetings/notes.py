@@ -30,6 +30,7 @@ from .after_models import ActionItem, MeetingConcern, MeetingNotes
 from .audience import answers_go_to, invitees
 from .models import ContactKind, InputKind, Meeting, MeetingInput, MeetingState
 from .notify import meeting_message, send_family, send_staff
+from .times import MAX_AHEAD
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,6 @@ DEFAULT_FEEDBACK_DAYS = 2
 MAX_ITEMS = 20
 MAX_CONCERNS = 30
 MAX_FEEDBACK_DAYS = 30
-MAX_AHEAD_DAYS = 2 * 366  # a due date at most two years after the meeting
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,12 @@ def _owners_in_family(session: Session, meeting: Meeting) -> list[Guardian]:
     return [guardian for _, guardian in invitees(session, meeting)]
 
 
+def last_due_day(meeting: Meeting, now: dt.datetime) -> dt.date:
+    """The latest due date a plan may give: two years from the day it is written (the same
+    bound as a meeting's time, `times.MAX_AHEAD`, for the file, the dialog and more time)."""
+    return school_day(meeting, now) + MAX_AHEAD
+
+
 def school_day(meeting: Meeting, when: dt.datetime) -> dt.date:
     """The calendar day of `when` at the school (the meeting's time zone)."""
     return when.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).date()
@@ -162,7 +168,7 @@ def check_notes(
             f" {starts.isoformat(timespec='minutes')}"
         )
     problems = _text_problems(spec) + _concern_problems(session, meeting, spec)
-    problems += _item_problems(session, meeting, student, spec)
+    problems += _item_problems(session, meeting, student, spec, now)
     if problems:
         raise MeetingError("; ".join(problems))
 
@@ -227,12 +233,12 @@ def _concern_problems(session: Session, meeting: Meeting, spec: NotesSpec) -> li
 
 
 def _item_problems(
-    session: Session, meeting: Meeting, student: Student, spec: NotesSpec
+    session: Session, meeting: Meeting, student: Student, spec: NotesSpec, now: dt.datetime
 ) -> list[str]:
     problems = []
     assert meeting.starts_at is not None
     first_day = school_day(meeting, meeting.starts_at)
-    last_day = first_day + dt.timedelta(days=MAX_AHEAD_DAYS)
+    last_day = last_due_day(meeting, now)
     guardians = {g.id for g in _owners_in_family(session, meeting)}
     for n, item in enumerate(spec.items, 1):
         if not item.what.strip():

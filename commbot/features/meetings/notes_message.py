@@ -91,48 +91,58 @@ def build_notes(
     about = t(am.NOTES_ABOUT, student=name)
     parts: list[_Part] = []
 
+    split = channel is not Channel.TELEGRAM
+
+    def section(heading: str, entries: list[_Part], first: _Part | None = None) -> _Part:
+        """A heading and its entries, carried on into a new part (headed again, so that it
+        stands alone) whenever the next entry would take a part past `PART_BUDGET`."""
+        part = first if first is not None else _Part(about)
+        part.line(heading)
+        bare = len(part.pieces)
+        for entry in entries:
+            if split and len(part) + len(entry) > PART_BUDGET and len(part.pieces) > bare:
+                parts.append(part)
+                part = _Part(about)
+                part.line(heading)
+                bare = len(part.pieces)
+            part.pieces += [(TEXT, "\n"), *entry.pieces]
+        return part
+
     first = _Part(t(am.NOTES_THANKS, student=name))
     first.line(t(am.NOTES_SUMMARY))
     first.words(notes.summary)
     if notes.decisions:
-        first.line(t(am.NOTES_DECISIONS))
-        for decision in notes.decisions:
-            first.words(str(decision), "- ")
+        first = section(
+            t(am.NOTES_DECISIONS), [_entry(str(d), "- ") for d in notes.decisions], first
+        )
     parts.append(first)
 
     theirs = _concerns_for(session, concerns, guardian)
     if theirs:
-        part = _Part(about)
-        part.line(t(am.CONCERNS))
+        entries = []
         for concern, own_words in theirs:
+            entry = _Part()
             if concern.input_id is not None or concern.guardian_id is not None:
                 if own_words:
-                    part.line(t(am.CONCERN_YOU_SAID) + " " + own_words)
+                    entry.line(t(am.CONCERN_YOU_SAID) + " " + own_words)
             else:
-                part.words(concern.concern, t(am.CONCERN_YOU_SAID) + " ")
+                entry.words(concern.concern, t(am.CONCERN_YOU_SAID) + " ")
             label = am.CONCERN_ANSWER if concern.answered else am.CONCERN_NOT_YET
-            part.words(concern.response, t(label) + " ")
-        parts.append(part)
+            entry.words(concern.response, t(label) + " ")
+            entries.append(entry)
+        parts.append(section(t(am.CONCERNS), entries))
 
     mine = [item for item in items if item.owner_guardian_id == guardian.id]
     if items:
-        part = _Part(about)
-        part.line(t(am.PLAN))
+        entries = []
         for item in items:
             entry = _Part()
             owner = owner_words(session, meeting, item, guardian)
             date = am.due_text(item.due_on, language)
             entry.line(t(am.PLAN_ITEM, number=item.position, owner=owner, date=date))
             entry.words(item.what)
-            if (
-                channel is not Channel.TELEGRAM
-                and len(part) + len(entry) > PART_BUDGET
-                and len(part.pieces) > 3
-            ):
-                parts.append(part)
-                part = _Part(about)
-                part.line(t(am.PLAN))
-            part.pieces += [(TEXT, "\n"), *entry.pieces]
+            entries.append(entry)
+        part = section(t(am.PLAN), entries)
         if mine:
             if channel is Channel.TELEGRAM:
                 part.line(t(am.PLAN_TAP_DONE))
@@ -141,11 +151,8 @@ def build_notes(
         parts.append(part)
 
     if notes.ideas:
-        part = _Part(about)
-        part.line(t(am.IDEAS, student=name))
-        for idea in notes.ideas:
-            part.words(str(idea), "- ")
-        parts.append(part)
+        ideas = [_entry(str(idea), "- ") for idea in notes.ideas]
+        parts.append(section(t(am.IDEAS, student=name), ideas))
     parts[-1].line(t(am.QUESTIONS_WELCOME))
 
     if channel is Channel.TELEGRAM:
@@ -165,6 +172,12 @@ def build_notes(
         ]
         return NotesMessage([whole], buttons)
     return NotesMessage([part.pieces for part in parts])
+
+
+def _entry(words: str, prefix: str) -> _Part:
+    entry = _Part()
+    entry.words(words, prefix)
+    return entry
 
 
 def _concerns_for(

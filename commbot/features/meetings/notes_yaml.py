@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import unicodedata
-import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,6 @@ ACTION_FIELDS = ("what", "owner", "due")
 # Words for "the student's guardian", when there is only one.
 FAMILY_WORDS = ("family", "guardian")
 MOST_FEEDBACK_DAYS = 30  # as notes.check_notes allows
-YEARS_AHEAD = 2  # due dates: at most 2 x 366 days after the meeting's day, as check_notes
 
 
 class NotesSpecError(MeetingSpecError):
@@ -314,16 +312,11 @@ class _NotesReader(_Reader):
         if not isinstance(value, dt.date):
             raise self.fail(path, "write the due date as YYYY-MM-DD")
         starts_at = self.meeting.starts_at or self.now
-        first = notes_day(self.meeting, starts_at)
+        first = notes.school_day(self.meeting, starts_at)
         if value < first:
             raise self.fail(
                 path, f"{value.isoformat()} is before the meeting's day ({first.isoformat()})"
             )
-        if value > first + dt.timedelta(days=YEARS_AHEAD * 366):
-            raise self.fail(path, f"{value.isoformat()} is more than 2 years after the meeting")
+        if value > notes.last_due_day(self.meeting, self.now):
+            raise self.fail(path, f"{value.isoformat()} is more than 2 years ahead")
         return value
-
-
-def notes_day(meeting: Meeting, when: dt.datetime) -> dt.date:
-    """The calendar day of `when` at the school (the meeting's time zone)."""
-    return when.astimezone(zoneinfo.ZoneInfo(meeting.timezone)).date()
