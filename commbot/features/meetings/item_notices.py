@@ -21,7 +21,7 @@ from ...i18n import gettext
 from ...models import ChoiceKind, Guardian, Staff, Student
 from ...outbox import TEXT, WORDS, Keyboard, Piece
 from . import after_messages as am
-from .after_models import ActionFollowup, ActionItem, FollowupKind
+from .after_models import ActionFollowup, ActionItem, FollowupKind, MeetingNotes
 from .audience import answers_go_to, invitees
 from .models import ContactKind, Meeting, MeetingContact
 from .notes_message import owner_named
@@ -32,6 +32,13 @@ ACTION_DONE, ACTION_HELP = "done", "help"  # the options of the reminder's numbe
 
 def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
+
+
+def plan_language(session: Session, meeting: Meeting) -> str | None:
+    """The language the plan's words (items, reasons) were written in: the notes'."""
+    return session.scalar(
+        select(MeetingNotes.language).where(MeetingNotes.meeting_id == meeting.id)
+    )
 
 
 def organizer_name(session: Session, meeting: Meeting) -> str:
@@ -112,6 +119,7 @@ def remind(
             ContactKind.ITEM_REMINDER,
             header,
             now=now,
+            words_language=plan_language(session, meeting),
             pieces=[(WORDS, item.what)],
             buttons=staff_buttons(item, language),
         )
@@ -150,6 +158,7 @@ def remind(
         ContactKind.ITEM_REMINDER,
         [pieces],
         now=now,
+        words_language=plan_language(session, meeting),
         default_timezone=guardian.timezone or default_timezone,
         buttons=family_buttons(item, language),
     )
@@ -213,6 +222,7 @@ def report_overdue(
         ContactKind.OVERDUE,
         gettext(language, am.OVERDUE_HEADING),
         now=now,
+        words_language=plan_language(session, first),
         pieces=pieces,
     )
     for meeting_id in dict.fromkeys(mt.id for mt, _ in ordered if mt.id != first.id):
@@ -270,6 +280,7 @@ def tell_done(
             ContactKind.ITEM_DONE,
             [[(TEXT, text + "\n"), (WORDS, item.what)]],
             now=now,
+            words_language=plan_language(session, meeting),
             default_timezone=guardian.timezone or default_timezone,
             message=message,
         )
@@ -299,6 +310,7 @@ def tell_done(
         ContactKind.ITEM_DONE,
         header,
         now=now,
+        words_language=plan_language(session, meeting),
         pieces=[(WORDS, item.what)],
     )
 
@@ -340,6 +352,7 @@ def tell_delayed(
                 ]
             ],
             now=now,
+            words_language=plan_language(session, meeting),
             default_timezone=guardian.timezone or default_timezone,
             message=message,
         )
@@ -361,6 +374,7 @@ def tell_delayed(
             date=am.due_text(item.due_on, language),
         ),
         now=now,
+        words_language=plan_language(session, meeting),
         pieces=[
             (WORDS, item.what),
             (TEXT, "\n" + gettext(language, am.DELAY_WHY) + " "),
@@ -390,6 +404,7 @@ def tell_help(
             number=item.position,
         ),
         now=now,
+        words_language=plan_language(session, meeting),
         pieces=[(WORDS, item.what)],
     )
     return reader

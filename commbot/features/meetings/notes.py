@@ -379,16 +379,9 @@ def send_notes(
         default_timezone=default_timezone,
         message=message,
         buttons=built.buttons or None,
+        words_language=notes.language,
     )
-    _words_in(deliveries, notes.language)
     return deliveries
-
-
-def _words_in(deliveries: list[Delivery], language: str) -> None:
-    """The notes' words are in the notes' language, which may not be the meeting's (the
-    language `send_family` and `send_staff` give the words they queue)."""
-    for delivery in deliveries:
-        delivery.body_language = language
 
 
 def _owner_name(session: Session, owner: Owner) -> str:
@@ -410,7 +403,7 @@ def _tell_staff_owners(
     now: dt.datetime,
 ) -> None:
     """Each staff owner hears of each of their items, with Done / Need more time."""
-    from .after_buttons import STAFF_DONE, STAFF_MORE_TIME
+    from .item_notices import staff_buttons
 
     student = session.get_one(Student, meeting.student_id)
     for item in items:
@@ -426,19 +419,7 @@ def _tell_staff_owners(
             student=student.name,
             date=am.due_text(item.due_on, language),
         )
-        buttons = [
-            [
-                {
-                    "text": gettext(language, am.DONE_BUTTON_STAFF),
-                    "callback_data": STAFF_DONE.encode(item=item.id),
-                },
-                {
-                    "text": gettext(language, am.MORE_TIME_BUTTON),
-                    "callback_data": STAFF_MORE_TIME.encode(item=item.id),
-                },
-            ]
-        ]
-        delivery = send_staff(
+        send_staff(
             session,
             meeting,
             staff,
@@ -446,9 +427,9 @@ def _tell_staff_owners(
             header,
             now=now,
             pieces=[(WORDS, item.what)],
-            buttons=buttons,
+            buttons=staff_buttons(item, language),
+            words_language=notes.language,
         )
-        _words_in([delivery], notes.language)
 
 
 def _tell_organizer(session: Session, meeting: Meeting, now: dt.datetime) -> None:

@@ -70,9 +70,11 @@ def send_family(
     message: Message | None = None,
     buttons: Keyboard | None = None,
     media: Sequence[dict[str, Any]] = (),
+    words_language: str | None = None,
 ) -> list[Delivery]:
     """Queue `parts` to the guardian, in order, on their first usable channel. A guardian
-    with none is still recorded as attempted (with no delivery), so the organizer sees it."""
+    with none is still recorded as attempted (with no delivery), so the organizer sees it.
+    The WORDS pieces are in `words_language` (the notes', say), else the meeting's."""
     points = usable_points(session, guardian)
     if not points:
         session.add(
@@ -90,7 +92,7 @@ def send_family(
             default_timezone=default_timezone,
             message=message,
             pieces=pieces,
-            body_language=meeting.language,
+            body_language=words_language or meeting.language,
             media=media if last else (),
             lane=Lane.REMINDER,  # behind conversations, ahead of broadcasts
             point=point,
@@ -128,6 +130,7 @@ def send_staff(
     media: Sequence[dict[str, Any]] = (),
     buttons: Keyboard | None = None,
     message: Message | None = None,
+    words_language: str | None = None,
 ) -> Delivery:
     delivery = to_staff(
         session,
@@ -136,7 +139,7 @@ def send_staff(
         message=message,
         header=header,
         pieces=pieces,
-        body_language=meeting.language,
+        body_language=words_language or meeting.language,
         media=media,
         buttons=buttons,
     )
