@@ -55,7 +55,6 @@ from typing import Any
 from _common import DEFAULT_TIMEZONE, backend_name, fresh_database, parser, percentile, verdict
 from sqlalchemy import Engine, delete, func, select, update
 
-import commbot.conversations  # noqa: F401  (first: it loads the handlers the buttons need)
 from commbot import quiet_hours
 from commbot.db import make_engine, transaction
 from commbot.features.meetings import followups
