@@ -43,6 +43,22 @@ from .test_after_family import (
 )
 
 
+async def alfredos_meeting(system: System) -> int:
+    """Emily Carter's meeting with Rosa about Alfredo, Monday 23 November at 4 PM."""
+    await system.link_staff(CARTER_EMAIL, CARTER)
+    with transaction(system.engine) as session:
+        carter = one(session, Staff, email=CARTER_EMAIL)
+        draft = MeetingDraft(
+            student_id=one(session, Student, name="Alfredo Pérez").id,
+            purpose=Purpose.ANNUAL_REVIEW,
+            fixed_time=local(11, 23, 16),
+            place="Room 12",
+        )
+        return create_meeting(
+            session, carter, draft, now=system.clock(), default_timezone=NY, base_url=PUBLIC
+        ).meeting.id
+
+
 def feedback_of(system: System) -> MeetingFeedback | None:
     with transaction(system.engine) as session:
         return session.scalars(select(MeetingFeedback)).one_or_none()
@@ -74,18 +90,7 @@ async def test_a_reminder_and_the_feedback_request_never_come_together(system: S
 async def test_two_reminders_due_together_come_a_day_apart_and_1_means_the_first(
     system: System,
 ) -> None:
-    await system.link_staff(CARTER_EMAIL, CARTER)
-    with transaction(system.engine) as session:
-        carter = one(session, Staff, email=CARTER_EMAIL)
-        draft = MeetingDraft(
-            student_id=one(session, Student, name="Alfredo Pérez").id,
-            purpose=Purpose.ANNUAL_REVIEW,
-            fixed_time=local(11, 23, 16),
-            place="Room 12",
-        )
-        meeting_id = create_meeting(
-            session, carter, draft, now=system.clock(), default_timezone=NY, base_url=PUBLIC
-        ).meeting.id
+    meeting_id = await alfredos_meeting(system)
     await system.drain()
     system.clock.now = local(11, 23, 17).astimezone(dt.UTC)
     with transaction(system.engine) as session:
@@ -154,18 +159,7 @@ async def test_once_rated_and_answered_a_number_is_for_the_teacher(system: Syste
 
 
 async def test_notes_recorded_late_still_ask_for_feedback(system: System) -> None:
-    await system.link_staff(CARTER_EMAIL, CARTER)
-    with transaction(system.engine) as session:
-        carter = one(session, Staff, email=CARTER_EMAIL)
-        draft = MeetingDraft(
-            student_id=one(session, Student, name="Alfredo Pérez").id,
-            purpose=Purpose.ANNUAL_REVIEW,
-            fixed_time=local(11, 23, 16),
-            place="Room 12",
-        )
-        meeting_id = create_meeting(
-            session, carter, draft, now=system.clock(), default_timezone=NY, base_url=PUBLIC
-        ).meeting.id
+    meeting_id = await alfredos_meeting(system)
     # Three days after the meeting, later than the two days feedback waits for.
     system.clock.now = local(11, 26, 18).astimezone(dt.UTC)
     with transaction(system.engine) as session:
@@ -184,18 +178,7 @@ async def test_notes_recorded_late_still_ask_for_feedback(system: System) -> Non
 
 
 async def test_long_notes_go_in_sms_parts_that_each_stand_alone(system: System) -> None:
-    await system.link_staff(CARTER_EMAIL, CARTER)
-    with transaction(system.engine) as session:
-        carter = one(session, Staff, email=CARTER_EMAIL)
-        draft = MeetingDraft(
-            student_id=one(session, Student, name="Alfredo Pérez").id,
-            purpose=Purpose.ANNUAL_REVIEW,
-            fixed_time=local(11, 23, 16),
-            place="Room 12",
-        )
-        meeting_id = create_meeting(
-            session, carter, draft, now=system.clock(), default_timezone=NY, base_url=PUBLIC
-        ).meeting.id
+    meeting_id = await alfredos_meeting(system)
     await system.drain()
     system.clock.now = local(11, 23, 17).astimezone(dt.UTC)
     decision = "We will try a new way to practise reading words at school each day. " * 2

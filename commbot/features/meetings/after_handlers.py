@@ -39,8 +39,9 @@ RATINGS = range(1, 6)
 # -- telling the family, on the meeting's record ---------------------------------------------
 
 
-def _tell(context: Context, meeting_id: int | None, guardian: Guardian, text: str) -> None:
-    """The reply, recorded like every message about the meeting (see handlers)."""
+def tell_received(context: Context, meeting_id: int | None, guardian: Guardian, text: str) -> None:
+    """Reply to the family, recorded like every message about the meeting (the record of
+    the school's contacts with the family); `meeting_id` None: a reply about no meeting."""
     delivery = context.reply(text)
     if meeting_id is None:
         return
@@ -57,7 +58,7 @@ def _tell(context: Context, meeting_id: int | None, guardian: Guardian, text: st
 
 
 def _told(context: Context, guardian: Guardian, answer: items.FamilyAnswer) -> None:
-    _tell(context, answer.item.meeting_id if answer.item else None, guardian, answer.reply)
+    tell_received(context, answer.item.meeting_id if answer.item else None, guardian, answer.reply)
     context.events.append(f"item: {answer.outcome.value}")
     if answer.outcome in (items.FamilyDone.DONE, items.FamilyDone.ALREADY) and answer.item:
         _close_reminder_question(context, guardian, answer.item.id)
@@ -223,7 +224,7 @@ def _rate(context: Context, point: ContactPoint, meeting_id: int, rating: int) -
     except MeetingError:
         _expired(context, guardian, "stale feedback")
         return
-    _tell(context, meeting_id, guardian, reply)
+    tell_received(context, meeting_id, guardian, reply)
     context.events.append("feedback rating")
 
 
@@ -263,7 +264,7 @@ def _feedback_words(context: Context, point: ContactPoint, pending: PendingChoic
         )
     except MeetingError:
         return False  # an ordinary message, then: it goes the usual way
-    _tell(context, meeting_id, guardian, reply)
+    tell_received(context, meeting_id, guardian, reply)
     context.events.append("feedback words")
     return True
 

@@ -26,11 +26,12 @@ from . import (  # noqa: F401  (they register themselves)
 )
 from . import messages as m
 from .actions import MeetingError, meeting_for
+from .after_handlers import tell_received
 from .answers import MeetingClosed, answer_choice, take_words, takes_answers
 from .buttons import CHOICE_BUTTON, CONFIRM
 from .changes import confirm_meeting
 from .choices import is_choice_code
-from .models import ContactKind, Meeting, MeetingContact
+from .models import Meeting
 
 
 def _answer(context: Context, point: ContactPoint, pending: PendingChoice, n: int) -> None:
@@ -55,24 +56,8 @@ def _choose(context: Context, point: ContactPoint, meeting_id: int, code: str) -
         context.events.append("meeting closed")
         return
     if received.reply:
-        _tell_received(context, meeting_id, guardian, received.reply)
+        tell_received(context, meeting_id, guardian, received.reply)
     context.events.append(received.event)
-
-
-def _tell_received(context: Context, meeting_id: int, guardian: Guardian, text: str) -> None:
-    """Tell the family their answer arrived, recorded like every message about the meeting
-    (the record of the school's contacts with the family)."""
-    delivery = context.reply(text)
-    context.session.flush()
-    context.session.add(
-        MeetingContact(
-            meeting_id=meeting_id,
-            guardian_id=guardian.id,
-            kind=ContactKind.RECEIVED,
-            delivery_id=delivery.id,
-            at=context.now,
-        )
-    )
 
 
 def _lapsed(context: Context, guardian: Guardian, pending: PendingChoice) -> bool:
@@ -96,7 +81,7 @@ def _words(context: Context, point: ContactPoint, pending: PendingChoice) -> boo
         received = take_words(context.session, guardian, meeting_id, message, now=context.now)
     except MeetingClosed:
         return False  # an ordinary message, then: it goes the usual way
-    _tell_received(context, meeting_id, guardian, received.reply)
+    tell_received(context, meeting_id, guardian, received.reply)
     context.events.append(received.event)
     return True
 
