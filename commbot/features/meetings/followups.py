@@ -18,7 +18,6 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ from ...models import ChoiceKind, Guardian, PendingChoice, Staff, Student
 from .after_models import ActionFollowup, ActionItem, FollowupKind, ItemState, MeetingNotes
 from .audience import answers_go_to, invitees
 from .models import Meeting, MeetingState
-from .reminders import BEFORE_QUIET
+from .reminders import BEFORE_QUIET, claim_due
 
 log = logging.getLogger(__name__)
 FOLLOWUPS = ActionFollowup.__table__
@@ -221,21 +220,9 @@ def send_due(
     report = SendReport()
     while True:
         with transaction(engine) as session:
-            rows: Sequence[ActionFollowup] = session.scalars(
-                select(ActionFollowup)
-                .where(ActionFollowup.done_at.is_(None), ActionFollowup.due_at <= now)
-                .order_by(ActionFollowup.due_at, ActionFollowup.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows, meetings = claim_due(session, ActionFollowup, now, batch)
             if not rows:
                 return report
-            meetings = {
-                m.id: m
-                for m in session.scalars(
-                    select(Meeting).where(Meeting.id.in_({r.meeting_id for r in rows}))
-                )
-            }
             item_ids = {r.item_id for r in rows if r.item_id is not None}
             items = {
                 i.id: i

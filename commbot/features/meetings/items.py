@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...channels.base import clean_text
 from ...i18n import gettext
 from ...models import ChoiceKind, Guardian, Guardianship, PendingChoice, Staff, Student
 from ...policy import receiving_link, served_students_query, serves
@@ -140,7 +141,8 @@ def need_more_time(
         raise ItemError(f"{new_due.isoformat()} is not after today ({today.isoformat()})")
     if new_due > today + MAX_AHEAD:
         raise ItemError(f"{new_due.isoformat()} is more than two years ahead")
-    reason = reason.strip()
+    # Cleaned here, for every entry point: PostgreSQL refuses a NUL that SQLite would keep.
+    reason = clean_text(reason).strip()
     if not reason:
         raise ItemError("say in a few words why it needs more time")
     if len(reason) > MAX_REASON:

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from ... import quiet_hours
 from ...db import insert_missing, transaction
 from ...models import Guardian
 from ...outbox import family_quiet_until
+from .after_models import ActionFollowup
 from .audience import invitees, staff_recipients
 from .models import Meeting, MeetingReminder, MeetingState
 
@@ -127,6 +129,31 @@ def close_open(session: Session, meeting: Meeting, now: dt.datetime, outcome: st
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+# A meeting's rows due at a moment: its reminders, and its follow-ups after it is held.
+Due = TypeVar("Due", MeetingReminder, ActionFollowup)
+
+
+def claim_due(
+    session: Session, model: type[Due], now: dt.datetime, batch: int
+) -> tuple[Sequence[Due], dict[int, Meeting]]:
+    """Claim up to `batch` open rows due by `now`, soonest first, `FOR UPDATE SKIP LOCKED`
+    (each worker takes different ones; SQLite has one writer anyway), with their meetings."""
+    rows = session.scalars(
+        select(model)
+        .where(model.done_at.is_(None), model.due_at <= now)
+        .order_by(model.due_at, model.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    meeting_ids = {row.meeting_id for row in rows}
+    meetings = (
+        {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))}
+        if meeting_ids
+        else {}
+    )
+    return rows, meetings
+
+
 @dataclass
 class SendReport:
     sent: int = 0
@@ -147,21 +174,9 @@ def send_due(
     report = SendReport()
     while True:
         with transaction(engine) as session:
-            rows: Sequence[MeetingReminder] = session.scalars(
-                select(MeetingReminder)
-                .where(MeetingReminder.done_at.is_(None), MeetingReminder.due_at <= now)
-                .order_by(MeetingReminder.due_at, MeetingReminder.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            ).all()
+            rows, meetings = claim_due(session, MeetingReminder, now, batch)
             if not rows:
                 return report
-            meetings = {
-                meeting.id: meeting
-                for meeting in session.scalars(
-                    select(Meeting).where(Meeting.id.in_({r.meeting_id for r in rows}))
-                )
-            }
             quiet_cache: dict[tuple[str, str], dt.datetime] = {}
             audiences: dict[int, set[str]] = {}
             for row in rows:
