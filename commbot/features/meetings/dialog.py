@@ -26,7 +26,7 @@ from . import messages as m
 from . import staff_messages as s
 from .actions import MAX_SLOTS, MeetingError, create_meeting
 from .dialog_preview import draft_from, preview_texts
-from .dialog_steps import DROPPING, SENDING, TAKES, Answer, NotUnderstood
+from .dialog_steps import DROPPING, SENDING, TAKES, Answer, NotUnderstood, answer_from
 from .models import AttendeeRole
 
 KIND = "meeting"
@@ -70,15 +70,7 @@ def start(context: Context, staff: Staff, argument: str = "") -> None:
 
 def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
     """The next step, from a button or typed text."""
-    data = context.inbound.callback_data
-    pressed = STEP.decode(data) if data else None
-    if data and pressed is None:
-        answer = Answer("", "", "")  # malformed: no step takes it
-    elif pressed is not None:
-        answer = Answer(str(pressed["step"]), str(pressed.get("value", "")), "")
-    else:
-        answer = Answer(None, "", context.inbound.text.strip())
-    _take(context, staff, dialog, answer)
+    _take(context, staff, dialog, answer_from(context, STEP))
 
 
 def _take(context: Context, staff: Staff, dialog: StaffDialog, answer: Answer) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ...callback_data import ButtonData
 from ...conversations.context import Context
 from ...conversations.staff import find_student
 from ...errors import InputError
@@ -48,6 +49,18 @@ class Answer:
     def press(self, step: str) -> str | None:
         """The button's value when a button of `step` was pressed."""
         return self.value if self.pressed == step else None
+
+
+def answer_from(context: Context, steps: ButtonData) -> Answer:
+    """What the staff member just did in a dialog whose buttons are `steps`: pressed one of
+    them, pressed something malformed (no step takes it), or typed words."""
+    data = context.inbound.callback_data
+    pressed = steps.decode(data) if data else None
+    if data and pressed is None:
+        return Answer("", "", "")
+    if pressed is not None:
+        return Answer(str(pressed["step"]), str(pressed.get("value", "")), "")
+    return Answer(None, "", context.inbound.text.strip())
 
 
 def _t(staff: Staff, message: str, **values: object) -> str:

@@ -22,6 +22,7 @@ from . import messages as m
 from . import notes_dialog_messages as n
 from . import staff_messages as s
 from .actions import MeetingError, meeting_for
+from .dialog_steps import answer_from
 from .notes import raised_concerns, record_notes
 from .notes_dialog_dates import examples
 from .notes_dialog_preview import preview_texts, spec_from
@@ -75,15 +76,7 @@ def start(context: Context, staff: Staff, argument: str = "") -> None:
 
 def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
     """The next step, from a button or typed text."""
-    data = context.inbound.callback_data
-    pressed = STEP.decode(data) if data else None
-    if data and pressed is None:
-        answer = Answer("", "", "")  # malformed: no step takes it
-    elif pressed is not None:
-        answer = Answer(str(pressed["step"]), str(pressed.get("value", "")), "")
-    else:
-        answer = Answer(None, "", context.inbound.text.strip())
-    _take(context, staff, dialog, answer)
+    _take(context, staff, dialog, answer_from(context, STEP))
 
 
 def _take(context: Context, staff: Staff, dialog: StaffDialog, answer: Answer) -> None:
