@@ -148,6 +148,17 @@ RULES: tuple[Rule, ...] = (
     Rule(D, "moretime", STAFF, Reach.SERVED, "a plan item's new due date and the reason"),
     Rule(B, "asd", STAFF, Reach.SERVED, "marks a plan item done; the family is told"),
     Rule(B, "asm", STAFF, Reach.SERVED, "asks for more time on a plan item (a date, a reason)"),
+    # -- photos and stories, staff side --------------------------------------------------------
+    Rule(M, "photo", STAFF, Reach.SERVED, "a photo sent without a command starts a class post"),
+    Rule(C, "/photos", STAFF, Reach.OWN_PLANS, "their photos waiting to be sent; the digest"),
+    Rule(B, "pht", STAFF, Reach.SERVED, "tags a child they serve in their photo post"),
+    Rule(B, "phk", STAFF, Reach.SERVED, "picks which of their classes a photo post goes to"),
+    Rule(B, "phs", STAFF, Reach.OWN_PLANS, "their post: Done, Send now, Send at, digest, Cancel"),
+    Rule(B, "pha", STAFF, Reach.OWN_PLANS, "sends their post at a preset time"),
+    Rule(B, "phx", STAFF, Reach.OWN_PLANS, "cancels one of their waiting photo posts"),
+    Rule(D, "photo_time", STAFF, Reach.OWN_PLANS, "the typed time a photo post goes at"),
+    Rule(C, "/timeline", STAFF, Reach.SERVED, "a student's recent stories and photos"),
+    Rule(B, "sty", STAFF, Reach.SERVED, "thanks a family for their story, in their language"),
     Rule(M, "reply", STAFF, Reach.SERVED, "a Telegram reply to a relayed message answers it"),
     Rule(M, "draft", STAFF, Reach.SERVED, "the message after `/msg <student>` goes there"),
     # -- staff and families ------------------------------------------------------------------
@@ -171,6 +182,10 @@ RULES: tuple[Rule, ...] = (
     Rule(B, "afh", GUARDIAN, Reach.OWN_FAMILY, "asks for help with their item, on Telegram"),
     Rule(B, "afb", GUARDIAN, Reach.OWN_FAMILY, "rates how the meeting worked, on Telegram"),
     Rule(M, "feedback words", GUARDIAN, Reach.OWN_FAMILY, "words after a rating go to feedback"),
+    Rule(K, "PHOTOS", GUARDIAN, Reach.OWN_FAMILY, "the menu of who may see their child's photos"),
+    Rule(A, "photo_consent", GUARDIAN, Reach.OWN_FAMILY, "a number sets a child's photo consent"),
+    Rule(B, "phc", GUARDIAN, Reach.OWN_FAMILY, "sets a child's photo consent, on Telegram"),
+    Rule(M, "story", GUARDIAN, Reach.OWN_FAMILY, "a photo or story goes on their child's timeline"),
     # -- someone not linked yet ------------------------------------------------------------
     Rule(M, "/start", UNKNOWN, Reach.INVITED, "an invite code links a new Telegram chat"),
     # -- the operator, on the server ---------------------------------------------------------

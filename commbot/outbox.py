@@ -72,6 +72,7 @@ class DeliverySpec:
     back_translate_via: str | None = None
     explain_terms: bool = False
     skip_quiet_hours: bool = False
+    protect_content: bool = False  # Telegram: not forwarded or saved (children's photos)
 
 
 def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
@@ -95,6 +96,7 @@ def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
         "back_translate_via": spec.back_translate_via,
         "explain_terms": spec.explain_terms,
         "skip_quiet_hours": spec.skip_quiet_hours,
+        "protect_content": spec.protect_content,
         "media": list(spec.media),
         "buttons": list(spec.buttons),
         "attempts": 0,
@@ -177,6 +179,7 @@ def to_guardian(
     point: ContactPoint | None = None,
     fallback_of: Delivery | None = None,
     explain_terms: bool = False,
+    protect_content: bool = False,
 ) -> Delivery | None:
     """Queue a message on the family's first usable channel; None if none is left."""
     if point is None:
@@ -205,6 +208,7 @@ def to_guardian(
         fallback_of_id=fallback_of.id if fallback_of is not None else None,
         explain_terms=explain_terms,
         skip_quiet_hours=urgent,
+        protect_content=protect_content,
     )
     return enqueue(session, spec, now)
 
@@ -239,6 +243,7 @@ def move_to_next_channel(
         fallback_of=delivery,
         explain_terms=delivery.explain_terms,
         urgent=delivery.skip_quiet_hours,
+        protect_content=delivery.protect_content,
     )
     if moved is not None:
         moved.not_before = max(moved.not_before, delivery.not_before)

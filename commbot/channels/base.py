@@ -140,6 +140,8 @@ class Media:
     file_name: str | None = None  # as the sender named it, for documents and audio
     # A small text file commbot wrote itself (a calendar invite), carried whole in the row.
     inline: str | None = field(default=None, repr=False)
+    # A photo for a number that cannot take MMS: sent as an expiring link in the text.
+    as_link: bool | None = None
 
     @property
     def is_image(self) -> bool:
@@ -173,6 +175,8 @@ class Inbound:
     # Something was sent that no channel can pass on (a sticker, a poll, dice): its kind.
     # The family is told what the school can receive; whatever text came with it still goes.
     uncarried: str | None = None
+    # Telegram: the parts of one album share this id (each part is its own update).
+    media_group_id: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -197,6 +201,7 @@ class Outbound:
     # WhatsApp outside its 24-hour window: an approved template instead of free text.
     template_sid: str | None = None
     template_variables: dict[str, str] = field(default_factory=dict)
+    protect_content: bool = False  # Telegram: the family cannot forward or save it
 
 
 @dataclass(frozen=True)

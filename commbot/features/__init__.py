@@ -8,14 +8,17 @@ every feature's tables, `commbot.conversations` their handlers, `commbot.jobs` t
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Literal
 
-FEATURES = ("checkins", "meetings")
+FEATURES = ("checkins", "meetings", "photos", "stories")
 
 Part = Literal["models", "handlers", "jobs"]
 
 
 def load(part: Part) -> None:
-    """Import `part` of every feature (once; Python caches modules)."""
+    """Import `part` of every feature that has one (once; Python caches modules)."""
     for name in FEATURES:
-        importlib.import_module(f"{__name__}.{name}.{part}")
+        module = f"{__name__}.{name}.{part}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)

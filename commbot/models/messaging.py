@@ -26,6 +26,7 @@ class MessageKind(StrEnum):
     BROADCAST = "broadcast"
     NOTICE = "notice"
     MEETING = "meeting"  # a meeting's preview, confirmation, change or reminder
+    PHOTO = "photo"  # a teacher's class photo post, or the day's digest
 
 
 class Lane(IntEnum):
@@ -149,6 +150,8 @@ class Delivery(Base):
     explain_terms: Mapped[bool] = mapped_column(Boolean, default=False)
     # Urgent messages and direct replies to a family who just wrote ignore quiet hours.
     skip_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Telegram: the family cannot forward or save it (children's photos).
+    protect_content: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     media: Mapped[list[Any]] = mapped_column(default=list)
     # Telegram inline keyboard rows: [[{"text": ..., "callback_data": ...}], ...].
     buttons: Mapped[list[Any]] = mapped_column(default=list)
@@ -222,6 +225,7 @@ class ChoiceKind(StrEnum):
     MEETING = "meeting"  # a meeting's menu: a time, a need, someone they bring
     ACTION_ITEM = "action_item"  # "reply 1 when it is done", after a reminder
     FEEDBACK = "feedback"  # how well did the meeting work for you, 1 to 5
+    PHOTO_CONSENT = "photo_consent"  # PHOTOS: who may see each child's photos
 
 
 class EarlyStatusReport(Base):

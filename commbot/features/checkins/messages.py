@@ -17,6 +17,9 @@ TEMPLATES: dict[str, str] = {
     "proud": N_("What did {student} do this week that made you proud?"),
     "ahead": N_("Is there anything about the week ahead that would help us support {student}?"),
     "weekend": N_("How was {student}'s weekend? Is there anything fun you would like to share?"),
+    "story": N_(
+        "Share a photo or a story from home this week. What did {student} enjoy? We love to see it."
+    ),
 }
 
 
@@ -33,6 +36,7 @@ QUESTION_LABELS = {
     "proud": N_("Something that made them proud"),
     "ahead": N_("The week ahead"),
     "weekend": N_("The weekend"),
+    "story": N_("Share a photo or a story from home this week"),
 }
 
 WHO = N_("Who is this check-in for?")

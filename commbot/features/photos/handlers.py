@@ -1,0 +1,2 @@
+"""Photos on Telegram and by text. OWNER: builder C (staff) and B2 (families,
+`family_handlers`, imported from here)."""

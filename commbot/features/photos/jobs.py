@@ -1,0 +1,1 @@
+"""Photo clock jobs: scheduled posts, digests and summaries. OWNER: builder B1."""

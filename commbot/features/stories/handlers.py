@@ -1,0 +1,1 @@
+"""Stories on Telegram: the Thank you press and /timeline. OWNER: builder D."""
