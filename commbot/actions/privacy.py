@@ -9,7 +9,8 @@ with each one's history, open numbered questions, check-ins they were asked, mee
 were asked to (purpose, time, the slot they chose, what they asked for, their words, every
 message and reminder sent them about it, the concerns they raised and what answers each,
 the action items they own and the follow-ups sent them, their feedback; never their
-calendar link), invites,
+calendar link), their photo consent changes, the class photos they got or were skipped
+for, their stories from home (`privacy_photos`), invites,
 stored media files, early status reports and unknown-sender records for their addresses,
 and when staff were sent notes naming them. Other people's addresses are left out: staff
 are named, never their chat ids; notes to staff are listed, not quoted, since they can name
@@ -33,7 +34,9 @@ keeps what anonymous reports count. Erased:
   words kept on it, the record of messages sent them about it, their reminders, the
   concerns they raised (with what answers them), the action items they own (with their
   follow-ups), the follow-ups and feedback requests sent them, and their feedback (the
-  meeting itself, its notes and the school's items are the school's and stay).
+  meeting itself, its notes and the school's items are the school's and stay);
+- their photo consent history (which class photos they got, and which of their messages
+  were stories, stay as ids and times).
 
 Kept, so counts by channel, direction, kind, status, school, class, staff member and time
 still add up: the guardian row (placeholder name, school, language, preferred channel), the
@@ -86,6 +89,7 @@ from ..models import (
     TranslationCache,
     UnknownSenderReply,
 )
+from .privacy_photos import export_photos, forget_photos
 
 FORGOTTEN_NAME = "(forgotten)"
 EXPORT_FORMAT = "commbot-family-export/1"
@@ -123,6 +127,9 @@ EXPORTED: dict[str, str] = {
     "action_items": "meetings",
     "action_followups": "meetings",
     "meeting_feedback": "meetings",
+    "photo_consent_changes": "photos",
+    "photo_recipients": "photos",  # which class photos they got or were skipped for
+    "stories": "photos",
 }
 NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "schools": "the school itself",
@@ -141,6 +148,9 @@ NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "meeting_slots": "the times a school proposed; the one a family chose is exported",
     "meeting_attendees": "school staff and specialists who attend a meeting",
     "meeting_notes": "the school's notes of a meeting; what a family was sent is in its deliveries",
+    "photo_posts": "a teacher's photo post; what a family got is in its deliveries",
+    "photo_tags": "which children a teacher said are in a post",
+    "photo_digests": "a class's end-of-day photo digest setting",
 }
 
 
@@ -369,6 +379,7 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
             if run.plan_id in plans
         ],
         "meetings": _export_meetings(session, guardian, staff_names, student_name),
+        "photos": export_photos(session, guardian, staff_names, student_name),
         "invites": [
             _row(i, "kind", "created_at", "expires_at", "used_at", "used_by_chat_id")
             for i in session.scalars(
@@ -599,6 +610,7 @@ class Forgotten:
     pending_questions: int = 0
     invites: int = 0
     meeting_records: int = 0
+    photo_consent_changes: int = 0
     unknown_sender_records: int = 0
     early_status_reports: int = 0
     messages_kept: int = 0
@@ -666,6 +678,7 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
         session, session.scalars(select(InviteCode).where(InviteCode.guardian_id == guardian.id))
     )
     report.meeting_records = _forget_meetings(session, guardian)
+    report.photo_consent_changes = forget_photos(session, guardian)
     report.children = _delete(
         session,
         session.scalars(select(Guardianship).where(Guardianship.guardian_id == guardian.id)),
