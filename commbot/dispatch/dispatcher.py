@@ -166,6 +166,9 @@ class Dispatcher:
         self._pipes: dict[Channel, _Pipe] = {channel: _Pipe() for channel in senders}
         # Provider file id or URL -> (media token, when stored).
         self._stored_media: dict[str, tuple[str, dt.datetime | None]] = {}
+        # Copies being fetched and stored now, by the same key: a photo to a whole class
+        # is fetched once, however many of its sends are under way at the same time.
+        self._storing: dict[str, asyncio.Future[str]] = {}
 
     # -- running -----------------------------------------------------------------------
 
@@ -545,9 +548,7 @@ class Dispatcher:
             source = item.telegram_file_id or item.url or _inline_key(item)
             token = await self._stored_copy(source)
             if token is None:
-                data = await self._fetch_clean(item)
-                token = await asyncio.to_thread(self._store, data, item.content_type, source)
-                self._stored_media[source] = (token, self.clock())
+                token = await self._store_once(item, source)
             item = replace(item, telegram_file_id=None, url=None, local_token=token)
         if not self.public_base_url:
             raise SendError(
@@ -571,6 +572,22 @@ class Dispatcher:
         if not await asyncio.to_thread(self._still_stored, token):
             del self._stored_media[source]
             return None
+        return token
+
+    async def _store_once(self, item: Media, source: str) -> str:
+        """Fetch, strip and store `item`, or wait for the send already doing it (its
+        failure is each waiting send's own, recorded and retried by each)."""
+        storing = self._storing.get(source)
+        if storing is None:
+            storing = asyncio.ensure_future(self._fetch_and_store(item, source))
+            self._storing[source] = storing
+            storing.add_done_callback(lambda _: self._storing.pop(source, None))
+        return await asyncio.shield(storing)
+
+    async def _fetch_and_store(self, item: Media, source: str) -> str:
+        data = await self._fetch_clean(item)
+        token = await asyncio.to_thread(self._store, data, item.content_type, source)
+        self._stored_media[source] = (token, self.clock())
         return token
 
     def _still_stored(self, token: str) -> bool:
