@@ -24,7 +24,7 @@ from commbot.dispatch.dispatcher import MEDIA_NOT_FETCHED
 from commbot.features.photos.messages import PHOTO_LINK, photos_header
 from commbot.i18n import gettext
 from commbot.images import strip_metadata
-from commbot.media import LIFETIME
+from commbot.media import LIFETIME, remove_made_from
 from commbot.models import Channel, ContactPoint, Delivery, DeliveryStatus, Guardian
 from commbot.outbox import to_guardian
 from commbot.phones import supports_mms
@@ -36,6 +36,7 @@ CARTER_EMAIL = "ecarter@lincoln.example.org"
 AMINA_CHAT = 8001  # Amina Bashid, English, Telegram; mother of Andrew Bashid
 ROSA = "+16175550134"  # Rosa Pérez, Spanish, SMS (Boston)
 KARIM = "+16175550177"  # Karim Bashid, Arabic, WhatsApp
+LAN = "+16175550142"  # Lan Nguyen, Vietnamese, SMS
 LI_WEI = "+16175550153"  # Li Wei, Chinese, SMS; given a number in China below
 ABROAD = "+8613800138000"  # a mobile in China: Twilio sends no MMS there
 CAMERA = "ACME Phone 12"  # the camera model written in the photo's EXIF
@@ -270,10 +271,32 @@ async def test_one_photo_is_stored_once_for_many_families_and_each_is_sent_right
 
     by_number = {m.to: m for m in system.twilio.messages}
     [rosa_url] = by_number[ROSA].media_urls
-    [lan_url] = by_number["+16175550142"].media_urls
+    [lan_url] = by_number[LAN].media_urls
     link = (by_number[ABROAD].body or "").split("\n")[-1]
     assert rosa_url == lan_url == link
     assert len(system.telegram.downloads) == 1  # fetched from Telegram once
+
+
+async def test_a_copy_removed_when_consent_is_withdrawn_is_never_linked_again(
+    system: System,
+) -> None:
+    """Withdrawing consent removes the stored copies (`media.remove_made_from`): a link
+    already sent answers 404, and a family still allowed gets a fresh copy, never the dead
+    link this worker remembered."""
+    await setup(system)
+    photo = teacher_photo(system, camera_jpeg())
+    queue_photo(system, "Rosa Pérez", photo)
+    await system.drain()
+    [first] = [url for m in system.twilio.messages if m.to == ROSA for url in m.media_urls]
+    with transaction(system.engine) as session:
+        assert remove_made_from(session, [photo.to_json()]) == 1
+    assert (await system.http.get(first.removeprefix(PUBLIC))).status_code == 404
+
+    queue_photo(system, "Lan Nguyen", photo)
+    await system.drain()
+    [second] = [url for m in system.twilio.messages if m.to == LAN for url in m.media_urls]
+    assert second != first
+    assert_no_metadata(await served(system, second))
 
 
 def test_only_numbers_in_the_us_and_canada_take_mms() -> None:

@@ -11,6 +11,8 @@ chat arrive in the order they were written.
 
 What a provider can take (rates, sizes, WhatsApp's window, fetching media) is the channel
 adapter's to say (`channels/base.py`); this module claims, limits, retries and falls back.
+Whatever it fetches is stripped of its metadata (`images`) before it is sent or stored; a
+number that cannot take MMS gets the picture as an expiring link of ours.
 Leases and hand-overs are `leases.py` and `recovery.py`; when to retry is `retries.py`.
 """
 
