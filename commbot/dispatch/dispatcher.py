@@ -572,7 +572,7 @@ class Dispatcher:
         if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
             return None
         if not await asyncio.to_thread(self._still_stored, token):
-            del self._stored_media[source]
+            self._stored_media.pop(source, None)  # another send may have dropped it
             return None
         return token
 
