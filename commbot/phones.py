@@ -61,6 +61,23 @@ def is_phone_number(address: str) -> bool:
     return _E164.fullmatch(address) is not None
 
 
+# Where Twilio delivers MMS: the United States and Canada. Elsewhere on +1 (the Caribbean)
+# and in every other country, a picture sent as MMS would arrive as a link Twilio makes,
+# or not at all; commbot sends its own expiring link instead.
+MMS_REGIONS = frozenset({"US", "CA"})
+
+
+def supports_mms(e164: str) -> bool:
+    """Whether an SMS to this number can carry a picture (MMS)."""
+    if not is_phone_number(e164):
+        return False
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.region_code_for_number(number) in MMS_REGIONS
+
+
 def equivalent_forms(e164: str) -> tuple[str, ...]:
     """The number itself first, then the other forms the same phone is written in.
 

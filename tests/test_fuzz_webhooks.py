@@ -169,6 +169,29 @@ TELEGRAM_CONTENT: dict[str, dict[str, Any]] = {
         "caption": "Our project",
         "caption_entities": [{"type": "bold", "offset": 0, "length": 3}],
     },
+    # An album arrives as one update per part, sharing a media_group_id; the caption
+    # comes with the first part only.
+    "album": {
+        "photo": [{**_file("album1"), "width": 1280, "height": 960, "file_size": 210_000}],
+        "media_group_id": "13584090218431230",
+        "caption": "Field trip",
+    },
+    "album_part": {
+        "photo": [{**_file("album2"), "width": 960, "height": 1280, "file_size": 190_000}],
+        "media_group_id": "13584090218431230",
+    },
+    # A photo sent as a file: its bytes (EXIF and all) kept by Telegram, a document.
+    "image_document": {
+        "document": {
+            **_file("imgdoc"),
+            "file_name": "IMG_2041.JPG",
+            "mime_type": "image/jpeg",
+            "file_size": 2_400_000,
+            "thumbnail": {**_file("thumb"), "width": 320, "height": 240, "file_size": 9_000},
+        },
+        "caption": "In full quality",
+        "media_group_id": "13584090218431231",
+    },
     "voice": {"voice": {**_file("voice"), "duration": 3, "mime_type": "audio/ogg"}},
     "audio": {
         "audio": {
@@ -348,6 +371,7 @@ EXTRA_KEYS = [
     "caption",
     "photo",
     "document",
+    "media_group_id",
     "reply_to_message",
     "chat",
     "from",

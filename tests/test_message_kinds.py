@@ -105,13 +105,8 @@ FILE_KINDS = [
         "sendDocument",
         "document",
     ),
-    # A photo sent "as a file" keeps its full quality: it goes back as a document.
-    (
-        "document",
-        {"file_name": "IMG_2041.JPG", "mime_type": "image/jpeg"},
-        "sendDocument",
-        "document",
-    ),
+    # A photo sent "as a file" goes back as a document too, but uploaded again with its
+    # metadata stripped, never by its file id: tests/test_photo_delivery.py.
 ]
 
 

@@ -11,6 +11,8 @@ chat arrive in the order they were written.
 
 What a provider can take (rates, sizes, WhatsApp's window, fetching media) is the channel
 adapter's to say (`channels/base.py`); this module claims, limits, retries and falls back.
+Whatever it fetches is stripped of its metadata (`images`) before it is sent or stored; a
+number that cannot take MMS gets the picture as an expiring link of ours.
 Leases and hand-overs are `leases.py` and `recovery.py`; when to retry is `retries.py`.
 """
 
@@ -36,13 +38,17 @@ from ..channels.base import (
     ChannelAdapter,
     ChannelLimits,
     Media,
+    MediaKind,
     Outbound,
     RateLimit,
     SendError,
     SendResult,
 )
 from ..db import transaction
+from ..features.photos.messages import PHOTO_LINK
 from ..i18n import N_, gettext
+from ..images import strip_metadata
+from ..languages import is_rtl
 from ..media import MediaStore, media_url
 from ..models import (
     Channel,
@@ -56,11 +62,11 @@ from ..models import (
     utcnow,
 )
 from ..outbox import DeliverySpec, enqueue, guardian_not_before
-from ..phones import redact
+from ..phones import redact, supports_mms
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
 from . import history, leases, recovery, retries
-from .compose import render
+from .compose import render, right_to_left
 from .outcomes import record_failure, record_sent
 
 log = logging.getLogger(__name__)
@@ -162,6 +168,9 @@ class Dispatcher:
         self._pipes: dict[Channel, _Pipe] = {channel: _Pipe() for channel in senders}
         # Provider file id or URL -> (media token, when stored).
         self._stored_media: dict[str, tuple[str, dt.datetime | None]] = {}
+        # Copies being fetched and stored now, by the same key: a photo to a whole class
+        # is fetched once, however many of its sends are under way at the same time.
+        self._storing: dict[str, asyncio.Future[str]] = {}
 
     # -- running -----------------------------------------------------------------------
 
@@ -494,6 +503,11 @@ class Dispatcher:
             # retried on its own.
             delivery.header = await asyncio.to_thread(self._split_media, delivery.id, missing)
         text = await render(delivery, self.translator)
+        if any(item.as_link for item in media):
+            # The sender puts the link itself after the words: say what it is first.
+            line = gettext(delivery.language, PHOTO_LINK)
+            line = right_to_left(line) if is_rtl(delivery.language) else line
+            text = "\n".join(part for part in (text, line) if part)
         buttons = tuple(
             tuple((b["text"], b["callback_data"]) for b in row) for row in delivery.buttons
         )
@@ -504,6 +518,7 @@ class Dispatcher:
             media=media,
             buttons=buttons,
             status_callback=self.status_callback if channel is not Channel.TELEGRAM else None,
+            protect_content=delivery.protect_content,
         )
 
     async def _media_for(
@@ -517,32 +532,77 @@ class Dispatcher:
         for reference in stored:
             item = Media.from_json(reference)
             try:
-                resolved.append(await self._resolve(channel, item))
+                resolved.append(await self._resolve(channel, item, delivery.address))
             except MediaUnavailable:
                 missing.append(reference)
         return tuple(resolved), missing
 
-    async def _resolve(self, channel: Channel, item: Media) -> Media:
+    async def _resolve(self, channel: Channel, item: Media, address: str) -> Media:
+        """What `channel` is sent for one attachment. Whatever is fetched is stripped of
+        its metadata (a photo's GPS position among it) before it goes anywhere."""
         if channel is Channel.TELEGRAM:
-            if item.telegram_file_id:
-                return item
-            return replace(item, url=None, local_token=None, data=await self._fetch(item))
+            if item.telegram_file_id and not _may_carry_metadata(item):
+                return item  # sent again by its file id: Telegram's copy carries none
+            data = await self._fetch_clean(item)
+            return replace(item, telegram_file_id=None, url=None, local_token=None, data=data)
         if item.local_token is None:
             # One photo to many families (or retried) is fetched and stored once.
             source = item.telegram_file_id or item.url or _inline_key(item)
-            token, stored_at = self._stored_media.get(source, ("", None))
-            if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
-                data = await self._fetch(item)
-                token = await asyncio.to_thread(self._store, data, item.content_type, source)
-                self._stored_media[source] = (token, self.clock())
+            token = await self._stored_copy(source)
+            if token is None:
+                token = await self._store_once(item, source)
             item = replace(item, telegram_file_id=None, url=None, local_token=token)
         if not self.public_base_url:
             raise SendError(
                 "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
             )
+        # A number that cannot take MMS gets the picture as our expiring link in the text.
+        as_link = channel is Channel.SMS and item.is_image and not supports_mms(address)
         return replace(
-            item, local_token=None, url=media_url(self.public_base_url, item.local_token or "")
+            item,
+            local_token=None,
+            url=media_url(self.public_base_url, item.local_token or ""),
+            as_link=True if as_link else item.as_link,
         )
+
+    async def _stored_copy(self, source: str) -> str | None:
+        """The token of the copy this worker stored of `source` lately, while it is still
+        served (a withdrawn consent removes copies at once, from any process)."""
+        token, stored_at = self._stored_media.get(source, ("", None))
+        if stored_at is None or self.clock() - stored_at > MEDIA_REUSE:
+            return None
+        if not await asyncio.to_thread(self._still_stored, token):
+            self._stored_media.pop(source, None)  # another send may have dropped it
+            return None
+        return token
+
+    async def _store_once(self, item: Media, source: str) -> str:
+        """Fetch, strip and store `item`, or wait for the send already doing it (its
+        failure is each waiting send's own, recorded and retried by each)."""
+        storing = self._storing.get(source)
+        if storing is None:
+            storing = asyncio.ensure_future(self._fetch_and_store(item, source))
+            self._storing[source] = storing
+            storing.add_done_callback(lambda _: self._storing.pop(source, None))
+        return await asyncio.shield(storing)
+
+    async def _fetch_and_store(self, item: Media, source: str) -> str:
+        data = await self._fetch_clean(item)
+        token = await asyncio.to_thread(self._store, data, item.content_type, source)
+        self._stored_media[source] = (token, self.clock())
+        return token
+
+    def _still_stored(self, token: str) -> bool:
+        with transaction(self.engine) as session:
+            return MediaStore.find(session, token, self.clock()) is not None
+
+    async def _fetch_clean(self, item: Media) -> bytes:
+        """The file's bytes with no metadata left in them (see `images`); a file commbot
+        wrote itself has none."""
+        data = await self._fetch(item)
+        if item.inline is not None:
+            return data
+        return await asyncio.to_thread(strip_metadata, data)
 
     async def _fetch(self, item: Media) -> bytes:
         """The photo's bytes, from the provider it came in through (or the file itself,
@@ -586,6 +646,7 @@ class Dispatcher:
                 contact_point_id=delivery.contact_point_id,
                 message_id=delivery.message_id,
                 skip_quiet_hours=delivery.skip_quiet_hours,
+                protect_content=delivery.protect_content,
             )
             split = enqueue(session, spec, now)
             split.attempts = 1  # this fetch was its first try
@@ -732,6 +793,13 @@ def _internal(exc: Exception) -> SendError:
     where = "".join(traceback.format_tb(exc.__traceback__))
     log.error("sending failed unexpectedly: %s\n%s", type(exc).__name__, where)
     return SendError("internal", type(exc).__name__, permanent=False)
+
+
+def _may_carry_metadata(item: Media) -> bool:
+    """A Telegram file that may still hold what the camera wrote: a picture sent as a file
+    (Telegram keeps a document's bytes as they were). A compressed PHOTO is re-encoded by
+    Telegram without its EXIF, so its file id is sent again as it is."""
+    return item.is_image and item.kind is not MediaKind.PHOTO
 
 
 def _inline_key(item: Media) -> str:

@@ -65,6 +65,10 @@ class TelegramSender:
     async def _send(self, chat_id: int, outbound: Outbound, sent: list[int]) -> SendResult:
         text = outbound.text
         markup = _keyboard(outbound)
+        # A child's photo may not be forwarded or saved: every part of the message is
+        # protected (the words too, or the caption could be copied out with the photo's
+        # description). Left out of the request when not asked for.
+        protect = True if outbound.protect_content else None
         items = outbound.media[:MEDIA_LIMIT]
         for index, item in enumerate(items):
             # The words go as the first caption when they fit; otherwise as messages after.
@@ -73,13 +77,15 @@ class TelegramSender:
             if caption is not None:
                 text = ""
             last = index == len(items) - 1 and not text
-            message_id = await self._send_media(chat_id, item, caption, markup if last else None)
+            message_id = await self._send_media(
+                chat_id, item, caption, markup if last else None, protect
+            )
             sent.append(message_id)
         parts = split_text(text, TEXT_LIMIT) if text else []
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             message = await self.bot.send_message(
-                chat_id, part, reply_markup=markup if last else None
+                chat_id, part, reply_markup=markup if last else None, protect_content=protect
             )
             sent.append(message.message_id)
         if not sent:
@@ -92,6 +98,7 @@ class TelegramSender:
         item: Media,
         caption: str | None,
         markup: InlineKeyboardMarkup | None,
+        protect: bool | None = None,
     ) -> int:
         """One attachment, by the Bot API method for its kind (a file id of one kind is
         refused by another kind's method)."""
@@ -99,7 +106,11 @@ class TelegramSender:
         if file is None:
             file = InputFile(item.data or b"", filename=_file_name(item))
         bot = self.bot
-        common: dict[str, Any] = {"caption": caption, "reply_markup": markup}
+        common: dict[str, Any] = {
+            "caption": caption,
+            "reply_markup": markup,
+            "protect_content": protect,
+        }
         match item.kind:
             case MediaKind.PHOTO:
                 message = await bot.send_photo(chat_id, photo=file, **common)
@@ -112,7 +123,9 @@ class TelegramSender:
             case MediaKind.ANIMATION:
                 message = await bot.send_animation(chat_id, animation=file, **common)
             case MediaKind.VIDEO_NOTE:
-                message = await bot.send_video_note(chat_id, video_note=file, reply_markup=markup)
+                message = await bot.send_video_note(
+                    chat_id, video_note=file, reply_markup=markup, protect_content=protect
+                )
             case _:
                 message = await bot.send_document(chat_id, document=file, **common)
         return message.message_id

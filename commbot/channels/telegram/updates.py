@@ -71,6 +71,7 @@ FILE_ID_LIMIT = 256
 MIME_LIMIT = 100  # media_files.content_type
 FILE_NAME_LIMIT = 255
 CALLBACK_LIMIT = 256
+GROUP_ID_LIMIT = 64  # photo_posts.media_group_id; Telegram's are about 18 digits
 
 
 def parse_update(data: Any) -> Inbound | None:
@@ -245,7 +246,15 @@ def _inbound(update: Update) -> Inbound | None:
         reply_to_provider_id=str(reply_to) if reply_to is not None else None,
         display_name=_display_name(message),
         uncarried=uncarried,
+        media_group_id=_media_group_id(message.media_group_id),
     )
+
+
+def _media_group_id(value: object) -> str | None:
+    """The album a part belongs to (each part of an album is its own update)."""
+    if value is None:
+        return None
+    return identifier(value, "media_group_id", GROUP_ID_LIMIT)
 
 
 def _message_id(value: object) -> int:

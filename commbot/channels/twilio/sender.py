@@ -75,9 +75,10 @@ class TwilioSender:
                     content_variables=json.dumps(outbound.template_variables),
                 )
                 return SendResult(message.sid or "")
-            # MMS carries pictures; other files (voice notes, videos, PDFs) go as links.
-            media_urls = [m.url for m in outbound.media if m.url and m.is_image][:MEDIA_LIMIT]
-            links = [m.url for m in outbound.media if m.url and not m.is_image]
+            # MMS carries pictures; other files (voice notes, videos, PDFs) go as links, and
+            # so do pictures to numbers that cannot take MMS (`as_link`, the dispatcher's).
+            media_urls = [m.url for m in outbound.media if m.url and _attached(m)][:MEDIA_LIMIT]
+            links = [m.url for m in outbound.media if m.url and not _attached(m)]
             text = "\n".join(part for part in (outbound.text, *links) if part)
             parts = split_text(text, TEXT_LIMIT) if text else [""]
             for index, part in enumerate(parts):
@@ -121,6 +122,11 @@ class TwilioSender:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def _attached(media: Media) -> bool:
+    """Whether a file goes as a media URL (a picture by MMS or WhatsApp), not a link."""
+    return media.is_image and not media.as_link
 
 
 def _partial(first_sid: str, error: SendError) -> SendError:

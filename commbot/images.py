@@ -1,0 +1,87 @@
+"""Photos made safe to pass on: what a camera writes into the file besides the picture
+(EXIF with the GPS position and the phone's model, XMP, IPTC, ICC profiles, comments) is
+dropped before a photo leaves commbot.
+
+Pillow decodes the picture and it is written afresh from its pixels alone, in the format it
+came in, so no marker we did not think of survives (stripping segments by hand would miss
+some). The EXIF orientation is applied to the pixels first: without its tag, a photo taken
+with the phone on its side would otherwise arrive sideways.
+
+Anything Pillow cannot read (a PDF, a HEIC photo without a plugin, a damaged file) is given
+back unchanged: stripping never stops a message, and never fails.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+
+from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
+
+log = logging.getLogger(__name__)
+
+# The formats phones and apps send that Pillow writes back. MPO (a JPEG holding several
+# pictures, as some phones write) goes back as a plain JPEG of its first picture.
+WRITABLE = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF"})
+# What a picture needs to look as it did; everything else in `info` is metadata.
+RENDERING = ("transparency", "duration", "loop", "background", "disposal", "blend")
+JPEG_QUALITY = 90  # when the original's quantisation tables cannot be kept
+
+
+def strip_metadata(data: bytes) -> bytes:
+    """The same picture without its metadata, in its own format; `data` unchanged when it
+    is no image Pillow can read and write."""
+    try:
+        with warnings.catch_warnings():
+            # A very large image is refused (DecompressionBombError) rather than warned of.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return _strip(data)
+    except Exception as exc:  # never stop a message over its metadata
+        log.info("image left as it came: %s", type(exc).__name__)
+        return data
+
+
+def _strip(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        source_format = image.format or ""
+        if source_format not in WRITABLE:
+            return data
+        target = "JPEG" if source_format == "MPO" else source_format
+        frames = getattr(image, "n_frames", 1)
+        options: dict[str, object] = {}
+        if target == "JPEG":
+            options = _jpeg_options(image)
+        if frames > 1 and target in ("GIF", "WEBP", "PNG", "TIFF"):
+            pictures = [_clean(frame.copy()) for frame in ImageSequence.Iterator(image)]
+            first, rest = pictures[0], pictures[1:]
+            options |= {"save_all": True, "append_images": rest}
+            if target in ("GIF", "WEBP", "PNG"):
+                options["duration"] = [p.info.get("duration", 100) for p in pictures]
+        else:
+            image.seek(0)
+            first = _clean(ImageOps.exif_transpose(image))
+        out = io.BytesIO()
+        first.save(out, format=target, **options)
+        return out.getvalue()
+
+
+def _clean(picture: Image.Image) -> Image.Image:
+    """The picture with nothing in `info` but what drawing it needs (the EXIF, XMP, ICC
+    and comments live there, and each format's writer copies some of them by default)."""
+    kept = {key: picture.info[key] for key in RENDERING if key in picture.info}
+    picture.info.clear()
+    picture.info.update(kept)
+    return picture
+
+
+def _jpeg_options(image: Image.Image) -> dict[str, object]:
+    """Re-encode at the original's quality where it can be read, so a photo neither grows
+    nor loses detail more than one encoding costs."""
+    options: dict[str, object] = {"quality": JPEG_QUALITY, "optimize": True}
+    if isinstance(image, JpegImagePlugin.JpegImageFile):
+        tables = getattr(image, "quantization", None)
+        sampling = JpegImagePlugin.get_sampling(image)
+        if tables and image.mode in ("L", "RGB", "YCbCr") and sampling != -1:
+            options = {"qtables": tables, "subsampling": sampling, "optimize": True}
+    return options
