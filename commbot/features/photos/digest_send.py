@@ -6,6 +6,9 @@ post was added to it. Each post gets one `PhotoRecipient` row per family (queued
 unreachable) and becomes `SENT`; its teacher is told once for the whole digest
 (DIGEST_SENT), so the per-post summary is marked as given.
 
+A delivery has one source language for all its words: captions are translated from the first
+captioned post's language (in practice a class's teachers write in one).
+
 OWNER: builder E.
 """
 
@@ -29,7 +32,7 @@ from ...models import (
     SchoolClass,
     Staff,
 )
-from ...outbox import TEXT, WORDS, Piece, to_guardian, to_staff
+from ...outbox import TEXT, WORDS, Piece, to_guardian, to_staff, usable_points
 from .consent import audience
 from .messages import DIGEST_CAPTION, DIGEST_HEADER, DIGEST_SENT
 from .models import PhotoDigest, PhotoPost, PhotoRecipient, PostState, RecipientOutcome
@@ -137,6 +140,9 @@ def _queue(
 ) -> dict[tuple[int, int], Delivery]:
     """One family's digest, usually one delivery; the delivery carrying each of its posts."""
     guardian = family.guardian
+    points = usable_points(session, guardian)
+    if not points:
+        return {}  # no channel left: the family is unreachable for the whole day
     language = guardian.language
     captioned = next((p for p in family.posts if p.caption.strip()), family.posts[0])
     carried: dict[tuple[int, int], Delivery] = {}
@@ -161,10 +167,10 @@ def _queue(
             body_language=captioned.caption_language,
             media=media,
             lane=Lane.BROADCAST,
+            point=points[0],
             protect_content=True,
         )
-        if delivery is None:
-            return {}  # no channel left: the family is unreachable for the whole day
+        assert delivery is not None  # given a point, one is always queued
         carried |= {(post.id, guardian.id): delivery for post in chunk}
     return carried
 
