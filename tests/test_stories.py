@@ -320,6 +320,22 @@ async def test_a_teacher_who_does_not_serve_the_child_cannot_thank(system: Syste
     assert len(whatsapp_to(system, KARIM)) == 1
 
 
+async def test_a_family_that_opted_out_everywhere_is_not_thanked(system: System) -> None:
+    await setup(system)
+    url = system.twilio.add_media(png_bytes(), "image/png")
+    await system.sms(ROSA, "Mire su dibujo.", media=[url])
+    await system.drain()
+    button = thank_button(system)
+    await system.sms(ROSA, "STOP")  # her only channel
+    await system.drain()
+    before = len(system.sms_to(ROSA))
+    await tap(system, CARTER, button)
+    assert system.telegram_texts(CARTER)[-1] == en(m.THANK_NOT_REACHED, guardian="Rosa Pérez")
+    assert len(system.sms_to(ROSA)) == before
+    with transaction(system.engine) as session:
+        assert session.scalars(select(Story.thanked_at)).one() is None
+
+
 # -- the timeline ---------------------------------------------------------------------------
 
 
