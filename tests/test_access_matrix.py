@@ -1073,6 +1073,100 @@ STAFF_AFTER_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
+# -- stories from home (issue 13, builder D) ------------------------------------------------
+
+STORY_WORDS = "Alfredo planted beans with his grandmother."
+
+
+async def _story_checkin_asked_rosa(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """Emily Carter's "story" check-in for Alfredo went out to Rosa half an hour ago
+    (fired by the check-in job: its Friday 4:00 PM occurrence, now 4:30 PM in Boston)."""
+    from commbot.features.checkins.models import CheckinSchedule
+
+    with transaction(system.engine) as session:
+        plan = create_checkin(
+            session,
+            one(session, Staff, telegram_chat_id=CARTER),
+            days="fri",
+            time="16:00",
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+            student_id=one(session, Student, name="Alfredo Pérez").id,
+            template="story",
+        ).plan
+        for schedule in session.scalars(
+            select(CheckinSchedule).where(CheckinSchedule.plan_id == plan.id)
+        ):
+            schedule.next_due_at = system.clock() - dt.timedelta(minutes=30)
+    assert fire_due(system.engine, system.clock(), default_timezone=NEW_YORK).fired
+    await system.drain()
+
+
+def _story_of(system: System, guardian: str) -> Any:
+    from commbot.features.stories.models import Story
+
+    with transaction(system.engine) as session:
+        return session.scalars(
+            select(Story).where(Story.guardian_id == one(session, Guardian, name=guardian).id)
+        ).one_or_none()
+
+
+def _story_relayed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.stories import messages as story_text
+
+    _carter_got(STORY_WORDS, "Rosa Pérez (mother of Alfredo Pérez) wrote:")(system, actor, memo)
+    relayed = system.telegram.sent_messages(CARTER)[-1]
+    [[button]] = relayed.params["reply_markup"]["inline_keyboard"]
+    assert button["text"] == en(story_text.THANK_BUTTON)
+    story = _story_of(system, "Rosa Pérez")
+    assert story is not None and button["callback_data"] == f"sty:{story.id}"
+
+
+async def _rosa_shared_a_photo(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from .test_dispatch import png_bytes
+
+    url = system.twilio.add_media(png_bytes(), "image/png")
+    await system.sms(ROSA, "Alfredo hizo pan.", media=[url])
+    await system.drain()
+    memo["story"] = _story_of(system, "Rosa Pérez").id
+
+
+def _rosa_thanked(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.stories import messages as story_text
+
+    with transaction(system.engine) as session:
+        thanker = staff_of(session, actor).name
+    told = en(story_text.THANKED, guardian="Rosa Pérez", language=name_in("es", "en"))
+    assert seen(system, actor)[-1] == told
+    thanks = gettext("es", story_text.THANK_YOU, student="Alfredo Pérez", staff=thanker)
+    assert system.sms_to(ROSA)[-1] == thanks
+    assert _story_of(system, "Rosa Pérez").thanked_at is not None
+
+
+def _timeline_shown(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.stories import messages as story_text
+
+    lines = seen(system, actor)[-1].splitlines()
+    assert lines[0] == en(story_text.TIMELINE_HEADER, student="Alfredo Pérez", days=30)
+    assert "Alfredo hizo pan." in lines and "555" not in "".join(lines)
+
+
+STORY_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.MESSAGE, "story"): Scenario(
+        _says(STORY_WORDS), _story_relayed, setup=_story_checkin_asked_rosa, by="sms"
+    ),
+    (Surface.BUTTON, "sty"): Scenario(
+        lambda system, actor, memo: tap(system, actor, f"sty:{memo['story']}"),
+        _rosa_thanked,
+        setup=_rosa_shared_a_photo,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.COMMAND, "/timeline"): Scenario(
+        _says("/timeline Alfredo"), _timeline_shown, setup=_rosa_shared_a_photo
+    ),
+}
+
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -1147,6 +1241,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **STAFF_MEETING_SCENARIOS,
     **STAFF_AFTER_SCENARIOS,
     **FAMILY_AFTER_SCENARIOS,
+    **STORY_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]

@@ -1019,3 +1019,178 @@ async def test_family_done_texts_by_sms_and_whatsapp_never_fail(
         "/twilio/inbound", form, settings_.public_base_url, settings_.twilio_auth_token
     )
     await check(system, request)
+
+
+# -- stories from home: families' photos and story answers, Thank you, /timeline ------------
+
+story_button_data = st.one_of(
+    st.sampled_from(
+        [
+            "sty:1",
+            "sty:2",
+            "sty:0",
+            "sty:-1",
+            "sty:2147483648",
+            "sty:99999999999999999999999",
+            "sty:\u0661",
+            "sty:",
+            "sty",
+            "sty:1:2",
+            "sty::",
+        ]
+    ),
+    odd_text.map(lambda t: "sty:" + t[:60]),
+    odd_ints.map(lambda n: f"sty:{n}"),
+)
+timeline_texts = st.one_of(
+    st.sampled_from(
+        [
+            "/timeline",
+            "/timeline Andrew",
+            "/timeline Andrew Bashid",
+            "/timeline Josie",  # David Kim's student: not found
+            "/timeline andrew extra words",
+            "/timeline\u200f Andrew",
+            "/timeline@commbot_bot Andrew",
+            "/timeline " + "Andrew " * 500,
+        ]
+    ),
+    odd_text.map(lambda t: "/timeline " + t[:300]),
+)
+STORY_WORDS = ["Andrew planted beans.", "", "PHOTOS", "1", "STOP", "Andrew 😊 \u202e"]
+
+
+def _odd_fields(draw: st.DrawFn, update: dict[str, Any]) -> dict[str, Any]:
+    """Up to three of the update's fields replaced, removed or added with odd values."""
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from(_paths(update)))
+        parent: Any = update
+        for step in path[:-1]:
+            parent = parent[step]
+        action = draw(st.sampled_from(["replace", "replace", "remove", "add"]))
+        if action == "remove" and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(EXTRA_KEYS))] = draw(odd_json)
+        else:
+            parent[path[-1]] = draw(odd_json)
+    return update
+
+
+@st.composite
+def family_story_updates(draw: st.DrawFn) -> dict[str, Any]:
+    """A photo, a video or words from Amina (a family on Telegram), as Telegram sends them."""
+    content = draw(st.sampled_from(["photo", "video", "text", "document"]))
+    message = _message(FAMILY_CHAT, draw(st.integers(2, 10_000)), content, draw(st.booleans()))
+    if content == "text":
+        message["text"] = draw(st.sampled_from(STORY_WORDS))
+        message.pop("entities", None)
+    else:
+        message["caption"] = draw(st.sampled_from(STORY_WORDS))
+        message.pop("caption_entities", None)
+    if content == "document" and isinstance(message.get("document"), dict):
+        message["document"]["mime_type"] = "image/jpeg"  # a photo sent as a file
+    return _odd_fields(draw, {"update_id": draw(st.integers(1, 2**31)), "message": message})
+
+
+def _telegram(update: Any) -> FuzzRequest:
+    headers = {"content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET}
+    return FuzzRequest("POST", "/telegram/webhook", headers, dumps(update))
+
+
+async def _a_story(system: Any) -> None:
+    """Amina linked on Telegram; Emily Carter's "story" check-in for Room 12 fired this
+    afternoon (so families' words are answers); Karim's photo is story 1."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from commbot.features.checkins.actions import create_checkin
+    from commbot.features.checkins.firing import fire_due
+    from commbot.features.checkins.models import CheckinSchedule
+    from commbot.models import SchoolClass, Staff
+
+    code = system.invite(guardian="Amina Bashid")
+    await system.telegram_update(FAMILY_CHAT, f"/start {code}")
+    with transaction(system.engine) as session:
+        created = create_checkin(
+            session,
+            session.scalars(
+                select(Staff).where(Staff.email == "ecarter@lincoln.example.org")
+            ).one(),
+            days="fri",
+            time="16:00",
+            now=system.clock(),
+            default_timezone="America/New_York",
+            class_id=session.scalars(select(SchoolClass).where(SchoolClass.name == "Room 12"))
+            .one()
+            .id,
+            template="story",
+        )
+        for schedule in session.scalars(
+            select(CheckinSchedule).where(CheckinSchedule.plan_id == created.plan.id)
+        ):
+            schedule.next_due_at = system.clock() - dt.timedelta(minutes=30)
+    assert fire_due(system.engine, system.clock(), default_timezone="America/New_York").fired
+    form = {
+        **system.twilio_form(WHATSAPP_FAMILY, "Andrew drew us.", whatsapp=True),
+        "NumMedia": "1",
+        "MediaUrl0": _media_url(0),
+        "MediaContentType0": "image/jpeg",
+    }
+    assert (await system.post_twilio("/twilio/inbound", form)).status_code == 200
+    from commbot.features.stories.models import Story
+
+    with transaction(system.engine) as session:
+        assert [s.id for s in session.scalars(select(Story))] == [1]
+    system.fuzz_story = True
+
+
+@given(data=st.data())
+@FUZZ
+async def test_family_photos_and_story_answers_never_fail(linked: Any, data: st.DataObject) -> None:
+    """Families' photos and words while a story check-in stands: Telegram photos, videos,
+    photo files and words from Amina, MMS and WhatsApp forms from Rosa and Karim."""
+    if not getattr(linked, "fuzz_story", None):
+        await _a_story(linked)
+    if data.draw(st.booleans()):
+        request = _telegram(data.draw(family_story_updates()))
+    else:
+        form = dict(data.draw(twilio_inbound_forms()))
+        form["Body"] = data.draw(st.sampled_from(STORY_WORDS))
+        settings_ = linked.settings
+        base = st.just(form)
+        request = signed_form(
+            "/twilio/inbound",
+            data.draw(odd_forms(base)),
+            settings_.public_base_url,
+            settings_.twilio_auth_token,
+        )
+    await check(linked, request)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_thank_you_presses_and_timelines_never_fail(linked: Any, data: st.DataObject) -> None:
+    """The Thank you button pressed by the teacher or by a family, and /timeline typed."""
+    if not getattr(linked, "fuzz_story", None):
+        await _a_story(linked)
+    update_id = data.draw(st.integers(1, 2**31))
+    chat = data.draw(st.sampled_from([STAFF_CHAT, FAMILY_CHAT, UNKNOWN_CHAT]))
+    if data.draw(st.booleans()):
+        update: dict[str, Any] = {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb-{update_id}",
+                "from": _user(chat),
+                "chat_instance": "-512",
+                "data": data.draw(story_button_data),
+                "message": _message(chat, 5, "text", False),
+            },
+        }
+    else:
+        message = _message(chat, 6, "text", False)
+        message["text"] = data.draw(timeline_texts)
+        message.pop("entities", None)
+        update = {"update_id": update_id, "message": message}
+    await check(linked, _telegram(update))

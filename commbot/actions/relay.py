@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..features.stories.on_relay import story_buttons
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..models import ContactPoint, Guardian, Guardianship, Message, Staff, Student, Thread
@@ -127,7 +128,8 @@ def relay_family_message(
     *,
     now: dt.datetime,
 ) -> Thread:
-    """Put the family's message on its thread and queue it to the staff member."""
+    """Put the family's message on its thread and queue it to the staff member; a story
+    (a photo or video, or an answer to the story check-in) gets a thank-you button."""
     thread = thread_for(session, student, guardian, staff, now)
     thread.last_message_at = now
     message.thread_id = thread.id
@@ -157,5 +159,6 @@ def relay_family_message(
         body_language=message.language,
         show_original=True,
         media=message.media,
+        buttons=story_buttons(session, guardian, message, student, staff, now=now),
     )
     return thread

@@ -31,3 +31,7 @@ THANK_YOU = N_(
     "Thank you for sharing this about {student}! {staff} loved it. "
     "It helps us know {student} better."
 )
+
+# -- staff, added with the thank-you --------------------------------------------------------
+
+THANK_NOT_REACHED = N_("{guardian} cannot be reached on any channel now. Nothing was sent.")
