@@ -7,8 +7,10 @@ came in, so no marker we did not think of survives (stripping segments by hand w
 some). The EXIF orientation is applied to the pixels first: without its tag, a photo taken
 with the phone on its side would otherwise arrive sideways.
 
-Anything Pillow cannot read (a PDF, a HEIC photo without a plugin, a damaged file) is given
-back unchanged: stripping never stops a message, and never fails.
+iPhones write HEIC: pillow-heif teaches Pillow to read and write it, so those photos are
+stripped too (a teacher's photo sent as a file is often one). Anything Pillow still cannot
+read (a PDF, a damaged file) is given back unchanged: stripping never stops a message, and
+never fails.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import io
 import logging
 import warnings
 
+import pillow_heif
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
 
 log = logging.getLogger(__name__)
+pillow_heif.register_heif_opener()
 
 # The formats phones and apps send that Pillow writes back. MPO (a JPEG holding several
 # pictures, as some phones write) goes back as a plain JPEG of its first picture.
-WRITABLE = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF"})
+WRITABLE = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF"})
 # What a picture needs to look as it did; everything else in `info` is metadata.
 RENDERING = ("transparency", "duration", "loop", "background", "disposal", "blend")
 JPEG_QUALITY = 90  # when the original's quantisation tables cannot be kept

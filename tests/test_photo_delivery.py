@@ -506,3 +506,16 @@ def test_an_animated_gif_keeps_its_frames_and_loses_its_comment() -> None:
 def test_what_is_no_readable_image_is_given_back_unchanged() -> None:
     for data in (b"%PDF-1.7 a signed form", b"", camera_jpeg()[:300], b"\xff\xd8\xff\xe1junk"):
         assert strip_metadata(data) == data
+
+
+def test_an_iphone_heic_photo_loses_its_camera_and_stays_heic() -> None:
+    exif = Image.Exif()
+    exif[0x0110] = CAMERA
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (200, 30, 30)).save(out, "HEIF", exif=exif.tobytes())
+    assert CAMERA.encode() in out.getvalue()
+    stripped = strip_metadata(out.getvalue())
+    assert CAMERA.encode() not in stripped
+    again = Image.open(io.BytesIO(stripped))
+    assert again.format == "HEIF" and again.size == (16, 12)
+    assert again.getexif().get(0x0110) is None
