@@ -332,7 +332,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("protect_content", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+            sa.Column("protect_content", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
     for table, column, name, old, new in RETYPED:
