@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from commbot.channels.base import Media, Sender
 from commbot.db import transaction
-from commbot.features.photos import fanout, messages, posts
+from commbot.features.photos import digest, fanout, messages, posts
 from commbot.features.photos.fanout import FanOut
 from commbot.features.photos.models import (
     PhotoPost,
@@ -637,3 +637,24 @@ async def test_scheduling_refuses_the_past_and_more_than_thirty_days(system: Sys
     assert run_job(system, "photo_posts") == 0  # cancelled: nothing goes
     await system.drain()
     assert got_photo(system) == set()
+
+
+async def test_a_post_held_for_the_class_digest_waits_for_the_digest_time(system: System) -> None:
+    """Needs builder E's `digest` (set_digest, digest_for, next_digest_time)."""
+    post_id = make_post(system, ["Minh Nguyen"])
+    now = system.clock()
+    with transaction(system.engine) as session:
+        carter = staff_named(session, CARTER_EMAIL)
+        post = session.get_one(PhotoPost, post_id)
+        with pytest.raises(PostError) as off:
+            posts.add_to_digest(session, carter, post, now)
+        assert off.value.message == messages.DIGEST_HELP and post.state is PostState.READY
+        room_12 = session.scalar(select(SchoolClass).where(SchoolClass.name == "Room 12"))
+        assert room_12 is not None
+        held = digest.set_digest(session, carter, room_12, "15:30", now)
+        assert held is not None
+        at = posts.add_to_digest(session, carter, post, now)
+        assert at > now and at == digest.next_digest_time(session, held, now)
+        assert post.state is PostState.DIGEST and post.send_at == at
+        assert [p.id for p in posts.waiting_posts(session, carter)] == [post_id]
+    assert run_job(system, "photo_posts") == 0  # the digest sends it, not the post clock

@@ -99,6 +99,8 @@ def start_post(
             lock=True,
         )
         if not created:
+            if post.state not in OPEN:
+                return post, False  # a late part of an album already sent or cancelled
             post.media = [*post.media, *media]
             if caption and not post.caption:
                 post.caption = caption
