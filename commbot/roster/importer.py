@@ -138,8 +138,10 @@ class _Link:
     active: bool = True
     id: int | None = None
     dirty: bool = False
-    # The consent the database holds (None for a new link): a change is recorded.
+    # What the database holds (None for a new link): a consent change is recorded, and
+    # a change of either may forbid a photo still queued.
     stored_consent: PhotoConsent | None = None
+    stored_active: bool | None = None
 
 
 @dataclass(eq=False)
@@ -232,6 +234,7 @@ class _Index:
                 link_row.active,
                 link_row.id,
                 stored_consent=link_row.photo_consent,
+                stored_active=link_row.active,
             )
         # Plain values deleted or added since the last write.
         self.deleted_points: list[_Point] = []
@@ -546,17 +549,19 @@ class _Import:
             point.dirty = False
         for link in index.links.values():
             link.dirty = False
-            link.stored_consent = link.photo_consent
+            link.stored_consent, link.stored_active = link.photo_consent, link.active
         index.deleted_points.clear()
         index.new_points.clear()
         index.new_links.clear()
 
     def _record_consent_changes(self, links: list[_Link]) -> None:
-        """A ConsentChange per existing link whose consent the file changes; every written
-        link's child is checked for what its consent now forbids."""
+        """A ConsentChange per existing link whose consent the file changes. A new link (a
+        guardian who may be stricter), a changed consent, or a link made or unmade (a child
+        no longer a family's own) may forbid what is queued: those children are checked."""
         for link in links:
-            self.consent_students.add(link.student.id)
-            if link.id is None or link.stored_consent in (None, link.photo_consent):
+            if link.stored_consent != link.photo_consent or link.stored_active != link.active:
+                self.consent_students.add(link.student.id)
+            if link.stored_consent is None or link.stored_consent is link.photo_consent:
                 continue
             self.session.add(
                 ConsentChange(

@@ -52,6 +52,7 @@ UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.HELD)
 DETAIL = "photo permission changed"
 # A family has a few channels: a longer chain of fallback copies would be a bug.
 MAX_COPIES = 10
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -132,20 +133,12 @@ def withdraw_forbidden(session: Session, student_ids: list[int], now: dt.datetim
     if not student_ids:
         return 0
     session.flush()
-    posts = list(
-        session.scalars(
-            select(PhotoPost)
-            .where(
-                PhotoPost.state == PostState.SENT,
-                PhotoPost.id.in_(
-                    select(PhotoTag.post_id).where(PhotoTag.student_id.in_(set(student_ids)))
-                ),
-            )
-            .order_by(PhotoPost.id)
-        )
-    )
-    if not posts:
-        return 0
+    posts = _sent_posts_of(session, sorted(set(student_ids)))
+    return sum(_withdraw(session, posts[i : i + BATCH], now) for i in range(0, len(posts), BATCH))
+
+
+def _withdraw(session: Session, posts: list[PhotoPost], now: dt.datetime) -> int:
+    """`withdraw_forbidden` for a batch of posts, each judged on its own tags."""
     tags = _tags(session, [p.id for p in posts])
     recipients = _queued(session, [p.id for p in posts])
     consent = effective_consent(session, {s for ids in tags.values() for s in ids})
@@ -168,6 +161,21 @@ def withdraw_forbidden(session: Session, student_ids: list[int], now: dt.datetim
         _withdraw_sharing(session, cancelled)
         _expire_copies(session, post, [d for chain in chains.values() for d in chain])
     return stopped
+
+
+def _sent_posts_of(session: Session, student_ids: list[int]) -> list[PhotoPost]:
+    """Sent posts any of these children is tagged in (a roster import names thousands:
+    asked in batches, under every database's limit of bound values)."""
+    found: dict[int, PhotoPost] = {}
+    for start in range(0, len(student_ids), BATCH):
+        tagged = select(PhotoTag.post_id).where(
+            PhotoTag.student_id.in_(student_ids[start : start + BATCH])
+        )
+        for post in session.scalars(
+            select(PhotoPost).where(PhotoPost.state == PostState.SENT, PhotoPost.id.in_(tagged))
+        ):
+            found[post.id] = post
+    return [found[i] for i in sorted(found)]
 
 
 def _tags(session: Session, post_ids: list[int]) -> dict[int, set[int]]:
