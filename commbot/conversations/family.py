@@ -1,6 +1,6 @@
-"""A family writes: keywords (STOP, and features' words with a number such as "DONE 2"),
-numbered answers, buttons, and relaying to the right staff member. The business rules are
-in `commbot.actions`; this module only talks."""
+"""A family writes: keywords (STOP, and features' words alone such as "PHOTOS" or with a
+number such as "DONE 2"), numbered answers, buttons, and relaying to the right staff
+member. The business rules are in `commbot.actions`; this module only talks."""
 
 from __future__ import annotations
 
