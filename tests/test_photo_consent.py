@@ -65,7 +65,7 @@ from commbot.outbox import to_guardian
 from commbot.roster import import_roster
 
 from .conftest import EXAMPLES
-from .support import System, press
+from .support import PUBLIC, System, press
 
 NONE, INDIVIDUAL, GROUP = PhotoConsent.NONE, PhotoConsent.INDIVIDUAL, PhotoConsent.GROUP
 NEW_YORK = "America/New_York"
@@ -636,6 +636,19 @@ async def test_withdrawing_consent_stops_a_queued_photo_and_its_link_answers_404
     photos = [m for m in system.twilio.messages if m.to == ROSA and m.media_urls]
     assert len(photos) == 1 and "Reading" in (photos[0].body or "")
     assert not any("Painting" in text for text in system.sms_to(ROSA))
+    # Andrew's father now keeps Andrew out of class photos: the link Rosa already got stops
+    # working at once, while his own photo of Andrew still waits for his quiet hours.
+    [link] = photos[0].media_urls
+    path = link.removeprefix(PUBLIC)
+    assert (await system.http.get(path)).status_code == 200
+    await system.sms(KARIM, "PHOTOS", whatsapp=True)
+    await system.sms(KARIM, "1", whatsapp=True)
+    await system.drain()
+    assert (await system.http.get(path)).status_code == 404
+    assert outcomes(system, ids[1]) == {
+        "Rosa Pérez": ("queued", "sent"),
+        "Karim Bashid": ("queued", "pending"),
+    }
 
 
 def test_a_photo_being_sent_is_left_to_go_and_a_fallback_copy_is_stopped(system: System) -> None:
