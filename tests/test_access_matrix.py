@@ -34,7 +34,13 @@ from commbot.cli import app as cli_app
 from commbot.conversations import family, language_menu, linking, staff_reports, unknown
 from commbot.conversations import staff as staff_chat
 from commbot.conversations.dialogs import DIALOGS
-from commbot.conversations.registry import BUTTONS, COMMANDS, FAMILY_BUTTONS, FAMILY_KEYWORDS
+from commbot.conversations.registry import (
+    BUTTONS,
+    COMMANDS,
+    FAMILY_BUTTONS,
+    FAMILY_KEYWORDS,
+    FAMILY_WORDS,
+)
 from commbot.db import transaction
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
@@ -232,6 +238,9 @@ def state(system: System) -> dict[str, Any]:
             "feedback": sorted(
                 (f.id, f.rating or 0, f.message_id or 0)
                 for f in session.scalars(select(MeetingFeedback))
+            ),
+            "photo consent": sorted(
+                (g.id, g.photo_consent.value) for g in session.scalars(select(Guardianship))
             ),
         }
 
@@ -1167,6 +1176,93 @@ STORY_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
+
+# -- photo consent: the family's PHOTOS menu (issue 13, B2) ---------------------------------
+
+
+def _photo_menu(language: str, student: str, current: str) -> str:
+    from commbot.features.photos import messages as photo_text
+    from commbot.models import PhotoConsent
+
+    lines = [
+        gettext(language, photo_text.MENU_INTRO),
+        gettext(
+            language,
+            photo_text.MENU_CHILD,
+            student=student,
+            current=photo_text.choice_text(language, PhotoConsent(current)),
+        ),
+    ]
+    lines += [
+        gettext(
+            language,
+            photo_text.MENU_OPTION,
+            number=n,
+            choice=photo_text.choice_text(language, choice),
+        )
+        for n, choice in enumerate(photo_text.MENU_ORDER, 1)
+    ]
+    return "\n".join(lines)
+
+
+def _photo_menu_shown(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    assert seen(system, actor)[-1] == _photo_menu("es", "Alfredo Pérez", "individual")
+    with transaction(system.engine) as session:
+        rosa = one(session, Guardian, name="Rosa Pérez").id
+        asked = one(session, PendingChoice, guardian_id=rosa)
+        assert asked.kind is ChoiceKind.PHOTO_CONSENT
+
+
+def _consent_is(guardian: str, student: str, value: str, language: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.photos import messages as photo_text
+        from commbot.features.photos.models import ConsentChange
+        from commbot.models import PhotoConsent
+
+        choice = photo_text.choice_text(language, PhotoConsent(value))
+        expected = gettext(language, photo_text.CONSENT_SAVED, student=student, choice=choice)
+        assert seen(system, actor)[-1] == expected
+        with transaction(system.engine) as session:
+            who = one(session, Guardian, name=guardian).id
+            row = one(session, Guardianship, guardian_id=who, student_id=memo["student"])
+            assert row.photo_consent.value == value
+            change = one(session, ConsentChange, guardian_id=who)
+            assert (change.new.value, change.by_guardian_id) == (value, who)
+
+    return check
+
+
+async def _student_id(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    name = "Andrew Bashid" if actor.role is Role.GUARDIAN and actor.chat else "Alfredo Pérez"
+    with transaction(system.engine) as session:
+        memo["student"] = one(session, Student, name=name).id
+
+
+async def _photos_then_three(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await say(system, actor, "PHOTOS")
+    await say(system, actor, "3")  # 1 only to me, 2 also in class photos, 3 no photos
+
+
+async def _tap_individual(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    await tap(system, actor, f"phc:{memo['student']}:individual")
+
+
+PHOTO_CONSENT_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.KEYWORD, "PHOTOS"): Scenario(_says("PHOTOS"), _photo_menu_shown, by="sms"),
+    (Surface.ANSWER, "photo_consent"): Scenario(
+        _photos_then_three,
+        _consent_is("Rosa Pérez", "Alfredo Pérez", "none", "es"),
+        setup=_student_id,
+        by="sms",
+    ),
+    (Surface.BUTTON, "phc"): Scenario(
+        _tap_individual,
+        _consent_is("Amina Bashid", "Andrew Bashid", "individual", "en"),
+        setup=_student_id,
+        staff_refusal=en(staff_chat.STAFF_BUTTON_EXPIRED),
+    ),
+}
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -1242,6 +1338,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **STAFF_AFTER_SCENARIOS,
     **FAMILY_AFTER_SCENARIOS,
     **STORY_SCENARIOS,
+    **PHOTO_CONSENT_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
@@ -1806,6 +1903,7 @@ def test_the_table_has_a_row_for_every_way_in_and_none_for_anything_else() -> No
     registered |= {(Surface.DIALOG, kind) for kind in DIALOGS.kinds()}
     registered |= {(Surface.ANSWER, kind.value) for kind in ChoiceKind}
     registered |= {(Surface.KEYWORD, name) for name in FAMILY_KEYWORDS.names()}
+    registered |= {(Surface.KEYWORD, name) for name in FAMILY_WORDS.names()}
     keywords = [k.words for k in family.KEYWORDS] + [language_menu.LANGUAGE_WORDS]
     listed = {r.key for r in ACCESS.rules if r.surface not in (Surface.MESSAGE, Surface.CLI)}
     for words in keywords:  # each keyword's row is named by one of its words

@@ -295,6 +295,8 @@ def _message(chat: int, message_id: int, content: str, reply: bool) -> dict[str,
 MEETING_PRESSES = ["mt:student:1", "mt:send:yes", "mtx:ask:2147483647", "mtx:yes:1", "mtc:1:9"]
 # After the meeting: a family's done, help and rating buttons, pressed by anyone.
 AFTER_PRESSES = ["afd:1", "afh:2147483647", "afb:1:4", "afb:1:9"]
+# A family's photo permission buttons: their child, another's, none, a value that is not one.
+PHOTO_CONSENT_PRESSES = ["phc:2:none", "phc:1:group", "phc:2147483647:individual", "phc:2:all"]
 
 
 @st.composite
@@ -328,7 +330,15 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "callback_query":
         data = draw(
             st.sampled_from(
-                ["lang:es", "ck:student", "noop", "x" * 64, *MEETING_PRESSES, *AFTER_PRESSES]
+                [
+                    "lang:es",
+                    "ck:student",
+                    "noop",
+                    "x" * 64,
+                    *MEETING_PRESSES,
+                    *AFTER_PRESSES,
+                    *PHOTO_CONSENT_PRESSES,
+                ]
             )
         )
         return {
@@ -451,7 +461,9 @@ def twilio_inbound_forms(draw: st.DrawFn) -> dict[str, str]:
         "From": prefix + sender,
         "To": prefix + "+16175550100",
         "Body": draw(
-            st.sampled_from(["Hola, Alfredo está enfermo.", "STOP", "2", "HELP", "DONE 1"])
+            st.sampled_from(
+                ["Hola, Alfredo está enfermo.", "STOP", "2", "HELP", "DONE 1", "PHOTOS", "Fotos!"]
+            )
         ),
         "NumMedia": "0",
         "NumSegments": "1",

@@ -1,6 +1,6 @@
-"""A family writes: keywords (STOP, and features' words with a number such as "DONE 2"),
-numbered answers, buttons, and relaying to the right staff member. The business rules are
-in `commbot.actions`; this module only talks."""
+"""A family writes: keywords (STOP, and features' words alone such as "PHOTOS" or with a
+number such as "DONE 2"), numbered answers, buttons, and relaying to the right staff
+member. The business rules are in `commbot.actions`; this module only talks."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from ..models import (
 from . import language_menu
 from .context import Context
 from .pending import QUESTIONS, Question
-from .registry import FAMILY_BUTTONS, FAMILY_KEYWORDS
+from .registry import FAMILY_BUTTONS, FAMILY_KEYWORDS, FAMILY_WORDS
 
 HELP_TEXT = N_(
     "This is your child's school. Write here any time and your child's teacher will get "
@@ -180,6 +180,9 @@ def handle(context: Context, point: ContactPoint) -> None:
         return
     if language_menu.is_language_request(inbound.text):
         _ask_language(context, point)
+        return
+    # A feature's word alone ("PHOTOS"), on every channel; with a photo it is a caption.
+    if not inbound.media and FAMILY_WORDS.take(context, point):
         return
     questions = QUESTIONS.open(context, guardian)
     if QUESTIONS.answer(context, point, questions):

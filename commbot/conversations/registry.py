@@ -1,5 +1,5 @@
-"""Registries: staff commands, button presses, and the words families type with a number
-("DONE 2"), each registered once with what it needs.
+"""Registries: staff commands, button presses, and the words families type, with a number
+("DONE 2") or alone ("PHOTOS"), each registered once with what it needs.
 
 Like python-telegram-bot's handler groups or Zulip's event maps: a handler is looked up,
 never found by walking an if/elif chain. `/help` is generated from the commands a person's
@@ -246,7 +246,69 @@ class NumberedKeywords:
         return keyword.handler(context, point, number)
 
 
+# -- words families type alone ("PHOTOS", "FOTOS", "photos!") ---------------------------------
+
+# A family's plain word: True if it took the message, False to let it go the usual way.
+WordHandler = Callable[[Context, ContactPoint], bool]
+
+
+def plain_word(text: str) -> str:
+    """What someone wrote, folded as a keyword is compared: "Fotos!" and "FOTOS" match."""
+    return " ".join(fold(text).strip().rstrip(".!?").split())
+
+
+@dataclass(frozen=True)
+class FamilyWord:
+    name: str  # its row in commbot.access, and one of its words: "PHOTOS"
+    # Every word for it, asked for each time (catalog languages may add theirs).
+    words: Callable[[], Iterable[str]]
+    handler: WordHandler
+
+
+class FamilyWords:
+    """Words families type with nothing else, by feature, on every channel. Only a message
+    that is exactly one of the words is one: "photos of the trip?" goes to the school."""
+
+    def __init__(self, access: Access = ACCESS) -> None:
+        self._words: dict[str, FamilyWord] = {}
+        self._access = access
+
+    def add(self, name: str, words: Callable[[], Iterable[str]], handler: WordHandler) -> None:
+        if name in self._words:
+            raise ValueError(f"word {name} is registered twice")
+        if Role.GUARDIAN not in self._access.rule(Surface.KEYWORD, name).roles:
+            raise ValueError(f"word {name}: commbot.access does not give it to families")
+        self._words[name] = FamilyWord(name, words, handler)
+
+    def word(
+        self, name: str, words: Callable[[], Iterable[str]]
+    ) -> Callable[[WordHandler], WordHandler]:
+        def register(handler: WordHandler) -> WordHandler:
+            self.add(name, words, handler)
+            return handler
+
+        return register
+
+    def names(self) -> list[str]:
+        return list(self._words)
+
+    def words_of(self, name: str) -> frozenset[str]:
+        return frozenset(plain_word(w) for w in self._words[name].words())
+
+    def find(self, text: str) -> FamilyWord | None:
+        typed = plain_word(text)
+        if not typed:
+            return None
+        return next((w for n, w in self._words.items() if typed in self.words_of(n)), None)
+
+    def take(self, context: Context, point: ContactPoint) -> bool:
+        """Run the word the family typed, if any; True if it took the message."""
+        found = self.find(context.inbound.text)
+        return found is not None and found.handler(context, point)
+
+
 COMMANDS = Commands()
 BUTTONS: Buttons[Staff] = Buttons(STAFF)  # staff presses
 FAMILY_BUTTONS: Buttons[ContactPoint] = Buttons(GUARDIAN)  # family presses, on Telegram
 FAMILY_KEYWORDS = NumberedKeywords()  # "DONE 2", typed by families on any channel
+FAMILY_WORDS = FamilyWords()  # "PHOTOS", typed alone by families on any channel

@@ -12,6 +12,10 @@ guardian–student links and teachers of this school's classes that the file lea
 deactivated (kept, with their history, but reaching and reached by nobody) and reported as
 removed; teachers' class memberships the file leaves out are dropped. Anyone deactivated who
 is in a later file is active again.
+
+A file that changes a link's photo consent records the change (source ROSTER) like any
+other, and what is still queued that the new consent forbids is stopped
+(`features.photos.consent_actions`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import find_or_create
+from ..features.photos.consent_actions import withdraw_forbidden
+from ..features.photos.models import ConsentChange, ConsentSource
 from ..models import (
     Channel,
     ContactPoint,
@@ -42,6 +48,7 @@ from ..models import (
     class_staff,
     enrollments,
 )
+from ..models.base import utcnow
 from . import csv_roster, oneroster
 from .records import ClassRecord, GuardianRecord, RosterRecord, RowError
 
@@ -131,6 +138,10 @@ class _Link:
     active: bool = True
     id: int | None = None
     dirty: bool = False
+    # What the database holds (None for a new link): a consent change is recorded, and
+    # a change of either may forbid a photo still queued.
+    stored_consent: PhotoConsent | None = None
+    stored_active: bool | None = None
 
 
 @dataclass(eq=False)
@@ -222,6 +233,8 @@ class _Index:
                 link_row.receives_messages,
                 link_row.active,
                 link_row.id,
+                stored_consent=link_row.photo_consent,
+                stored_active=link_row.active,
             )
         # Plain values deleted or added since the last write.
         self.deleted_points: list[_Point] = []
@@ -256,6 +269,9 @@ class _Import:
         self.seen = _Seen()
         self.file = _FileState()
         self.report = ImportReport()
+        self.now = utcnow()
+        # Children whose links were written: what the new links and consent forbid stops.
+        self.consent_students: set[int] = set()
 
     def run(
         self, records: list[RosterRecord | tuple[str, str]], progress: Progress | None
@@ -279,6 +295,7 @@ class _Import:
         self._write_rows()
         self._write_memberships()
         self.session.expire_all()  # what was written in batches bypassed loaded objects
+        withdraw_forbidden(self.session, sorted(self.consent_students), self.now)
         return self.report
 
     def _isolated(self, record: RosterRecord) -> None:
@@ -513,6 +530,7 @@ class _Import:
             for link in index.links.values()
             if link.dirty or link.id is None
         ]
+        self._record_consent_changes([link for link, _ in values])
         changed = [{"b_id": link.id, **row} for link, row in values if link.id is not None]
         if changed:
             self.session.execute(update(links).where(links.c.id == bindparam("b_id")), changed)
@@ -531,9 +549,30 @@ class _Import:
             point.dirty = False
         for link in index.links.values():
             link.dirty = False
+            link.stored_consent, link.stored_active = link.photo_consent, link.active
         index.deleted_points.clear()
         index.new_points.clear()
         index.new_links.clear()
+
+    def _record_consent_changes(self, links: list[_Link]) -> None:
+        """A ConsentChange per existing link whose consent the file changes. A new link (a
+        guardian who may be stricter), a changed consent, or a link made or unmade (a child
+        no longer a family's own) may forbid what is queued: those children are checked."""
+        for link in links:
+            if link.stored_consent != link.photo_consent or link.stored_active != link.active:
+                self.consent_students.add(link.student.id)
+            if link.stored_consent is None or link.stored_consent is link.photo_consent:
+                continue
+            self.session.add(
+                ConsentChange(
+                    guardian_id=link.guardian.id,
+                    student_id=link.student.id,
+                    old=link.stored_consent,
+                    new=link.photo_consent,
+                    source=ConsentSource.ROSTER,
+                    changed_at=self.now,
+                )
+            )
 
     def _write_memberships(self) -> None:
         """Enrollments and class staff, in a few statements now that every row has an id."""
