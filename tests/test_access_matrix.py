@@ -1176,7 +1176,6 @@ STORY_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
-
 # -- photo consent: the family's PHOTOS menu (issue 13, B2) ---------------------------------
 
 
