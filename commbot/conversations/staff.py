@@ -62,9 +62,10 @@ BACK_TRANSLATION_HELP = N_("Write /backtranslation on or /backtranslation off.")
 BACK_TRANSLATION_ON = N_("You will see what families read, translated back into your language.")
 BACK_TRANSLATION_OFF = N_("You will no longer get back-translations.")
 
-# What a photo from staff starts: a photo post, for a class or (`student`) for one family.
-# The photos feature registers it (`on_photo`); conversations never import a feature.
-PhotoStarter = Callable[[Context, Staff, Student | None], None]
+# What a photo from staff starts: a photo post, for a class or (`student`) for one family,
+# with its caption. The photos feature registers it (`on_photo`); conversations never
+# import a feature.
+PhotoStarter = Callable[[Context, Staff, Student | None, str], None]
 _photo_starter: list[PhotoStarter] = []
 
 
@@ -88,11 +89,11 @@ def is_picture(inbound: Inbound) -> bool:
     )
 
 
-def _start_photo(context: Context, staff: Staff, student: Student | None) -> bool:
+def _start_photo(context: Context, staff: Staff, student: Student | None, caption: str) -> bool:
     """Hand a picture to the photos feature; False when there is none (or no feature)."""
     if not _photo_starter or not is_picture(context.inbound):
         return False
-    _photo_starter[0](context, staff, student)
+    _photo_starter[0](context, staff, student, caption)
     return True
 
 
@@ -134,7 +135,7 @@ def _photo(context: Context, staff: Staff) -> bool:
         student = origin[0] if origin is not None else None
     if student is None:
         student = take_draft(context.session, staff, now=context.now)
-    return _start_photo(context, staff, student)
+    return _start_photo(context, staff, student, context.inbound.text.strip())
 
 
 def _press(context: Context, staff: Staff, data: str) -> None:
@@ -225,7 +226,7 @@ def _write(context: Context, staff: Staff, rest: str, *, urgent: bool) -> None:
         return
     # `/msg <student>` (or `/urgent`) with a photo: a post for that family, under the same
     # consent rule and preview as a class photo (the words become its caption).
-    if _start_photo(context, staff, student):
+    if _start_photo(context, staff, student, text.strip()):
         return
     if text.strip() or context.inbound.media:
         _send(context, staff, student, text.strip(), urgent=urgent)

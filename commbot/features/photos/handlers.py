@@ -66,7 +66,7 @@ def _post(
 
 
 @on_photo
-def start(context: Context, staff: Staff, student: Student | None) -> None:
+def start(context: Context, staff: Staff, student: Student | None, caption: str) -> None:
     """A new post (asked who is in it, or first which class), or an album's next part,
     which joins its post silently."""
     inbound = context.inbound
@@ -80,7 +80,7 @@ def start(context: Context, staff: Staff, student: Student | None) -> None:
             session,
             staff,
             media=[media.to_json() for media in inbound.media if media.is_image],
-            caption=inbound.text.strip(),
+            caption=caption,
             now=context.now,
             media_group_id=inbound.media_group_id,
             student=student,
@@ -164,8 +164,10 @@ def _finish(context: Context, staff: Staff, values: dict[str, Value], *, no_chil
         return
     try:
         audience = posts.finish_tagging(session, staff, post, context.now, no_children=no_children)
-    except posts.PostError as refused:
-        context.reply(_t(staff, refused.message))
+    except posts.PostError as refused:  # nobody tapped: said, with the buttons again
+        taggable = posts.taggable_students(session, staff, post)
+        _, keyboard = p.tag_question(staff, post, taggable, posts.tagged_students(session, post))
+        context.reply(_t(staff, refused.message), keyboard)
         return
     show_preview(context, staff, post, audience)
 
