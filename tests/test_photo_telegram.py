@@ -10,7 +10,6 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
-from commbot.conversations import staff as staff_chat
 from commbot.db import transaction
 from commbot.features.photos import messages as m
 from commbot.features.photos.models import PhotoPost, PostState
@@ -145,6 +144,12 @@ def posts(system: System) -> list[PhotoPost]:
         return list(session.scalars(select(PhotoPost).order_by(PhotoPost.id)))
 
 
+def tag_data_of(post_id: int, name: str, system: System) -> str:
+    with transaction(system.engine) as session:
+        student = session.scalars(select(Student).where(Student.name == name)).one()
+        return f"pht:{post_id}:{student.id}"
+
+
 def tag_data(teacher: Teacher, name: str) -> str:
     [data] = [d for text, d in teacher.buttons() if text.removeprefix("✓ ") == name]
     return data
@@ -205,6 +210,7 @@ async def test_an_album_is_one_post_and_the_preview_says_exactly_who_then_gets_i
     ]
     assert all(d.protect_content and len(d.media) == 3 for d in sent)
     assert [p.state for p in posts(system)] == [PostState.SENT]
+    assert await carter.tap(tag_data_of(post.id, "Wen Li", system)) == [en(m.POST_GONE)]
     # The preview's buttons are spent: a second Send changes nothing.
     assert await carter.tap(f"phs:{post.id}:now") == [en(m.POST_GONE)]
     assert len(family_deliveries(system)) == 7
@@ -410,7 +416,6 @@ async def test_photos_help_is_listed_for_staff(system: System) -> None:
     carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
     [help_text] = await carter.say("/help")
     assert en(m.PHOTOS_HELP) in help_text.splitlines()
-    assert staff_chat.on_photo  # the photos feature registered its starter
 
 
 def test_typed_times_are_read_on_the_school_clock() -> None:
@@ -441,3 +446,55 @@ def test_typed_times_are_read_on_the_school_clock() -> None:
             assert refused.message == reason, text
         else:
             raise AssertionError(text)
+
+
+async def test_the_preview_counts_quiet_hours_and_families_who_cannot_be_reached(
+    system: System,
+) -> None:
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    with transaction(system.engine) as session:  # Li Wei has said STOP
+        li_wei = session.scalars(select(Guardian).where(Guardian.name == "Li Wei")).one()
+        for point in session.scalars(
+            select(ContactPoint).where(ContactPoint.guardian_id == li_wei.id)
+        ):
+            point.opted_out = True
+    system.clock.advance(hours=6)  # Friday 10:30 PM in Boston
+    await carter.photo("Good night from the sleepover")
+    await carter.tap(tag_data(carter, "Andrew Bashid"))
+    [preview] = await carter.tap_label(en(m.DONE))
+    lines = preview.splitlines()
+    # Rosa, Karim, Amina, Lan, Ana and Maricel are all in their quiet hours at 10:30 PM.
+    assert lines[2] == en(m.PREVIEW_RECEIVE, count=6)
+    assert "Wen Li: Li Wei" not in lines
+    assert lines[-2:] == [
+        en(m.PREVIEW_QUIET, count=6),
+        en(m.PREVIEW_UNREACHABLE, count=1),
+    ]
+    assert (await carter.tap_label(en(m.SEND_NOW)))[0] == en(m.SENDING, count=6)
+    held = family_deliveries(system)
+    assert len(held) == 6 and all(d.not_before > system.clock() for d in held)
+
+
+async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: System) -> None:
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    await carter.say("/msg Alfredo How was the weekend?")
+    assert (await system.sms(ROSA, "Great, we built a fort.")).status_code == 200
+    await system.drain()
+    with transaction(system.engine) as session:
+        relayed = session.scalars(
+            select(Delivery).where(
+                Delivery.recipient_kind == RecipientKind.STAFF, Delivery.address == str(CARTER)
+            )
+        ).all()[-1]
+        message_id = int(relayed.provider_message_id or 0)
+    file_id = system.telegram.add_file(png_bytes())
+    await system.telegram_update(
+        CARTER, "Ours at school", photo_file_id=file_id, reply_to=message_id
+    )
+    await system.drain()
+    assert system.telegram_texts(CARTER)[-1].endswith(en(m.TAGGED_SO_FAR, names="Alfredo Pérez"))
+    [post] = posts(system)
+    with transaction(system.engine) as session:
+        alfredo = session.scalars(select(Student).where(Student.name == "Alfredo Pérez")).one()
+    assert post.caption == "Ours at school" and post.student_id == alfredo.id
+    assert len(family_deliveries(system)) == 1  # only "How was the weekend?"
