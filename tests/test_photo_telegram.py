@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import insert, select
 
+from commbot.conversations.registry import COMMANDS
 from commbot.db import transaction
 from commbot.features.photos import messages as m
 from commbot.features.photos.models import PhotoPost, PostState
@@ -498,3 +499,21 @@ async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: Sy
         alfredo = session.scalars(select(Student).where(Student.name == "Alfredo Pérez")).one()
     assert post.caption == "Ours at school" and post.student_id == alfredo.id
     assert len(family_deliveries(system)) == 1  # only "How was the weekend?"
+
+
+async def test_cancel_leaves_the_time_question_and_the_preview_still_sends(
+    system: System,
+) -> None:
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    await carter.photo()
+    await carter.tap_label(en(m.NO_CHILDREN))
+    [post] = posts(system)
+    await carter.tap_label(en(m.SEND_AT))
+    assert await carter.say("/cancel") == [en(m.NOTHING_SENT)]
+    assert posts(system)[0].state is PostState.READY
+    # The dialog is closed: the words are no time for the post (no draft: the help).
+    help_text = COMMANDS.help_text(StaffRole.TEACHER, "en")
+    assert await carter.say("tomorrow 9:00") == [help_text]
+    assert posts(system)[0].state is PostState.READY
+    assert (await carter.tap(f"phs:{post.id}:now"))[0] == en(m.SENDING, count=7)
+    assert len(family_deliveries(system)) == 7
