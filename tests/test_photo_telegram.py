@@ -22,6 +22,7 @@ from commbot.models import (
     ContactPoint,
     Delivery,
     Guardian,
+    Message,
     RecipientKind,
     SchoolClass,
     ServiceAssignment,
@@ -483,10 +484,13 @@ async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: Sy
     await system.drain()
     with transaction(system.engine) as session:
         relayed = session.scalars(
-            select(Delivery).where(
-                Delivery.recipient_kind == RecipientKind.STAFF, Delivery.address == str(CARTER)
+            select(Delivery)
+            .join(Message, Message.id == Delivery.message_id)
+            .where(
+                Delivery.recipient_kind == RecipientKind.STAFF,
+                Message.text == "Great, we built a fort.",
             )
-        ).all()[-1]
+        ).one()
         message_id = int(relayed.provider_message_id or 0)
     file_id = system.telegram.add_file(png_bytes())
     await system.telegram_update(
