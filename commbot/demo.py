@@ -1,7 +1,8 @@
 """`commbot demo`: the real routing, outbox and dispatcher, offline, on a fresh SQLite file.
 
 Channels are an in-process sandbox; everything else is what runs in production. The clock
-starts on a school-day Friday afternoon and jumps from scene to scene (to the next week for
+starts on a school-day Friday afternoon (class photos and a story from home come before
+the meeting is proposed) and jumps from scene to scene (to the next week for
 Ms. Pérez's meeting, and
 the week after it), so the story reads the same every time.
 """
@@ -27,6 +28,8 @@ from .conversations import handle_inbound
 from .db import make_engine, transaction
 from .demo_after_meeting import PHRASES as AFTER_MEETING_PHRASES
 from .demo_after_meeting import play_after_meeting
+from .demo_photos import PHRASES as PHOTO_PHRASES
+from .demo_photos import play_photos
 from .dispatch import ChannelSettings, Dispatcher
 from .features.meetings.actions import AttendeeSpec, DocumentSpec, MeetingDraft, create_meeting
 from .features.meetings.models import AttendeeRole, Purpose
@@ -259,7 +262,7 @@ PHRASES |= {
     ),
     (MEETING_DOCUMENT, "es"): "Borrador del IEP",
     (ROSA_CONCERN, "en"): "Alfredo is afraid of tests. Can he have more time?",
-} | AFTER_MEETING_PHRASES
+} | AFTER_MEETING_PHRASES | PHOTO_PHRASES
 # ... and what teachers write, with the translation each family reads.
 STAFF_PHRASES = [
     (
@@ -324,9 +327,7 @@ def play(demo: Demo) -> None:
     )
     demo.write(Channel.SMS, karim, "شكراً. هل يمكنني إحضار أخي إلى الاجتماع؟")
 
-    demo.scene("A class photo: WhatsApp is closed for Karim, so it goes by SMS")
-    demo.write(Channel.TELEGRAM, CARTER_CHAT, "/msg Andrew", quiet=True)
-    demo.write(Channel.TELEGRAM, CARTER_CHAT, "", photo=True)
+    play_photos(demo)
 
     demo.scene("A parent opts out; the teacher is told")
     demo.write(Channel.SMS, jim, "STOP")

@@ -253,6 +253,19 @@ class System:
     async def sms(self, sender: str, body: str, **kwargs: Any) -> httpx.Response:
         return await self.post_twilio("/twilio/inbound", self.twilio_form(sender, body, **kwargs))
 
+    async def send_photo_post(self, chat_id: int) -> None:
+        """Send the photo a staff member just sent (`/msg <student>` with a photo) as they
+        would: Done under "Who is in this photo?", then Send now under the preview."""
+        await self.drain()
+        for step in ("done", "now"):
+            markup = self.telegram.sent_messages(chat_id)[-1].params.get("reply_markup") or {}
+            buttons = [b for row in markup.get("inline_keyboard", []) for b in row]
+            [data] = [b["callback_data"] for b in buttons if b["callback_data"].endswith(step)]
+            assert (
+                await self.post_telegram(press(chat_id, data, next(self._update_ids)))
+            ).is_success
+            await self.drain()
+
     # -- outbound ----------------------------------------------------------------------
 
     async def drain(self) -> int:

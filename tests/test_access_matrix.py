@@ -52,6 +52,7 @@ from commbot.features.meetings import staff_messages as meeting_staff_text
 from commbot.features.meetings.actions import MeetingDraft, create_meeting
 from commbot.features.meetings.after_models import ActionItem, ItemState, MeetingFeedback
 from commbot.features.meetings.models import Meeting, MeetingState, Purpose
+from commbot.features.photos.models import PhotoPost, PhotoTag
 from commbot.i18n import gettext
 from commbot.languages import CATALOG_LANGUAGES, name_in
 from commbot.models import (
@@ -242,6 +243,11 @@ def state(system: System) -> dict[str, Any]:
             "photo consent": sorted(
                 (g.id, g.photo_consent.value) for g in session.scalars(select(Guardianship))
             ),
+            "photo posts": sorted(
+                (p.id, p.state.value, p.class_id or 0, str(p.send_at))
+                for p in session.scalars(select(PhotoPost))
+            )
+            + sorted(("tag", t.post_id, t.student_id) for t in session.scalars(select(PhotoTag))),
         }
 
 
@@ -1262,6 +1268,205 @@ PHOTO_CONSENT_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     ),
 }
 
+# -- photos, staff side (H13: a photo starts a post, /photos, the post buttons, the time
+# -- dialog). Posts are plain rows, as `posts.start_post` and the buttons leave them. --------
+
+
+async def _photo_post_of(
+    system: System, actor: Actor, memo: dict[str, Any], state: str, *, in_class: bool = True
+) -> None:
+    """A post by the actor (or, for families and strangers, by Emily Carter) of Room 12,
+    nobody tagged; `state` as the post has reached."""
+    from commbot.features.photos.models import PhotoPost, PostState
+
+    chat = actor.chat if actor.role in STAFF else CARTER
+    with transaction(system.engine) as session:
+        post = PhotoPost(
+            staff_id=one(session, Staff, telegram_chat_id=chat).id,
+            class_id=one(session, SchoolClass, name="Room 12").id if in_class else None,
+            state=PostState(state),
+            media=[{"kind": "photo", "content_type": "image/jpeg", "telegram_file_id": "F1"}],
+            caption="Our garden",
+            no_children=state != "tagging",
+            send_at=system.clock() + dt.timedelta(days=1) if state == "scheduled" else None,
+        )
+        session.add(post)
+        session.flush()
+        memo["post"] = post.id
+        memo["room 12"] = one(session, SchoolClass, name="Room 12").id
+        memo["alfredo"] = one(session, Student, name="Alfredo Pérez").id
+
+
+def _post_setup(state: str, *, in_class: bool = True, dialog: bool = False) -> Setup:
+    async def setup(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        await _photo_post_of(system, actor, memo, state, in_class=in_class)
+        if dialog and actor.role in STAFF:
+            with transaction(system.engine) as session:
+                session.add(
+                    StaffDialog(
+                        staff_id=staff_of(session, actor).id,
+                        kind="photo_time",
+                        state={"post": memo["post"]},
+                        updated_at=system.clock(),
+                    )
+                )
+
+    return setup
+
+
+async def _send_photo(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    actor.said_words = True  # a family's photo is passed on like their words
+    file_id = system.telegram.add_file(b"\x89PNG\r\n\x1a\n", file_path="photos/file_1.png")
+    response = await system.telegram_update(actor.chat or 0, "Our garden", photo_file_id=file_id)
+    assert response.status_code == 200
+
+
+def _post_state(state: str) -> Any:
+    """Reads the scenario's post, which must be at `state`."""
+    from commbot.features.photos.models import PhotoPost
+
+    def read(system: System, memo: dict[str, Any]) -> PhotoPost:
+        with transaction(system.engine) as session:
+            post = session.get_one(PhotoPost, memo["post"])
+            assert post.state.value == state, post.state
+            return post
+
+    return read
+
+
+def _photo_started(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.photos import messages as photo_text
+    from commbot.features.photos.models import PhotoPost
+
+    expected = {
+        Role.TEACHER: photo_text.WHO_IS_IN_IT,  # one class: chosen
+        Role.SPECIALIST: photo_text.NO_CLASS,  # no class: one family at a time, by /msg
+        Role.COORDINATOR: photo_text.WHICH_CLASS,  # every class of the school
+        Role.ADMIN: photo_text.WHICH_CLASS,
+    }[actor.role]
+    assert seen(system, actor)[-1] == en(expected)
+    with transaction(system.engine) as session:
+        made = session.scalars(select(PhotoPost)).all()
+        assert len(made) == (actor.role is not Role.SPECIALIST)
+        assert all(p.caption == "Our garden" for p in made)
+    assert not [d for d in system.deliveries() if d.recipient_kind is RecipientKind.GUARDIAN]
+
+
+def _photos_listed(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.photos import messages as photo_text
+
+    header, line = seen(system, actor)[-1].splitlines()
+    assert header == en(photo_text.WAITING_HEADER)
+    assert line.startswith("1. ") and line.endswith("Room 12. Photos: 1. Our garden")
+
+
+def _photo_replied(text: Callable[[], str], state: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        assert seen(system, actor)[-1] == text()
+        _post_state(state)(system, memo)
+
+    return check
+
+
+def _photo_text(name: str, **values: Any) -> Callable[[], str]:
+    def text() -> str:
+        from commbot.features.photos import messages as photo_text
+
+        return en(getattr(photo_text, name), **values)
+
+    return text
+
+
+def _alfredo_tagged(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.photos import messages as photo_text
+    from commbot.features.photos.models import PhotoTag
+
+    assert seen(system, actor)[-1].splitlines() == [
+        en(photo_text.WHO_IS_IN_IT),
+        en(photo_text.TAGGED_SO_FAR, names="Alfredo Pérez"),
+    ]
+    with transaction(system.engine) as session:
+        tags = session.scalars(select(PhotoTag.student_id).where(PhotoTag.post_id == memo["post"]))
+        assert list(tags) == [memo["alfredo"]]
+
+
+def _class_chosen(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.photos import messages as photo_text
+
+    post = _post_state("tagging")(system, memo)
+    if actor.role is Role.SPECIALIST:  # Room 12 is not theirs: as if the button had gone
+        assert seen(system, actor)[-1] == en(photo_text.POST_GONE)
+        assert post.class_id is None
+        return
+    assert seen(system, actor)[-1] == en(photo_text.WHO_IS_IN_IT)
+    assert post.class_id == memo["room 12"]
+
+
+def _scheduled_for_saturday(at: str) -> Check:
+    def check(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        from commbot.features.photos import messages as photo_text
+
+        assert seen(system, actor)[-1] == en(photo_text.SCHEDULED, when=f"Saturday {at}")
+        post = _post_state("scheduled")(system, memo)
+        assert post.send_at is not None and post.send_at.date() == dt.date(2026, 11, 21)
+        with transaction(system.engine) as session:
+            assert session.get(StaffDialog, post.staff_id) is None
+
+    return check
+
+
+def _tap_post(data: str) -> Act:
+    async def act(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        await tap(system, actor, data.format(**memo))
+
+    return act
+
+
+EXPIRED_FOR_FAMILIES = en(family.FAMILY_BUTTON_EXPIRED)
+
+PHOTO_STAFF_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.MESSAGE, "photo"): Scenario(_send_photo, _photo_started),
+    (Surface.COMMAND, "/photos"): Scenario(
+        _says("/photos"), _photos_listed, setup=_post_setup("scheduled")
+    ),
+    (Surface.BUTTON, "pht"): Scenario(
+        _tap_post("pht:{post}:{alfredo}"),
+        _alfredo_tagged,
+        setup=_post_setup("tagging"),
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+    (Surface.BUTTON, "phk"): Scenario(
+        _tap_post("phk:{post}:{room 12}"),
+        _class_chosen,
+        setup=_post_setup("tagging", in_class=False),
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+    (Surface.BUTTON, "phs"): Scenario(
+        _tap_post("phs:{post}:cancel"),
+        _photo_replied(_photo_text("POST_CANCELLED"), "cancelled"),
+        setup=_post_setup("ready"),
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+    (Surface.BUTTON, "pha"): Scenario(
+        _tap_post("pha:{post}:m0800"),
+        _scheduled_for_saturday("8:00 AM"),
+        setup=_post_setup("ready"),
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+    (Surface.BUTTON, "phx"): Scenario(
+        _tap_post("phx:{post}"),
+        _photo_replied(_photo_text("POST_CANCELLED"), "cancelled"),
+        setup=_post_setup("scheduled"),
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+    (Surface.DIALOG, "photo_time"): Scenario(
+        _says("tomorrow 9:30"),
+        _scheduled_for_saturday("9:30 AM"),
+        setup=_post_setup("ready", dialog=True),
+    ),
+}
+
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -1338,6 +1543,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **FAMILY_AFTER_SCENARIOS,
     **STORY_SCENARIOS,
     **PHOTO_CONSENT_SCENARIOS,
+    **PHOTO_STAFF_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]

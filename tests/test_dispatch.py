@@ -940,6 +940,7 @@ async def test_teacher_photo_goes_to_sms_family_as_mms(system: System) -> None:
     file_id = system.telegram.add_file(image)
     await system.telegram_update(CARTER, "/msg Alfredo Our class picture", photo_file_id=file_id)
     await system.drain()
+    await system.send_photo_post(CARTER)  # a photo post: Done, Send now
 
     [mms] = [m for m in system.twilio.messages if m.to == ROSA]
     assert "Our class picture" in (mms.body or "")

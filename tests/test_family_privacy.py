@@ -83,6 +83,7 @@ async def converse(system: System) -> str:
         photo = system.telegram.add_file(png_bytes())
         await system.telegram_update(CARTER, f"/msg Alfredo {TEACHER_WORDS}", photo_file_id=photo)
         await system.drain()
+        await system.send_photo_post(CARTER)  # a photo post: Done, Send now
         url = system.twilio.add_media(png_bytes(), "image/png")
         await system.sms(ROSA, ROSA_WORDS, media=[url])
         await system.drain()

@@ -179,6 +179,7 @@ async def test_every_feature_logs_no_numbers_words_or_tokens(
             CARTER, f"/msg Alfredo {WORDS['teacher photo']}", photo_file_id=photo
         )
         await system.drain()
+        await system.send_photo_post(CARTER)  # a photo post: Done, Send now
         with transaction(system.engine) as session:
             secrets_used |= set(session.scalars(select(MediaFile.token)))
         url = system.twilio.add_media(png_bytes(), "image/png")

@@ -4,13 +4,16 @@ module turns messages into calls and results into replies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
-from ..access import role_of
+from ..access import ACCESS, Surface, role_of
 from ..actions import languages as language_actions
 from ..actions.drafts import start_draft, take_draft
 from ..actions.send_to_family import FamilySend, send_to_family
 from ..callback_data import Value
+from ..channels.base import Inbound, MediaKind
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..languages import UnknownLanguage, name_in
@@ -59,6 +62,40 @@ BACK_TRANSLATION_HELP = N_("Write /backtranslation on or /backtranslation off.")
 BACK_TRANSLATION_ON = N_("You will see what families read, translated back into your language.")
 BACK_TRANSLATION_OFF = N_("You will no longer get back-translations.")
 
+# What a photo from staff starts: a photo post, for a class or (`student`) for one family,
+# with its caption. The photos feature registers it (`on_photo`); conversations never
+# import a feature.
+PhotoStarter = Callable[[Context, Staff, Student | None, str], None]
+_photo_starter: list[PhotoStarter] = []
+
+
+def on_photo(starter: PhotoStarter) -> PhotoStarter:
+    """Register what a photo from staff starts (once; its row is `M "photo"`)."""
+    ACCESS.rule(Surface.MESSAGE, "photo")
+    if _photo_starter:
+        raise ValueError("a photo starter is registered twice")
+    _photo_starter.append(starter)
+    return starter
+
+
+def is_picture(inbound: Inbound) -> bool:
+    """A photo, an album part, or an image sent as a file: what a photo post is made of.
+    Any other attachment (a video, a PDF) goes as the staff member's message, as before."""
+    return any(
+        m.is_image
+        and m.kind in (MediaKind.PHOTO, MediaKind.DOCUMENT)
+        and MediaKind.for_content_type(m.content_type) is MediaKind.PHOTO
+        for m in inbound.media
+    )
+
+
+def _start_photo(context: Context, staff: Staff, student: Student | None, caption: str) -> bool:
+    """Hand a picture to the photos feature; False when there is none (or no feature)."""
+    if not _photo_starter or not is_picture(context.inbound):
+        return False
+    _photo_starter[0](context, staff, student, caption)
+    return True
+
 
 def handle(context: Context, staff: Staff) -> None:
     context.recipient = RecipientKind.STAFF
@@ -74,12 +111,31 @@ def handle(context: Context, staff: Staff) -> None:
         name = word.split("@")[0].lower()
         COMMANDS.run(context, staff, name, rest.strip())
         return
+    # A photo starts a post even while a dialog is open: a dialog takes typed answers and
+    # its own presses, never pictures, and the post's buttons work beside it.
+    if _photo(context, staff):
+        return
     if DIALOGS.take(context, staff):
         return
     if inbound.reply_to_provider_id:
         _reply_to_relayed(context, staff)
         return
     _compose(context, staff, text)
+
+
+def _photo(context: Context, staff: Staff) -> bool:
+    """A picture without a command: a post for the family it answers (a reply to a relayed
+    message), or for the student of an open `/msg` draft, else for a class. Its caption
+    goes with the photo, never as a message of its own."""
+    if not (_photo_starter and is_picture(context.inbound)):
+        return False
+    student = None
+    if context.inbound.reply_to_provider_id:
+        origin = _relayed(context)
+        student = origin[0] if origin is not None else None
+    if student is None:
+        student = take_draft(context.session, staff, now=context.now)
+    return _start_photo(context, staff, student, context.inbound.text.strip())
 
 
 def _press(context: Context, staff: Staff, data: str) -> None:
@@ -167,6 +223,10 @@ def _write(context: Context, staff: Staff, rest: str, *, urgent: bool) -> None:
         # staff learn nothing about other classes.
         name = rest.split("\n")[0][:60]
         context.reply(gettext(staff.language, NO_SUCH_STUDENT, name=name))
+        return
+    # `/msg <student>` (or `/urgent`) with a photo: a post for that family, under the same
+    # consent rule and preview as a class photo (the words become its caption).
+    if _start_photo(context, staff, student, text.strip()):
         return
     if text.strip() or context.inbound.media:
         _send(context, staff, student, text.strip(), urgent=urgent)
@@ -278,6 +338,16 @@ def find_student(context: Context, staff: Staff, words: str) -> tuple[Student | 
 
 def _reply_to_relayed(context: Context, staff: Staff) -> None:
     """A Telegram reply to a relayed message answers that family, about that student."""
+    origin = _relayed(context)
+    if origin is None:
+        context.reply(gettext(staff.language, UNKNOWN_REPLY))
+        return
+    student, guardian = origin
+    _send(context, staff, student, context.inbound.text.strip(), only=[guardian])
+
+
+def _relayed(context: Context) -> tuple[Student, Guardian] | None:
+    """The student and the guardian of the family message this Telegram reply answers."""
     session = context.session
     relayed = session.scalar(
         select(Delivery).where(
@@ -288,8 +358,7 @@ def _reply_to_relayed(context: Context, staff: Staff) -> None:
     )
     original = relayed.message if relayed is not None else None
     if original is None or original.student_id is None or original.author_guardian_id is None:
-        context.reply(gettext(staff.language, UNKNOWN_REPLY))
-        return
+        return None
     student = session.get_one(Student, original.student_id)
     guardian = session.get_one(Guardian, original.author_guardian_id)
-    _send(context, staff, student, context.inbound.text.strip(), only=[guardian])
+    return student, guardian
