@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 """A family chooses who may see photos of each child: the word PHOTOS (or its word in their
 language) shows a numbered menu, three options per child; a number answers it, and on
 Telegram the same options are buttons. The rule and what a change stops are in
@@ -179,6 +178,3 @@ def confirmation(language: str, result: ConsentResult) -> str:
     if result.withdrawn:
         lines.append(gettext(language, pm.CONSENT_WITHDRAWN, student=name))
     return "\n".join(lines)
-=======
-"""Families' PHOTOS menu and buttons. OWNER: builder B2 (a placeholder until merged)."""
->>>>>>> h13-c
