@@ -329,7 +329,7 @@ def play(demo: Demo) -> None:
 
     play_photos(demo)
 
-    demo.scene("A parent opts out; the teacher is told")
+    demo.scene("A parent opts out; the teacher is told", 1)
     demo.write(Channel.SMS, jim, "STOP")
     demo.write(Channel.TELEGRAM, KIM_CHAT, "/msg Josie Josie read her poem to the class today.")
 

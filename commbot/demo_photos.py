@@ -54,7 +54,7 @@ def play_photos(demo: Demo) -> None:
     from .demo import CARTER_CHAT, ROSA
 
     karim = "+16175550177"
-    demo.scene("A class photo: the teacher says who is in it and sees who will get it")
+    demo.scene("A class photo: who is in it, and who will get it")
     demo.write(Channel.TELEGRAM, CARTER_CHAT, GARDEN, photo=True)
     for child in ("Andrew Bashid", "Minh Nguyen", "Wen Li"):
         tap(demo, CARTER_CHAT, child)
@@ -67,22 +67,22 @@ def play_photos(demo: Demo) -> None:
         "closed for Karim, so his goes by MMS.)[/]"
     )
 
-    demo.scene("Lucas's family allows his photos only for themselves", 10)
+    demo.scene("Lucas's family allows his photos only for themselves", 1)
     demo.write(Channel.TELEGRAM, CARTER_CHAT, READING, photo=True)
     for child in ("Andrew Bashid", "Lucas Oliveira"):
         tap(demo, CARTER_CHAT, child)
     tap(demo, CARTER_CHAT, "Done")
     tap(demo, CARTER_CHAT, "Send now")
 
-    demo.scene("The teacher hears how her photos went", 20)
+    demo.scene("The teacher hears how her photos went", 1)
     demo.clock_tick()
 
-    demo.scene("The Bashids share a story from home; the teacher says thank you", 15)
+    demo.scene("The Bashids share a story from home; the teacher says thank you", 1)
     demo.write(Channel.WHATSAPP, karim, KARIM_STORY, photo=True)
     label, data = demo.button_to(CARTER_CHAT, "sty:")
     demo.console.print(Text.assemble(("Emily Carter (teacher)", "cyan"), f" taps [ {label} ]"))
     demo.press(CARTER_CHAT, data)
 
-    demo.scene("Rosa chooses who may see photos of Alfredo, by text", 5)
+    demo.scene("Rosa chooses who may see photos of Alfredo, by text", 1)
     demo.write(Channel.SMS, ROSA, "FOTOS")
     demo.write(Channel.SMS, ROSA, "2")
