@@ -29,6 +29,8 @@ from commbot.cli import app, main
 from commbot.cli.context import guardian_by_phone
 from commbot.db import transaction
 from commbot.errors import UserError
+from commbot.features.photos.models import ConsentChange, PhotoPost, PhotoRecipient
+from commbot.features.stories.models import Story
 from commbot.models import (
     Base,
     Channel,
@@ -549,3 +551,36 @@ async def test_meetings_are_exported_with_her_answers_and_forget_removes_her_par
     ]
     assert leaks == []
     assert (await system.http.get(f"/calendar/{token}.ics")).status_code == 404
+
+
+async def test_photos_are_exported_and_forget_removes_her_consent_history(system: System) -> None:
+    """Rosa got a photo for her family alone, sent a photo from home (a story) and changed
+    Alfredo's photo consent by text: all three are in her export. Forgetting her deletes the
+    consent history and the post's words (they were hers alone); which post she got, and
+    that her message was a story, stay as ids and times."""
+    await converse(system)
+    await system.sms(ROSA, "FOTOS")
+    await system.sms(ROSA, "2")
+    await system.drain()
+    with transaction(system.engine) as session:
+        photos = export_guardian(session, rosa(session), system.clock())["photos"]
+    [change] = photos["consent_changes"]
+    assert (change["student"], change["from"], change["to"], change["by"]) == (
+        "Alfredo Pérez",
+        "individual",
+        "group",
+        "guardian",
+    )
+    assert [p["outcome"] for p in photos["class_photos"]] == ["queued"]
+    [story] = photos["stories"]
+    assert story["student"] == "Alfredo Pérez" and story["thanked_at"] is None
+
+    with transaction(system.engine) as session:
+        forgotten = forget_guardian(session, rosa(session), system.clock())
+    assert forgotten.photo_consent_changes == 1
+    with transaction(system.engine) as session:
+        assert session.scalars(select(ConsentChange)).all() == []
+        assert [p.caption for p in session.scalars(select(PhotoPost))] == [""]
+        assert len(session.scalars(select(PhotoRecipient)).all()) == 1
+        assert len(session.scalars(select(Story)).all()) == 1
+    assert not [row for row in every_text(system.engine) if TEACHER_WORDS in row[2]]

@@ -678,7 +678,7 @@ def forget_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> F
         session, session.scalars(select(InviteCode).where(InviteCode.guardian_id == guardian.id))
     )
     report.meeting_records = _forget_meetings(session, guardian)
-    report.photo_consent_changes = forget_photos(session, guardian)
+    report.photo_consent_changes = forget_photos(session, guardian, theirs_ids)
     report.children = _delete(
         session,
         session.scalars(select(Guardianship).where(Guardianship.guardian_id == guardian.id)),

@@ -10,13 +10,13 @@ stories) stay, holding nothing but ids and times once `forget` has erased the wo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..features.photos.models import ConsentChange, PhotoRecipient
+from ..features.photos.models import ConsentChange, PhotoPost, PhotoRecipient
 from ..features.stories.models import Story
 from ..models import Guardian
 
@@ -77,11 +77,17 @@ def export_photos(
     }
 
 
-def forget_photos(session: Session, guardian: Guardian) -> int:
-    """Delete their photo consent history; returns how many rows went."""
+def forget_photos(session: Session, guardian: Guardian, erased: Collection[int]) -> int:
+    """Delete their photo consent history, and blank the caption of each post whose
+    message `forget` erased (a photo for their family alone: the words were only theirs;
+    a class post's caption stays, as the other families' copies do). Returns how many
+    rows went."""
     rows = list(
         session.scalars(select(ConsentChange).where(ConsentChange.guardian_id == guardian.id))
     )
     for row in rows:
         session.delete(row)
+    if erased:
+        for post in session.scalars(select(PhotoPost).where(PhotoPost.message_id.in_(erased))):
+            post.caption = ""
     return len(rows)
