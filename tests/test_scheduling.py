@@ -339,7 +339,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 6:
+        if len(finished) == 9:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
@@ -353,6 +353,9 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "remove_expired_media",
             "meeting_reminders",
             "meeting_followups",
+            "photo_posts",
+            "photo_digests",
+            "photo_summaries",
         }
         for job in jobs.values():
             assert job.max_instances == 1
@@ -363,6 +366,9 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
         assert jobs["remove_expired_media"].trigger.interval == dt.timedelta(hours=1)
         assert jobs["meeting_reminders"].trigger.interval == dt.timedelta(seconds=15)
         assert jobs["meeting_followups"].trigger.interval == dt.timedelta(seconds=15)
+        assert jobs["photo_posts"].trigger.interval == dt.timedelta(seconds=15)
+        assert jobs["photo_digests"].trigger.interval == dt.timedelta(minutes=1)
+        assert jobs["photo_summaries"].trigger.interval == dt.timedelta(minutes=1)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
@@ -373,6 +379,9 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "remove_expired_media": True,
             "meeting_reminders": True,
             "meeting_followups": True,
+            "photo_posts": True,
+            "photo_digests": True,
+            "photo_summaries": True,
         }
     finally:
         scheduler.shutdown(wait=False)
