@@ -731,3 +731,47 @@ def test_a_roster_import_that_changes_consent_records_it_and_withdraws(
     assert outcomes(system, post_id) == {"Rosa Pérez": ("withdrawn", "cancelled")}
     with transaction(system.engine) as session:
         assert MediaStore.find(session, token, system.clock()) is None
+
+
+async def test_a_copy_queued_after_the_withdrawal_is_stopped_when_it_would_go(
+    system: System,
+) -> None:
+    """Withdrawal cancels what it finds; the dispatcher's photo guard stops any copy made
+    afterwards (an attachment split off to be retried, a post fanned out while the change
+    was being saved): the rule is read again the moment a photo would go."""
+    system.clock.advance(hours=6)  # 10:30 PM: Rosa's quiet hours, until midnight
+    with transaction(system.engine) as session:
+        set_all(session, "Andrew Bashid", GROUP)
+        post = sent_post(system, session, "Andrew Bashid", to=["Rosa Pérez"], caption="Garden")
+        [queued] = session.scalars(
+            select(PhotoRecipient.delivery_id).where(PhotoRecipient.post_id == post.id)
+        )
+        message_id = session.get_one(Delivery, queued).message_id
+        post.message_id = message_id  # as the fan-out leaves it
+        karim = one(session, Guardian, name="Karim Bashid")
+        andrew = one(session, Student, name="Andrew Bashid")
+        set_photo_consent(
+            session, karim, andrew, INDIVIDUAL, source=ConsentSource.GUARDIAN, now=system.clock()
+        )
+        rosa = one(session, Guardian, name="Rosa Pérez")
+        late = to_guardian(
+            session,
+            guardian=rosa,
+            now=system.clock(),
+            default_timezone=NEW_YORK,
+            message=session.get_one(Message, message_id),
+            media=post.media,
+            protect_content=True,
+        )
+        assert late is not None
+        session.flush()
+        late_id = late.id
+    system.clock.advance(hours=2)  # her quiet hours are over
+    await system.drain()
+    assert [m for m in system.twilio.messages if m.to == ROSA] == []
+    with transaction(system.engine) as session:
+        stopped = session.get_one(Delivery, late_id)
+        assert stopped.status is DeliveryStatus.CANCELLED
+        assert [e.kind for e in history.events(session, late_id)][-1] is DeliveryEventKind.CANCELLED
+        post_id = post.id
+    assert outcomes(system, post_id)["Rosa Pérez"][0] == "withdrawn"

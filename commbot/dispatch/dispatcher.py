@@ -65,7 +65,7 @@ from ..outbox import DeliverySpec, enqueue, guardian_not_before
 from ..phones import redact, supports_mms
 from ..ratelimit import SenderLimiter
 from ..translation import NoTranslator, Translator
-from . import history, leases, recovery, retries
+from . import guards, history, leases, recovery, retries
 from .compose import render, right_to_left
 from .outcomes import record_failure, record_sent
 
@@ -379,6 +379,8 @@ class Dispatcher:
                 if delivery.address in addresses:
                     continue
                 if self._in_quiet_hours(session, delivery, now):
+                    continue
+                if guards.stopped(session, delivery, now):
                     continue
                 addresses.add(delivery.address)
                 if delivery.status is DeliveryStatus.SENDING and retries.out_of_budget(

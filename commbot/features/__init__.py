@@ -2,7 +2,8 @@
 
 Shared machinery (channels, conversations, outbox, dispatch, jobs) stays outside. The
 parts that register themselves are loaded by whoever needs them: `commbot.models` loads
-every feature's tables, `commbot.conversations` their handlers, `commbot.jobs` their jobs.
+every feature's tables, `commbot.conversations` their handlers, `commbot.jobs` their jobs,
+`commbot.dispatch.guards` their last checks before a send.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 FEATURES = ("checkins", "meetings", "photos", "stories")
 
-Part = Literal["models", "handlers", "jobs"]
+Part = Literal["models", "handlers", "jobs", "guards"]
 
 
 def load(part: Part) -> None:

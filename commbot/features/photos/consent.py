@@ -53,21 +53,21 @@ def effective_consent(session: Session, student_ids: Collection[int]) -> dict[in
 
 
 def may_see(
-    own_children: Collection[int], tagged: Collection[int], consent: Mapping[int, PhotoConsent]
+    own: Collection[int], tagged: Collection[int], consent: Mapping[int, PhotoConsent]
 ) -> bool:
-    """May a family whose children are `own_children` see a photo of `tagged`?"""
+    """May a family whose children are `own` see a photo of `tagged`?"""
     for child in tagged:
-        needed = PhotoConsent.INDIVIDUAL if child in own_children else PhotoConsent.GROUP
+        needed = PhotoConsent.INDIVIDUAL if child in own else PhotoConsent.GROUP
         if RANK[consent.get(child, PhotoConsent.NONE)] < RANK[needed]:
             return False
     return True
 
 
 def blockers(
-    own_children: Collection[int], tagged: Collection[int], consent: Mapping[int, PhotoConsent]
+    own: Collection[int], tagged: Collection[int], consent: Mapping[int, PhotoConsent]
 ) -> set[int]:
     """The tagged children whose consent keeps this family from seeing the photo."""
-    return {c for c in tagged if not may_see(own_children, [c], consent)}
+    return {c for c in tagged if not may_see(own, [c], consent)}
 
 
 @dataclass
@@ -139,7 +139,7 @@ def audience(session: Session, post: PhotoPost, tagged: Collection[int] | None =
     for guardian, student_id in links:
         family = families.setdefault(guardian.id, Family(guardian, [], False))
         family.children.append(by_id[student_id])
-    own = _own_children(session, list(families))
+    own = own_children(session, list(families))
     consent = effective_consent(session, tags)
     result = Audience()
     blocking: set[int] = set()
@@ -156,13 +156,13 @@ def audience(session: Session, post: PhotoPost, tagged: Collection[int] | None =
     return result
 
 
-def _own_children(session: Session, guardian_ids: list[int]) -> dict[int, set[int]]:
+def own_children(session: Session, guardian_ids: Collection[int]) -> dict[int, set[int]]:
     """Each guardian's children (active links, muted or not): a muted link is still theirs."""
     own: dict[int, set[int]] = defaultdict(set)
     if guardian_ids:
         rows = session.execute(
             select(Guardianship.guardian_id, Guardianship.student_id).where(
-                Guardianship.guardian_id.in_(guardian_ids), Guardianship.active
+                Guardianship.guardian_id.in_(list(guardian_ids)), Guardianship.active
             )
         )
         for guardian_id, student_id in rows:

@@ -36,7 +36,7 @@ from ...models import (
     Staff,
     Student,
 )
-from .consent import effective_consent, may_see
+from .consent import effective_consent, may_see, own_children
 from .models import (
     ConsentChange,
     ConsentSource,
@@ -142,7 +142,7 @@ def _withdraw(session: Session, posts: list[PhotoPost], now: dt.datetime) -> int
     tags = _tags(session, [p.id for p in posts])
     recipients = _queued(session, [p.id for p in posts])
     consent = effective_consent(session, {s for ids in tags.values() for s in ids})
-    own = _own_children(session, {r.guardian_id for rs in recipients.values() for r in rs})
+    own = own_children(session, {r.guardian_id for rs in recipients.values() for r in rs})
     stopped = 0
     for post in posts:
         forbidden = [
@@ -200,19 +200,6 @@ def _queued(session: Session, post_ids: list[int]) -> dict[int, list[PhotoRecipi
     ):
         found[recipient.post_id].append(recipient)
     return found
-
-
-def _own_children(session: Session, guardian_ids: Collection[int]) -> dict[int, set[int]]:
-    """Each guardian's children now (active links, muted or not), as the rule reads them."""
-    own: dict[int, set[int]] = defaultdict(set)
-    if guardian_ids:
-        for guardian_id, student_id in session.execute(
-            select(Guardianship.guardian_id, Guardianship.student_id).where(
-                Guardianship.guardian_id.in_(list(guardian_ids)), Guardianship.active
-            )
-        ):
-            own[guardian_id].add(student_id)
-    return own
 
 
 def _copies(session: Session, delivery_id: int | None) -> list[int]:
