@@ -488,7 +488,14 @@ async def test_a_family_with_two_children_answers_for_each_from_one_menu(system:
     ]
     assert consent_of(system, "Lan Nguyen", "Minh Nguyen") is NONE
     assert consent_of(system, "Lan Nguyen", "Bao Nguyen") is INDIVIDUAL
-    # Other words close the menu: a number is then no longer about photos.
+    # Ten minutes later the menu is closed: a number is an answer to whatever the school
+    # asked since, never a photo choice.
+    system.clock.advance(minutes=11)
+    await system.sms(LAN, "3")
+    await system.drain()
+    assert len(changes(system)) == 2
+    # Other words close the menu sooner.
+    await system.sms(LAN, "photos")
     await system.sms(LAN, "Thank you")
     await system.sms(LAN, "2")
     await system.drain()

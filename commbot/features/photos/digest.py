@@ -21,6 +21,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ...config import get_settings
+from ...db import find_or_create
 from ...models import School, SchoolClass, Staff
 from .digest_send import send_digest
 from .models import PhotoDigest, PhotoPost, PostState
@@ -63,12 +64,17 @@ def set_digest(
     scheduled posts at the time the digest would have gone. ValueError for a malformed
     time; the staff member must serve the class (checked by the caller's class list)."""
     value = None if local_time is None else parse_local_time(local_time)
-    # Locked (waiting, not skipping): a digest being sent right now finishes first.
-    digest = session.scalar(
-        select(PhotoDigest).where(PhotoDigest.class_id == school_class.id).with_for_update()
+    # Locked (waiting, not skipping): a digest being sent right now finishes first. Two
+    # teachers turning a class's first digest on at once make one row, not an error.
+    digest, _ = find_or_create(
+        session,
+        PhotoDigest,
+        {"class_id": school_class.id},
+        {"local_time": value or "15:30", "active": False, "updated_at": now},
+        lock=True,
     )
     if value is None:
-        if digest is not None and digest.active:
+        if digest.active:
             for post in _held(session, school_class.id):
                 post.send_at = post.send_at or next_digest_time(
                     session, digest, now, default_timezone=default_timezone
@@ -79,9 +85,6 @@ def set_digest(
             digest.staff_id = staff.id
             digest.updated_at = now
         return None
-    if digest is None:
-        digest = PhotoDigest(class_id=school_class.id, last_sent_on=None)
-        session.add(digest)
     digest.staff_id = staff.id
     digest.local_time = value
     digest.active = True

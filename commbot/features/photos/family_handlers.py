@@ -34,9 +34,10 @@ from .buttons import CONSENT
 from .consent_actions import ConsentResult, set_photo_consent
 from .models import ConsentSource
 
-# The menu takes numbers for a day (any other message closes it sooner): a family with
-# two children may answer for each.
-MENU_OPEN = dt.timedelta(hours=24)
+# A family with two children may answer for each from one menu, for a few minutes (any
+# other message closes it sooner): a "2" hours later answers whatever the school asked
+# then, and must never loosen a child's photo consent.
+MENU_OPEN = dt.timedelta(minutes=10)
 
 
 def photos_words() -> frozenset[str]:

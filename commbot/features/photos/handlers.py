@@ -200,9 +200,14 @@ def _target(session: Session, post: PhotoPost) -> str:
 
 def _send_now(context: Context, staff: Staff, post: PhotoPost) -> None:
     _end_time_dialog(context, staff, post)
-    result = fanout.fan_out(
-        context.session, post, now=context.now, default_timezone=context.default_timezone
-    )
+    try:
+        result = fanout.fan_out(
+            context.session, post, now=context.now, default_timezone=context.default_timezone
+        )
+    except posts.PostError as refused:  # pressed twice, or they no longer share that class
+        context.reply(_t(staff, refused.message))
+        context.events.append("photo not sent")
+        return
     message = m.SENDING if result.queued else m.NOTHING_SENT
     context.reply(_t(staff, message, count=result.queued))
     context.events.append("photo sent")
