@@ -782,3 +782,31 @@ async def test_a_copy_queued_after_the_withdrawal_is_stopped_when_it_would_go(
         assert [e.kind for e in history.events(session, late_id)][-1] is DeliveryEventKind.CANCELLED
         post_id = post.id
     assert outcomes(system, post_id)["Rosa Pérez"][0] == "withdrawn"
+
+
+async def test_a_roster_sync_never_loosens_what_the_family_chose_but_may_tighten_it(
+    system: System, tmp_path: Path
+) -> None:
+    """Rosa chose no photos of Alfredo by text; the nightly roster still says individual.
+    The sync keeps her choice. When the file later says none for Andrew, whose father had
+    chosen group himself, the stricter file wins."""
+    await system.sms(ROSA, "FOTOS")
+    await system.sms(ROSA, "3")
+    await system.sms(KARIM, "PHOTOS", whatsapp=True)
+    await system.sms(KARIM, "2", whatsapp=True)  # Andrew: group (as the roster says)
+    await system.drain()
+    roster = tmp_path / "roster.csv"
+    shutil.copy(EXAMPLES / "roster.csv", roster)
+    with transaction(system.engine) as session:
+        import_roster(session, roster)
+    assert consent_of(system, "Rosa Pérez", "Alfredo Pérez") is NONE
+    text = roster.read_text(encoding="utf-8").replace(
+        "Karim Bashid,father,617-555-0177,ar,whatsapp,America/New_York,21:30-07:00,group",
+        "Karim Bashid,father,617-555-0177,ar,whatsapp,America/New_York,21:30-07:00,none",
+    )
+    roster.write_text(text, encoding="utf-8")
+    with transaction(system.engine) as session:
+        import_roster(session, roster)
+    assert consent_of(system, "Karim Bashid", "Andrew Bashid") is NONE
+    assert consent_of(system, "Rosa Pérez", "Alfredo Pérez") is NONE
+    assert [c[4] for c in changes(system)] == ["guardian", "roster"]

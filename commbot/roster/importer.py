@@ -32,7 +32,8 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from ..db import find_or_create
-from ..features.photos.consent_actions import withdraw_forbidden
+from ..features.photos.consent import RANK
+from ..features.photos.consent_actions import family_chosen_links, withdraw_forbidden
 from ..features.photos.models import ConsentChange, ConsentSource
 from ..models import (
     Channel,
@@ -272,6 +273,9 @@ class _Import:
         self.now = utcnow()
         # Children whose links were written: what the new links and consent forbid stops.
         self.consent_students: set[int] = set()
+        # Links whose photo consent the family set itself (PHOTOS): a roster may tighten it,
+        # never loosen it, or a nightly sync would undo what the family chose.
+        self.family_chosen = family_chosen_links(session)
 
     def run(
         self, records: list[RosterRecord | tuple[str, str]], progress: Progress | None
@@ -367,10 +371,15 @@ class _Import:
                 self.index.new_links.append(link)
                 self.index.links[(guardian, student)] = link
                 changes.created_pair = True
+            consent = record.guardian.photo_consent
+            if (guardian.id, student.id) in self.family_chosen and stricter(
+                link.photo_consent, consent
+            ):
+                consent = link.photo_consent  # the family's own, stricter choice stands
             changes.set(
                 link,
                 relationship_name=record.guardian.relationship,
-                photo_consent=record.guardian.photo_consent,
+                photo_consent=consent,
                 active=True,
             )
             if record.guardian.receives_messages is not None:
@@ -715,3 +724,8 @@ class _Changes:
 def _school(session: Session, name: str) -> School:
     school, _ = find_or_create(session, School, {"name": name})  # two first imports at once
     return school
+
+
+def stricter(a: PhotoConsent, b: PhotoConsent) -> bool:
+    """Does `a` allow fewer photos than `b`?"""
+    return RANK[a] < RANK[b]

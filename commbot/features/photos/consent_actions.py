@@ -101,6 +101,19 @@ def set_photo_consent(
     return ConsentResult(student, value, effective, withdrawn)
 
 
+def family_chosen_links(session: Session) -> set[tuple[int, int]]:
+    """(guardian id, student id) of every link whose latest consent change the family
+    made itself."""
+    latest: dict[tuple[int, int], ConsentSource] = {}
+    for guardian_id, student_id, source in session.execute(
+        select(ConsentChange.guardian_id, ConsentChange.student_id, ConsentChange.source).order_by(
+            ConsentChange.id
+        )
+    ):
+        latest[(guardian_id, student_id)] = source
+    return {key for key, source in latest.items() if source is ConsentSource.GUARDIAN}
+
+
 def record_change(
     session: Session,
     link: Guardianship,
