@@ -8,9 +8,11 @@ some). The EXIF orientation is applied to the pixels first: without its tag, a p
 with the phone on its side would otherwise arrive sideways.
 
 iPhones write HEIC: pillow-heif teaches Pillow to read and write it, so those photos are
-stripped too (a teacher's photo sent as a file is often one). Anything Pillow still cannot
-read (a PDF, a damaged file) is given back unchanged: stripping never stops a message, and
-never fails.
+stripped too (a teacher's photo sent as a file is often one); AVIF likewise. Anything
+Pillow still cannot read (a PDF, a damaged file) is given back unchanged by default, so
+stripping never stops a message; with `strict` (what the dispatcher asks for a picture on
+its way to a family) a picture that cannot be rewritten raises `NotCleaned` instead: it
+fails closed, and the family gets the words without it.
 """
 
 from __future__ import annotations
@@ -24,26 +26,38 @@ from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
 
 log = logging.getLogger(__name__)
 pillow_heif.register_heif_opener()
+# Pillow refuses pictures over ~89 megapixels as possible decompression bombs; phones now
+# take 108 and 200 megapixel photos, which must be stripped, not sent as they are.
+Image.MAX_IMAGE_PIXELS = 210_000_000
+
+
+class NotCleaned(Exception):
+    """A picture whose metadata could not be removed (strict mode only)."""
 
 # The formats phones and apps send that Pillow writes back. MPO (a JPEG holding several
 # pictures, as some phones write) goes back as a plain JPEG of its first picture.
-WRITABLE = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF"})
+WRITABLE = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "HEIF", "AVIF"})
 # What a picture needs to look as it did; everything else in `info` is metadata.
 RENDERING = ("transparency", "duration", "loop", "background", "disposal", "blend")
 JPEG_QUALITY = 90  # when the original's quantisation tables cannot be kept
 
 
-def strip_metadata(data: bytes) -> bytes:
-    """The same picture without its metadata, in its own format; `data` unchanged when it
-    is no image Pillow can read and write."""
+def strip_metadata(data: bytes, *, strict: bool = False) -> bytes:
+    """The same picture without its metadata, in its own format. When it is no image
+    Pillow can read and write: `data` unchanged, or with `strict`, NotCleaned."""
     try:
         with warnings.catch_warnings():
             # A very large image is refused (DecompressionBombError) rather than warned of.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _strip(data)
-    except Exception as exc:  # never stop a message over its metadata
+            cleaned = _strip(data)
+    except Exception as exc:  # never stop a message over its metadata, unless strict
         log.info("image left as it came: %s", type(exc).__name__)
+        if strict:
+            raise NotCleaned(type(exc).__name__) from None
         return data
+    if strict and cleaned is data:
+        raise NotCleaned("a format commbot cannot rewrite")
+    return cleaned
 
 
 def _strip(data: bytes) -> bytes:

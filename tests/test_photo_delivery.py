@@ -25,7 +25,7 @@ from commbot.features.photos.messages import PHOTO_LINK, photos_header
 from commbot.i18n import gettext
 from commbot.images import strip_metadata
 from commbot.media import LIFETIME, remove_made_from
-from commbot.models import Channel, ContactPoint, Delivery, DeliveryStatus, Guardian
+from commbot.models import Channel, ContactPoint, Delivery, DeliveryStatus, Guardian, MediaFile
 from commbot.outbox import to_guardian
 from commbot.phones import supports_mms
 
@@ -163,8 +163,11 @@ def teacher_image_document(system: System, data: bytes, file_id: str | None = No
     return media
 
 
-def queue_photo(system: System, guardian_name: str, media: Media, *, protect: bool = True) -> int:
-    """Queue a class photo to one family as the fan-out does; returns the delivery's id."""
+def queue_photo(
+    system: System, guardian_name: str, media: Media, *more: Media, protect: bool = True
+) -> int:
+    """Queue a class photo (or album) to one family as the fan-out does; returns the
+    delivery's id."""
     with transaction(system.engine) as session:
         guardian = session.scalar(select(Guardian).where(Guardian.name == guardian_name))
         assert guardian is not None
@@ -176,7 +179,7 @@ def queue_photo(system: System, guardian_name: str, media: Media, *, protect: bo
             header=photos_header(guardian.language, 1, "Andrew Bashid", "Emily Carter"),
             body=CAPTION,
             body_language="en",
-            media=[media.to_json()],
+            media=[m.to_json() for m in (media, *more)],
             protect_content=protect,
         )
         assert delivery is not None
@@ -321,6 +324,21 @@ async def test_whatsapp_gets_the_photo_as_media_with_no_exif(system: System) -> 
     [url] = message.media_urls
     assert gettext("ar", PHOTO_LINK) not in (message.body or "")
     assert_no_metadata(await served(system, url))
+
+
+async def test_an_album_reaches_whatsapp_one_photo_a_message_words_with_the_first(
+    system: System,
+) -> None:
+    """WhatsApp shows one attachment per message and drops the others: three photos go as
+    three messages, the words with the first."""
+    await setup(system, karim=True)
+    photos = [teacher_photo(system, camera_jpeg()) for _ in range(3)]
+    queue_photo(system, "Karim Bashid", *photos)
+    await system.drain()
+    sent = [m for m in system.twilio.messages if m.to == f"whatsapp:{KARIM}"]
+    assert [len(m.media_urls) for m in sent] == [1, 1, 1]
+    assert CAPTION in (sent[0].body or "") and not any(m.body for m in sent[1:])
+    assert len({m.media_urls[0] for m in sent}) == 3
 
 
 # -- Telegram: protected, and never a file that may carry metadata ---------------------------
@@ -519,3 +537,20 @@ def test_an_iphone_heic_photo_loses_its_camera_and_stays_heic() -> None:
     again = Image.open(io.BytesIO(stripped))
     assert again.format == "HEIF" and again.size == (16, 12)
     assert again.getexif().get(0x0110) is None
+
+
+async def test_a_picture_that_cannot_be_stripped_never_reaches_a_family(system: System) -> None:
+    """A damaged JPEG keeps its EXIF and GPS when Pillow cannot rewrite it: it fails
+    closed. Rosa gets the words with the note that a photo did not come; no copy of the
+    file is served, on this try or a later one."""
+    await setup(system)
+    damaged = camera_jpeg()[:300]
+    queue_photo(system, "Rosa Pérez", teacher_photo(system, damaged))
+    await system.drain()
+    system.clock.advance(minutes=5)
+    await system.drain()
+    to_rosa = [m for m in system.twilio.messages if m.to == ROSA]
+    assert to_rosa and not any(m.media_urls for m in to_rosa)
+    assert gettext("es", MEDIA_NOT_FETCHED) in (to_rosa[0].body or "")
+    with transaction(system.engine) as session:
+        assert session.scalars(select(MediaFile)).all() == []

@@ -47,7 +47,7 @@ from ..channels.base import (
 from ..db import transaction
 from ..features.photos.messages import PHOTO_LINK
 from ..i18n import N_, gettext
-from ..images import strip_metadata
+from ..images import NotCleaned, strip_metadata
 from ..languages import is_rtl
 from ..media import MediaStore, media_url
 from ..models import (
@@ -531,21 +531,25 @@ class Dispatcher:
         stored = list(delivery.media)[: self.channel_limits[channel].media_count]
         resolved: list[Media] = []
         missing: list[dict[str, Any]] = []
+        to_family = delivery.recipient_kind is RecipientKind.GUARDIAN
         for reference in stored:
             item = Media.from_json(reference)
             try:
-                resolved.append(await self._resolve(channel, item, delivery.address))
+                resolved.append(await self._resolve(channel, item, delivery.address, to_family))
             except MediaUnavailable:
                 missing.append(reference)
         return tuple(resolved), missing
 
-    async def _resolve(self, channel: Channel, item: Media, address: str) -> Media:
+    async def _resolve(
+        self, channel: Channel, item: Media, address: str, to_family: bool = True
+    ) -> Media:
         """What `channel` is sent for one attachment. Whatever is fetched is stripped of
-        its metadata (a photo's GPS position among it) before it goes anywhere."""
+        its metadata (a photo's GPS position among it) before it goes anywhere; a picture
+        for a family that cannot be stripped does not go (the words go with a note)."""
         if channel is Channel.TELEGRAM:
             if item.telegram_file_id and not _may_carry_metadata(item):
                 return item  # sent again by its file id: Telegram's copy carries none
-            data = await self._fetch_clean(item)
+            data = await self._fetch_clean(item, strict=to_family and item.is_image)
             return replace(item, telegram_file_id=None, url=None, local_token=None, data=data)
         if item.local_token is None:
             # One photo to many families (or retried) is fetched and stored once.
@@ -589,7 +593,8 @@ class Dispatcher:
         return await asyncio.shield(storing)
 
     async def _fetch_and_store(self, item: Media, source: str) -> str:
-        data = await self._fetch_clean(item)
+        # Stored copies are for SMS and WhatsApp: always a family's.
+        data = await self._fetch_clean(item, strict=item.is_image)
         token = await asyncio.to_thread(self._store, data, item.content_type, source)
         self._stored_media[source] = (token, self.clock())
         return token
@@ -598,13 +603,20 @@ class Dispatcher:
         with transaction(self.engine) as session:
             return MediaStore.find(session, token, self.clock()) is not None
 
-    async def _fetch_clean(self, item: Media) -> bytes:
+    async def _fetch_clean(self, item: Media, *, strict: bool = False) -> bytes:
         """The file's bytes with no metadata left in them (see `images`); a file commbot
-        wrote itself has none."""
+        wrote itself has none. With `strict`, a picture that cannot be stripped is
+        unavailable for good rather than sent as it came."""
         data = await self._fetch(item)
         if item.inline is not None:
             return data
-        return await asyncio.to_thread(strip_metadata, data)
+        try:
+            return await asyncio.to_thread(strip_metadata, data, strict=strict)
+        except NotCleaned:
+            log.info("a picture for a family could not be stripped: not sent")
+            raise MediaUnavailable(
+                "media", "the photo's metadata could not be removed", permanent=True
+            ) from None
 
     async def _fetch(self, item: Media) -> bytes:
         """The photo's bytes, from the provider it came in through (or the file itself,

@@ -81,17 +81,24 @@ class TwilioSender:
             links = [m.url for m in outbound.media if m.url and not _attached(m)]
             text = "\n".join(part for part in (outbound.text, *links) if part)
             parts = split_text(text, TEXT_LIMIT) if text else [""]
+            # WhatsApp shows one attachment per message and ignores the rest: the first
+            # goes with the words, each other one after them in a message of its own.
+            one_each = outbound.channel is Channel.WHATSAPP
+            first_media = media_urls[:1] if one_each else media_urls
             for index, part in enumerate(parts):
-                media = media_urls if index == 0 and media_urls else None
+                media = first_media if index == 0 and first_media else None
                 if not part and not media:
                     continue
                 message = await self.client.messages.create_async(
                     **origin, **common, body=part or None, media_url=media
                 )
                 first_sid = first_sid or (message.sid or "")
+            extra = media_urls[1:] if one_each else []
+            for url in extra:
+                await self.client.messages.create_async(**origin, **common, media_url=[url])
             if not first_sid:
                 raise SendError("empty", "nothing to send", permanent=True)
-            return SendResult(first_sid, parts=len(parts))
+            return SendResult(first_sid, parts=len(parts) + len(extra))
         except TwilioRestException as exc:
             raise _partial(first_sid, _twilio_error(exc)) from None
         except TwilioThrottled as exc:

@@ -36,6 +36,7 @@ from ...outbox import TEXT, WORDS, Piece, to_guardian, to_staff, usable_points
 from .consent import audience
 from .messages import DIGEST_CAPTION, DIGEST_HEADER, DIGEST_SENT
 from .models import PhotoDigest, PhotoPost, PhotoRecipient, PostState, RecipientOutcome
+from .posts import may_still_share
 
 # What one message carries: a Telegram album and an MMS both take ten. A longer day goes
 # as several messages, each with whole posts; only the first has the header.
@@ -59,7 +60,17 @@ def send_digest(
     default_timezone: str,
 ) -> int:
     """Queue the digest of `posts` (its class's held posts, in order); returns how many
-    families a message was queued for."""
+    families a message was queued for. A post whose maker no longer serves the class is
+    cancelled, not sent."""
+    kept = []
+    for post in posts:
+        if may_still_share(session, session.get_one(Staff, post.staff_id), post):
+            kept.append(post)
+        else:
+            post.state, post.updated_at = PostState.CANCELLED, now
+    posts = kept
+    if not posts:
+        return 0
     families: dict[int, _Family] = {}
     outcomes: dict[tuple[int, int], RecipientOutcome] = {}
     for post in posts:
@@ -120,9 +131,11 @@ def _message(
         author_kind=AuthorKind.STAFF,
         author_staff_id=digest.staff_id or posts[0].staff_id,
         student_id=None,
-        text="\n".join(p.caption for p in posts if p.caption.strip()),
+        # Each family's delivery holds only the photos and captions it may see: the
+        # message itself holds none, so no family's export shows another's.
+        text="",
         language=captioned.caption_language,
-        media=[item for post in posts for item in post.media],
+        media=[],
         created_at=now,
     )
     session.add(message)

@@ -30,12 +30,11 @@ from ...models import (
     Student,
 )
 from ...outbox import to_guardian
-from ...policy import serves
 from ...threads import thread_for
 from . import messages, summary
 from .consent import Family, audience
 from .models import PhotoPost, PhotoRecipient, PostState, RecipientOutcome
-from .posts import OPEN, PostError, classes_for_photos
+from .posts import OPEN, PostError, may_still_share
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ def fan_out(
     if post.state is PostState.TAGGING:
         raise PostError(messages.TAP_SOMEONE_FIRST)
     staff = session.get_one(Staff, post.staff_id)
-    if not _may_still_share(session, staff, post):
+    if not may_still_share(session, staff, post):
         raise PostError(messages.POST_GONE)
     who = audience(session, post)
     message = Message(
@@ -126,16 +125,6 @@ def fan_out(
         result.unreachable,
     )
     return result
-
-
-def _may_still_share(session: Session, staff: Staff, post: PhotoPost) -> bool:
-    """Its maker still serves the family or the class (a scheduled post goes later)."""
-    if not staff.active:
-        return False
-    if post.student_id is not None:
-        student = session.get(Student, post.student_id)
-        return student is not None and serves(session, staff, student)
-    return post.class_id in {c.id for c in classes_for_photos(session, staff)}
 
 
 def _send(

@@ -56,6 +56,16 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "").strip()
 
 
+def may_still_share(session: Session, staff: Staff, post: PhotoPost) -> bool:
+    """Its maker still serves the family or the class (a post that waited goes later)."""
+    if not staff.active:
+        return False
+    if post.student_id is not None:
+        student = session.get(Student, post.student_id)
+        return student is not None and serves(session, staff, student)
+    return post.class_id in {c.id for c in classes_for_photos(session, staff)}
+
+
 def start_post(
     session: Session,
     staff: Staff,
