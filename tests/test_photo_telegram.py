@@ -521,3 +521,30 @@ async def test_cancel_leaves_the_time_question_and_the_preview_still_sends(
     assert posts(system)[0].state is PostState.READY
     assert (await carter.tap(f"phs:{post.id}:now"))[0] == en(m.SENDING, count=7)
     assert len(family_deliveries(system)) == 7
+
+
+async def test_a_reply_to_a_family_while_the_time_question_is_open_reaches_the_family(
+    system: System,
+) -> None:
+    """The time question waits for a time; a Telegram reply to Rosa's message is hers."""
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    await carter.say("/msg Alfredo How was the weekend?")
+    assert (await system.sms(ROSA, "Great, we built a fort.")).status_code == 200
+    await system.drain()
+    with transaction(system.engine) as session:
+        relayed = session.scalars(
+            select(Delivery)
+            .join(Message, Message.id == Delivery.message_id)
+            .where(
+                Delivery.recipient_kind == RecipientKind.STAFF,
+                Message.text == "Great, we built a fort.",
+            )
+        ).one()
+        message_id = int(relayed.provider_message_id or 0)
+    await carter.photo()
+    await carter.tap_label(en(m.NO_CHILDREN))
+    await carter.tap_label(en(m.SEND_AT))
+    await system.telegram_update(CARTER, "What a fort! See you Monday.", reply_to=message_id)
+    await system.drain()
+    assert any("What a fort! See you Monday." in text for text in system.sms_to(ROSA))
+    assert posts(system)[0].state is PostState.READY  # the post still waits for its time

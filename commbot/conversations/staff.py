@@ -115,10 +115,16 @@ def handle(context: Context, staff: Staff) -> None:
     # its own presses, never pictures, and the post's buttons work beside it.
     if _photo(context, staff):
         return
+    # A reply to a family's relayed message answers that family, even with a dialog open
+    # (a dialog's answers are never replies to a family's message).
+    origin = _relayed(context) if inbound.reply_to_provider_id else None
+    if origin is not None:
+        _send(context, staff, origin[0], text, only=[origin[1]])
+        return
     if DIALOGS.take(context, staff):
         return
     if inbound.reply_to_provider_id:
-        _reply_to_relayed(context, staff)
+        context.reply(gettext(staff.language, UNKNOWN_REPLY))
         return
     _compose(context, staff, text)
 
@@ -334,16 +340,6 @@ def find_student(context: Context, staff: Staff, words: str) -> tuple[Student | 
         if len(matches) == 1:
             return matches[0], " ".join(tokens[size:])
     return None, ""
-
-
-def _reply_to_relayed(context: Context, staff: Staff) -> None:
-    """A Telegram reply to a relayed message answers that family, about that student."""
-    origin = _relayed(context)
-    if origin is None:
-        context.reply(gettext(staff.language, UNKNOWN_REPLY))
-        return
-    student, guardian = origin
-    _send(context, staff, student, context.inbound.text.strip(), only=[guardian])
 
 
 def _relayed(context: Context) -> tuple[Student, Guardian] | None:

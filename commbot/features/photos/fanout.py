@@ -182,7 +182,9 @@ def send_due_posts(session: Session, now: dt.datetime, default_timezone: str) ->
     sent = 0
     for post in due:
         try:
-            fan_out(session, post, now=now, default_timezone=default_timezone)
+            # Each post on its own: one that fails is retried alone, not the whole batch.
+            with session.begin_nested():
+                fan_out(session, post, now=now, default_timezone=default_timezone)
         except PostError:
             # Its maker no longer serves that class or family: it must not go.
             post.state = PostState.CANCELLED
@@ -190,6 +192,9 @@ def send_due_posts(session: Session, now: dt.datetime, default_timezone: str) ->
             log.info(
                 "photo post %d cancelled at its time: its sender may no longer share it", post.id
             )
+            continue
+        except Exception as exc:  # a bug in one post must not hold back the others
+            log.error("photo post %d could not be sent: %s", post.id, type(exc).__name__)
             continue
         sent += 1
     return sent
