@@ -47,7 +47,7 @@ from ..channels.base import (
 from ..db import transaction
 from ..features.photos.messages import PHOTO_LINK
 from ..i18n import N_, gettext
-from ..images import NotCleaned, strip_metadata
+from ..images import NotCleaned, cleaned_type, strip_metadata
 from ..languages import is_rtl
 from ..media import MediaStore, media_url
 from ..models import (
@@ -550,14 +550,28 @@ class Dispatcher:
             if item.telegram_file_id and not _may_carry_metadata(item):
                 return item  # sent again by its file id: Telegram's copy carries none
             data = await self._fetch_clean(item, strict=to_family and item.is_image)
-            return replace(item, telegram_file_id=None, url=None, local_token=None, data=data)
+            kind = cleaned_type(item.content_type) if item.is_image else item.content_type
+            return replace(
+                item,
+                telegram_file_id=None,
+                url=None,
+                local_token=None,
+                data=data,
+                content_type=kind,
+            )
         if item.local_token is None:
             # One photo to many families (or retried) is fetched and stored once.
             source = item.telegram_file_id or item.url or _inline_key(item)
             token = await self._stored_copy(source)
             if token is None:
                 token = await self._store_once(item, source)
-            item = replace(item, telegram_file_id=None, url=None, local_token=token)
+            item = replace(
+                item,
+                telegram_file_id=None,
+                url=None,
+                local_token=token,
+                content_type=cleaned_type(item.content_type),
+            )
         if not self.public_base_url:
             raise SendError(
                 "config", "PUBLIC_BASE_URL is needed to send photos by MMS", permanent=True
@@ -595,7 +609,8 @@ class Dispatcher:
     async def _fetch_and_store(self, item: Media, source: str) -> str:
         # Stored copies are for SMS and WhatsApp: always a family's.
         data = await self._fetch_clean(item, strict=item.is_image)
-        token = await asyncio.to_thread(self._store, data, item.content_type, source)
+        kind = cleaned_type(item.content_type)
+        token = await asyncio.to_thread(self._store, data, kind, source)
         self._stored_media[source] = (token, self.clock())
         return token
 
