@@ -548,3 +548,34 @@ async def test_a_reply_to_a_family_while_the_time_question_is_open_reaches_the_f
     await system.drain()
     assert any("What a fort! See you Monday." in text for text in system.sms_to(ROSA))
     assert posts(system)[0].state is PostState.READY  # the post still waits for its time
+
+
+async def test_a_video_follows_the_same_consent_as_a_photo(system: System) -> None:
+    """A class video may show the children as a photo does: Jasmine's family allows no
+    photos, so a video for them goes nowhere; Alfredo's allows his own, so it reaches Rosa,
+    protected."""
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    for name in ("Jasmine", "Alfredo"):
+        file_id = system.telegram.add_file(b"a short class video")
+        payload = system.telegram_payload(CARTER, f"/msg {name} Our song")
+        payload["message"]["video"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "duration": 9,
+            "width": 720,
+            "height": 1280,
+            "mime_type": "video/mp4",
+        }
+        payload["message"]["caption"] = payload["message"].pop("text")
+        assert (await system.post_telegram(payload)).status_code == 200
+        await system.drain()
+        await carter.tap_label(en(m.DONE))
+        if name == "Jasmine":
+            assert not any(label == en(m.SEND_NOW) for label, _ in carter.buttons())
+            await carter.tap_label(en(m.CANCEL))
+        else:
+            await carter.tap_label(en(m.SEND_NOW))
+    sent = family_deliveries(system)
+    assert len(sent) == 1 and sent[0].protect_content
+    with transaction(system.engine) as session:
+        assert session.get_one(Guardian, sent[0].guardian_id).name == "Rosa Pérez"

@@ -13,7 +13,7 @@ from ..actions import languages as language_actions
 from ..actions.drafts import start_draft, take_draft
 from ..actions.send_to_family import FamilySend, send_to_family
 from ..callback_data import Value
-from ..channels.base import Inbound, MediaKind
+from ..channels.base import Inbound, Media, MediaKind
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..languages import UnknownLanguage, name_in
@@ -78,15 +78,26 @@ def on_photo(starter: PhotoStarter) -> PhotoStarter:
     return starter
 
 
-def is_picture(inbound: Inbound) -> bool:
-    """A photo, an album part, or an image sent as a file: what a photo post is made of.
-    Any other attachment (a video, a PDF) goes as the staff member's message, as before."""
-    return any(
-        m.is_image
-        and m.kind in (MediaKind.PHOTO, MediaKind.DOCUMENT)
-        and MediaKind.for_content_type(m.content_type) is MediaKind.PHOTO
-        for m in inbound.media
+# A video may show children as a photo does: it follows the same consent (its own
+# metadata is not rewritten; see the README's Photos and stories).
+MOVING = frozenset({MediaKind.VIDEO, MediaKind.ANIMATION, MediaKind.VIDEO_NOTE})
+
+
+def is_picture_of_children(media: Media) -> bool:
+    """A photo, an image sent as a file, or a video: what a photo post is made of."""
+    if media.kind in MOVING:
+        return True
+    return (
+        media.is_image
+        and media.kind in (MediaKind.PHOTO, MediaKind.DOCUMENT)
+        and MediaKind.for_content_type(media.content_type) is MediaKind.PHOTO
     )
+
+
+def is_picture(inbound: Inbound) -> bool:
+    """Any attachment that may show children: the message becomes a photo post, under the
+    consent rule. Other attachments (a PDF, a voice note) go as the staff member's message."""
+    return any(is_picture_of_children(m) for m in inbound.media)
 
 
 def _start_photo(context: Context, staff: Staff, student: Student | None, caption: str) -> bool:

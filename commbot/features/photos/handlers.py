@@ -21,7 +21,7 @@ from ...callback_data import Value
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import BUTTONS, COMMANDS
-from ...conversations.staff import on_photo
+from ...conversations.staff import is_picture_of_children, on_photo
 from ...i18n import gettext
 from ...models import SchoolClass, Staff, StaffDialog, Student
 from . import buttons as b
@@ -77,7 +77,7 @@ def start(context: Context, staff: Staff, student: Student | None, caption: str)
         post, new = posts.start_post(
             session,
             staff,
-            media=[media.to_json() for media in inbound.media if media.is_image],
+            media=[media.to_json() for media in inbound.media if is_picture_of_children(media)],
             caption=caption,
             now=context.now,
             media_group_id=inbound.media_group_id,
