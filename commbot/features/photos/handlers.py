@@ -34,8 +34,6 @@ from .models import PhotoPost, PostState
 from .send_time import TimeRefused, preset_time, typed_time
 
 TIME_DIALOG = "photo_time"
-WAITING = (PostState.SCHEDULED, PostState.DIGEST)
-UNSENT = (PostState.TAGGING, PostState.READY, *WAITING)
 CAPTION_SHOWN = 60  # characters of a caption in the /photos list
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -233,17 +231,10 @@ def _to_digest(context: Context, staff: Staff, post: PhotoPost) -> None:
 
 
 def _cancel(context: Context, staff: Staff, values: dict[str, Value]) -> None:
-    post = _post(context, staff, values, *UNSENT)
+    post = _post(context, staff, values, *posts.OPEN)
     if post is None:
         return
-    try:
-        posts.cancel_post(context.session, staff, post, context.now)
-    except posts.PostError:
-        _gone(context, staff)
-        return
-    _end_time_dialog(context, staff, post)
-    context.reply(_t(staff, m.POST_CANCELLED))
-    context.events.append("photo cancelled")
+    _cancel_post(context, staff, post, "photo cancelled")
 
 
 # -- Send at: a preset button, or a typed time (the photo_time dialog) -----------------------------
@@ -365,16 +356,22 @@ def _waiting(context: Context, staff: Staff) -> None:
 
 @BUTTONS.on(b.UNSCHEDULE)
 def _unschedule(context: Context, staff: Staff, values: dict[str, Value]) -> None:
-    post = _post(context, staff, values, *WAITING)
+    post = _post(context, staff, values, *posts.WAITING)
     if post is None:
         return
+    _cancel_post(context, staff, post, "photo unscheduled")
+
+
+def _cancel_post(context: Context, staff: Staff, post: PhotoPost, event: str) -> None:
+    """Cancel from the preview or the /photos list: the same action, the same answer."""
     try:
         posts.cancel_post(context.session, staff, post, context.now)
     except posts.PostError:
         _gone(context, staff)
         return
+    _end_time_dialog(context, staff, post)
     context.reply(_t(staff, m.POST_CANCELLED))
-    context.events.append("photo unscheduled")
+    context.events.append(event)
 
 
 def _digest(context: Context, staff: Staff, words: list[str]) -> None:
