@@ -20,8 +20,8 @@ from sqlalchemy import select
 from commbot.channels.base import Media, MediaKind
 from commbot.channels.telegram.updates import parse_update
 from commbot.db import transaction
-from commbot.dispatch.dispatcher import MEDIA_NOT_FETCHED
-from commbot.features.photos.messages import PHOTO_LINK, photos_header
+from commbot.dispatch.dispatcher import MEDIA_NOT_FETCHED, PHOTO_LINK
+from commbot.features.photos.messages import photos_header
 from commbot.i18n import gettext
 from commbot.images import cleaned_type, strip_metadata
 from commbot.media import LIFETIME, remove_made_from

@@ -658,3 +658,26 @@ async def test_a_post_held_for_the_class_digest_waits_for_the_digest_time(system
         assert post.state is PostState.DIGEST and post.send_at == at
         assert [p.id for p in posts.waiting_posts(session, carter)] == [post_id]
     assert run_job(system, "photo_posts") == 0  # the digest sends it, not the post clock
+
+
+async def test_a_scheduled_post_of_a_class_its_teacher_left_is_not_sent_and_she_is_told(
+    system: System,
+) -> None:
+    await ready(system)
+    now = system.clock()
+    post_id = make_post(system, ["Minh Nguyen"], caption="Minh's painting.")
+    with transaction(system.engine) as session:
+        carter = staff_named(session, CARTER_EMAIL)
+        post = posts.post_for(session, carter, post_id)
+        assert post is not None
+        posts.schedule_post(session, carter, post, now + dt.timedelta(hours=1), now)
+        session.execute(class_staff.delete().where(class_staff.c.staff_id == carter.id))
+    system.clock.advance(hours=1)
+    assert run_job(system, "photo_posts") == 0
+    await system.drain()
+    assert got_photo(system) == set()
+    with transaction(system.engine) as session:
+        assert session.get_one(PhotoPost, post_id).state is PostState.CANCELLED
+    assert system.telegram_texts(CARTER)[-1] == gettext(
+        "en", messages.NOT_SENT_AT_ITS_TIME, target="Room 12"
+    )

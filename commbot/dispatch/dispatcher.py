@@ -45,7 +45,6 @@ from ..channels.base import (
     SendResult,
 )
 from ..db import transaction
-from ..features.photos.messages import PHOTO_LINK
 from ..i18n import N_, gettext
 from ..images import NotCleaned, cleaned_type, strip_metadata
 from ..languages import is_rtl
@@ -84,6 +83,8 @@ MEDIA_NOT_FETCHED = N_(
     "(A photo or file came with this message, but we could not fetch it yet. "
     "We will keep trying and send it on its own.)"
 )
+# Before the link that replaces MMS for a number that cannot take it.
+PHOTO_LINK = N_("See the photo here. The link works for 7 days:")
 
 
 @dataclass

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from ...config import get_settings
 from ...db import find_or_create
-from ...models import School, SchoolClass, Staff
+from ...models import SchoolClass, Staff
+from ...schools import school_timezone
 from .digest_send import send_digest
 from .models import PhotoDigest, PhotoPost, PostState
 
@@ -39,15 +40,12 @@ def parse_local_time(text: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
-def school_timezone(session: Session, class_id: int, default_timezone: str | None = None) -> str:
+def class_timezone(session: Session, class_id: int, default_timezone: str | None = None) -> str:
     """The zone a class's clock reads in: its school's, else the configured default."""
-    zone = session.scalar(
-        select(School.timezone)
-        .join(SchoolClass, SchoolClass.school_id == School.id)
-        .where(SchoolClass.id == class_id)
-    )
+    school_class = session.get(SchoolClass, class_id)
     # Callers without the worker's settings (a post added to the digest) read them here.
-    return zone or default_timezone or get_settings().default_timezone
+    default = default_timezone or get_settings().default_timezone
+    return school_timezone(session, school_class.school_id if school_class else None, default)
 
 
 def set_digest(
@@ -113,7 +111,7 @@ def next_digest_time(
 ) -> dt.datetime:
     """When the digest next goes (UTC): today's time if still ahead, else tomorrow's.
     "Today" is the school's day; a day whose digest already went counts as passed."""
-    zone = zoneinfo.ZoneInfo(school_timezone(session, digest.class_id, default_timezone))
+    zone = zoneinfo.ZoneInfo(class_timezone(session, digest.class_id, default_timezone))
     hour, minute = (int(part) for part in parse_local_time(digest.local_time).split(":"))
     today = now.astimezone(zone).date()
     for day in (today, today + dt.timedelta(days=1), today + dt.timedelta(days=2)):
@@ -153,7 +151,7 @@ def send_due_digests(session: Session, now: dt.datetime, default_timezone: str) 
         )
         if not posts:
             continue  # cancelled meanwhile
-        zone = zoneinfo.ZoneInfo(school_timezone(session, digest.class_id, default_timezone))
+        zone = zoneinfo.ZoneInfo(class_timezone(session, digest.class_id, default_timezone))
         families = send_digest(session, digest, posts, now=now, default_timezone=default_timezone)
         digest.last_sent_on = now.astimezone(zone).date()
         digest.updated_at = now

@@ -26,10 +26,11 @@ from ...models import (
     Lane,
     Message,
     MessageKind,
+    SchoolClass,
     Staff,
     Student,
 )
-from ...outbox import to_guardian
+from ...outbox import to_guardian, to_staff
 from ...threads import thread_for
 from . import messages, summary
 from .consent import Family, audience
@@ -186,9 +187,11 @@ def send_due_posts(session: Session, now: dt.datetime, default_timezone: str) ->
             with session.begin_nested():
                 fan_out(session, post, now=now, default_timezone=default_timezone)
         except PostError:
-            # Its maker no longer serves that class or family: it must not go.
+            # Its maker no longer serves that class or family: it must not go, and they
+            # hear so rather than believe it went.
             post.state = PostState.CANCELLED
             post.updated_at = now
+            _tell_not_sent(session, post, now)
             log.info(
                 "photo post %d cancelled at its time: its sender may no longer share it", post.id
             )
@@ -198,6 +201,19 @@ def send_due_posts(session: Session, now: dt.datetime, default_timezone: str) ->
             continue
         sent += 1
     return sent
+
+
+def _tell_not_sent(session: Session, post: PhotoPost, now: dt.datetime) -> None:
+    staff = session.get_one(Staff, post.staff_id)
+    if not staff.active:
+        return
+    if post.student_id is not None:
+        target = session.get_one(Student, post.student_id).name
+    else:
+        school_class = session.get(SchoolClass, post.class_id) if post.class_id else None
+        target = school_class.name if school_class is not None else ""
+    text = gettext(staff.language, messages.NOT_SENT_AT_ITS_TIME, target=target)
+    to_staff(session, staff=staff, now=now, header=text)
 
 
 def send_due_summaries(session: Session, now: dt.datetime) -> int:

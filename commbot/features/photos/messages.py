@@ -60,6 +60,10 @@ SENDING = N_("Sending now. Families: {count}.")
 SCHEDULED = N_("It will go {when}. /photos shows what is waiting.")
 IN_DIGEST = N_("It will go in today's digest at {time}.")
 POST_CANCELLED = N_("Cancelled. Nothing was sent.")
+NOT_SENT_AT_ITS_TIME = N_(
+    "Your photo for {target} was not sent at its time: you no longer work with that class "
+    "or family."
+)
 NOTHING_SENT = N_("Nothing was sent.")
 SUMMARY = N_(
     "Your photo{about}: sent to {sent}. Skipped because of photo permission: {skipped}. "
@@ -89,8 +93,6 @@ DIGEST_SENT = N_("Today's digest for {class_name} went out. Photos: {photos}. Fa
 CLASS_PHOTO = N_("A photo from {student}'s class, from {staff}.")
 CLASS_PHOTOS = N_("Photos from {student}'s class, from {staff}.")
 ONE_FAMILY_PHOTO = N_("A photo of {student}, from {staff}.")
-# Added by the dispatcher when a number cannot take MMS: the photo goes as a link.
-PHOTO_LINK = N_("See the photo here. The link works for 7 days:")
 DIGEST_HEADER = N_("Today in {student}'s class. Here are the day's photos.")
 DIGEST_CAPTION = N_("{number}. From {staff}:")
 # The PHOTOS menu.

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from ...i18n import gettext
 from ...languages import catalog_language
-from ...models import School, SchoolClass, Staff, Student
+from ...models import SchoolClass, Staff, Student
 from ...outbox import Keyboard, guardian_not_before
+from ...schools import school_timezone
 from . import buttons as b
 from . import messages as m
 from .consent import Audience
@@ -65,8 +66,7 @@ def zone_of(session: Session, post: PhotoPost, default_timezone: str) -> str:
     elif post.student_id is not None:
         student = session.get(Student, post.student_id)
         school_id = student.school_id if student is not None else None
-    school = session.get(School, school_id) if school_id is not None else None
-    return (school.timezone if school is not None else None) or default_timezone
+    return school_timezone(session, school_id, default_timezone)
 
 
 def clock_words(clock: dt.time, language: str) -> str:

@@ -16,6 +16,7 @@ from ...conversations.staff import NO_SUCH_STUDENT, find_student
 from ...i18n import gettext
 from ...languages import catalog_language, name_in
 from ...models import Staff
+from ...schools import school_timezone
 from . import messages as m
 from .actions import TimelineEntry, thank_family, timeline
 from .buttons import THANK
@@ -70,7 +71,7 @@ def _timeline(context: Context, staff: Staff, argument: str) -> None:
     if not entries:
         context.reply(gettext(language, m.TIMELINE_EMPTY, student=student.name, days=DAYS))
         return
-    zone = context.default_timezone
+    zone = school_timezone(context.session, student.school_id, context.default_timezone)
     lines = [gettext(language, m.TIMELINE_HEADER, student=student.name, days=DAYS)]
     for entry in entries:
         lines += ["", *_entry_lines(entry, language, zone)]
