@@ -39,9 +39,10 @@
    longer see, is cancelled; no other delivery is; the count returned is the count
    cancelled. Printed too (not checked): the other posts of the day that went down with a
    cancelled digest delivery (a digest is one delivery), and whether those still allowed
-   were sent later. Then at 21:30 the dispatcher drains the rest: every delivery left is
-   sent, each sent one was allowed when it went, and every allowed reachable family got each
-   post exactly once, but for the withdrawn.
+   were sent later (the withdrawal queues them again, in a digest of their own). Then at
+   21:30 the dispatcher drains the rest: every delivery left is sent, each sent one was
+   allowed when it went, and every allowed reachable family got each post exactly once,
+   but for the withdrawn.
 
 The exit status fails on the checks, never on timings.
 
@@ -654,6 +655,7 @@ def audit(
     spared = spared or set()
     judge = allowed or (lambda d, p: world.may_see(d.guardian_id or 0, p))
     originals: Counter[tuple[int, int]] = Counter()
+    queued_any: Counter[tuple[int, int]] = Counter()
     sent: Counter[tuple[int, int]] = Counter()
     for delivery in world.deliveries:
         if not delivery.protect_content:
@@ -664,7 +666,11 @@ def audit(
         for post_id in carried:
             key = (post_id, delivery.guardian_id or 0)
             if delivery.fallback_of_id is None:
-                originals[key] += 1
+                queued_any[key] += 1
+                # A withdrawal stops a digest delivery and queues its still-allowed photos
+                # again: the stopped one does not count twice.
+                if delivery.status is not DeliveryStatus.CANCELLED:
+                    originals[key] += 1
             if delivery.status is DeliveryStatus.SENT:
                 sent[key] += 1
             if delivery.status is not DeliveryStatus.CANCELLED and not judge(delivery, post_id):
@@ -674,17 +680,17 @@ def audit(
                         f"delivery {delivery.id} ({delivery.status}) gives post {post_id} to "
                         f"guardian {delivery.guardian_id}, whom consent forbids"
                     )
-    found.pairs = len(originals)
+    found.pairs = len(queued_any)
     found.twice = sum(1 for n in originals.values() if n > 1)
     found.sent_twice = sum(1 for n in sent.values() if n > 1)
     for post_id in world.post_class:
         for guardian_id in world.expected(post_id):
             found.expected += 1
-            if originals[(post_id, guardian_id)] == 0 and (post_id, guardian_id) not in spared:
+            if queued_any[(post_id, guardian_id)] == 0 and (post_id, guardian_id) not in spared:
                 found.missing += 1
                 if found.missing <= 5:
                     found.problems.append(f"guardian {guardian_id} never got post {post_id}")
-    unreached = {key for key in originals if key[1] not in world.reachable}
+    unreached = {key for key in queued_any if key[1] not in world.reachable}
     if unreached:
         found.problems.append(f"{len(unreached)} deliveries to families with no usable channel")
     if found.twice:

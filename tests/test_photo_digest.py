@@ -16,8 +16,10 @@ from sqlalchemy import select
 
 from commbot.db import transaction
 from commbot.features.photos import digest
+from commbot.features.photos.consent_actions import set_photo_consent
 from commbot.features.photos.messages import DIGEST_CAPTION, DIGEST_HEADER, DIGEST_SENT
 from commbot.features.photos.models import (
+    ConsentSource,
     PhotoDigest,
     PhotoPost,
     PhotoRecipient,
@@ -492,3 +494,35 @@ async def test_consent_is_read_when_the_digest_goes(system: System) -> None:
     with transaction(system.engine) as session:
         headers = [d.header for d in session.scalars(select(Delivery))]
     assert headers == [told]  # Carter (not yet on Telegram) will read that nobody got it
+
+
+async def test_a_withdrawal_stops_one_photo_of_a_digest_and_the_family_still_gets_the_rest(
+    system: System,
+) -> None:
+    """Lan's digest waits for her quiet hours with Minh's photo and Wen's. Li Wei then keeps
+    Wen to his own family: her digest is stopped and queued again with Minh's photo alone."""
+    turn_on(system, "21:15")  # Lan's quiet hours begin at 21:00
+    minh = hold(system, ["Minh Nguyen"], "Minh on the drums")
+    wen = hold(system, ["Wen Li"], "Wen at the easel")
+    system.clock.now = boston(20, 21, 15)
+    assert run_job(system) == 1
+    await system.drain()
+    assert received(system, LAN) == []
+    with transaction(system.engine) as session:
+        li = session.scalars(select(Guardian).where(Guardian.name == "Li Wei")).one()
+        wen_li = session.scalars(select(Student).where(Student.name == "Wen Li")).one()
+        set_photo_consent(
+            session,
+            li,
+            wen_li,
+            PhotoConsent.INDIVIDUAL,
+            source=ConsentSource.GUARDIAN,
+            now=system.clock(),
+        )
+    assert outcomes(system, wen)["Lan Nguyen"] is RecipientOutcome.WITHDRAWN
+    assert outcomes(system, minh)["Lan Nguyen"] is RecipientOutcome.QUEUED
+    system.clock.now = boston(21, 6, 30)
+    await system.drain()
+    [lan] = received(system, LAN)
+    assert "Minh on the drums" in (lan.body or "") and "Wen at the easel" not in (lan.body or "")
+    assert len(lan.media_urls) == 1

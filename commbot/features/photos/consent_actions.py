@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ...config import get_settings
 from ...dispatch import history
 from ...media import remove_made_from
 from ...models import (
@@ -32,11 +33,13 @@ from ...models import (
     DeliveryStatus,
     Guardian,
     Guardianship,
+    Message,
     PhotoConsent,
     Staff,
     Student,
 )
 from .consent import effective_consent, may_see, own_children
+from .digest_send import requeue
 from .models import (
     ConsentChange,
     ConsentSource,
@@ -171,8 +174,8 @@ def _withdraw(session: Session, posts: list[PhotoPost], now: dt.datetime) -> int
         for recipient in forbidden:
             if cancelled & set(chains[recipient.id]):
                 recipient.outcome = RecipientOutcome.WITHDRAWN
-        _withdraw_sharing(session, cancelled)
-        _expire_copies(session, post, [d for chain in chains.values() for d in chain])
+        _requeue_sharing(session, cancelled, now)
+        _expire_copies(session, post)
     return stopped
 
 
@@ -253,23 +256,58 @@ def _cancel(session: Session, delivery_ids: list[int], now: dt.datetime) -> set[
     return cancelled
 
 
-def _withdraw_sharing(session: Session, cancelled: Collection[int]) -> None:
-    """A digest's one delivery carries several posts: each of them was stopped with it."""
+def _requeue_sharing(session: Session, cancelled: Collection[int], now: dt.datetime) -> None:
+    """A digest's one delivery carries several posts: stopping it for one stops the others
+    too. Those the family may still see are queued again, in a digest of their own; the
+    rest are withdrawn."""
     if not cancelled:
         return
+    sharing: dict[int, list[PhotoRecipient]] = defaultdict(list)
     for recipient in session.scalars(
-        select(PhotoRecipient).where(
+        select(PhotoRecipient)
+        .where(
             PhotoRecipient.delivery_id.in_(list(cancelled)),
             PhotoRecipient.outcome == RecipientOutcome.QUEUED,
         )
+        .order_by(PhotoRecipient.id)
     ):
-        recipient.outcome = RecipientOutcome.WITHDRAWN
+        sharing[recipient.delivery_id or 0].append(recipient)
+    for delivery_id, recipients in sharing.items():
+        delivery = session.get_one(Delivery, delivery_id)
+        guardian = session.get_one(Guardian, recipients[0].guardian_id)
+        posts = {
+            p.id: p
+            for p in session.scalars(
+                select(PhotoPost).where(PhotoPost.id.in_([r.post_id for r in recipients]))
+            )
+        }
+        tags = _tags(session, list(posts))
+        consent = effective_consent(session, {s for ids in tags.values() for s in ids})
+        own = own_children(session, [guardian.id]).get(guardian.id, set())
+        allowed = [r for r in recipients if may_see(own, tags[r.post_id], consent)]
+        for recipient in recipients:
+            if recipient not in allowed:
+                recipient.outcome = RecipientOutcome.WITHDRAWN
+        message = session.get(Message, delivery.message_id) if delivery.message_id else None
+        if not allowed or message is None:
+            continue
+        again = requeue(
+            session,
+            guardian,
+            [posts[r.post_id] for r in allowed],
+            message,
+            now=now,
+            default_timezone=get_settings().default_timezone,
+        )
+        for recipient in allowed:
+            queued = again.get((recipient.post_id, guardian.id))
+            recipient.delivery_id = queued.id if queued is not None else None
+            if queued is None:
+                recipient.outcome = RecipientOutcome.UNREACHABLE
 
 
-def _expire_copies(session: Session, post: PhotoPost, delivery_ids: list[int]) -> int:
-    """Delete the stored copies of the post's photos: every link to them answers 404."""
+def _expire_copies(session: Session, post: PhotoPost) -> int:
+    """Delete the stored copies of the post's photos: every link to them answers 404
+    (the other photos of a digest it went in keep theirs)."""
     references: list[dict[str, Any]] = [m for m in post.media if isinstance(m, dict)]
-    if delivery_ids:
-        for media in session.scalars(select(Delivery.media).where(Delivery.id.in_(delivery_ids))):
-            references += [m for m in media or [] if isinstance(m, dict)]
     return remove_made_from(session, references)

@@ -33,10 +33,10 @@ from ...models import (
     Staff,
 )
 from ...outbox import TEXT, WORDS, Piece, to_guardian, to_staff, usable_points
-from .consent import audience
+from .consent import audience, candidate_students, own_children
 from .messages import DIGEST_CAPTION, DIGEST_HEADER, DIGEST_SENT
 from .models import PhotoDigest, PhotoPost, PhotoRecipient, PostState, RecipientOutcome
-from .posts import may_still_share
+from .sharing import may_still_share
 
 # What one message carries: a Telegram album and an MMS both take ten. A longer day goes
 # as several messages, each with whole posts; only the first has the header.
@@ -119,6 +119,24 @@ def send_digest(
     reached = len({guardian_id for _, guardian_id in carried})
     _tell_staff(session, digest, posts, authors, reached, now)
     return reached
+
+
+def requeue(
+    session: Session,
+    guardian: Guardian,
+    posts: Sequence[PhotoPost],
+    message: Message,
+    *,
+    now: dt.datetime,
+    default_timezone: str,
+) -> dict[tuple[int, int], Delivery]:
+    """Queue `posts` of a sent digest to one family again (what a withdrawal stopped with
+    a photo they may no longer see): a digest of their own, as `send_digest` makes it."""
+    own = own_children(session, [guardian.id]).get(guardian.id, set())
+    in_class = [s for s in candidate_students(session, posts[0]) if s.id in own]
+    family = _Family(guardian, ", ".join(s.name for s in in_class), True, list(posts))
+    authors = {post.staff_id: session.get_one(Staff, post.staff_id) for post in posts}
+    return _queue(session, family, authors, message, now, default_timezone)
 
 
 def _message(

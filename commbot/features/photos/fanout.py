@@ -35,7 +35,8 @@ from ...threads import thread_for
 from . import messages, summary
 from .consent import Family, audience
 from .models import PhotoPost, PhotoRecipient, PostState, RecipientOutcome
-from .posts import OPEN, PostError, may_still_share
+from .posts import OPEN, PostError
+from .sharing import may_still_share
 
 log = logging.getLogger(__name__)
 

@@ -28,28 +28,30 @@ def photo_consent(session: Session, delivery: Delivery) -> str | None:
     message = session.get(Message, delivery.message_id)
     if message is None or message.kind is not MessageKind.PHOTO:
         return None
-    posts = select(PhotoPost.id).where(PhotoPost.message_id == message.id)
-    recipients = list(
-        session.scalars(
-            select(PhotoRecipient).where(
-                PhotoRecipient.post_id.in_(posts),
-                PhotoRecipient.guardian_id == delivery.guardian_id,
-                PhotoRecipient.outcome.in_((RecipientOutcome.QUEUED, RecipientOutcome.WITHDRAWN)),
-            )
-        )
-    )
-    if not recipients:
+    # The posts whose photos this delivery carries (a digest holds several; a copy or a
+    # split-off part, some): judged by what it carries, whatever the rows say.
+    carried = [
+        post
+        for post in session.scalars(select(PhotoPost).where(PhotoPost.message_id == message.id))
+        if any(reference in delivery.media for reference in post.media)
+    ]
+    if not carried:
         return None
-    if any(r.outcome is RecipientOutcome.WITHDRAWN for r in recipients):
-        return WITHDRAWN
-    tags: dict[int, set[int]] = {r.post_id: set() for r in recipients}
+    tags: dict[int, set[int]] = {post.id: set() for post in carried}
     for post_id, student_id in session.execute(
         select(PhotoTag.post_id, PhotoTag.student_id).where(PhotoTag.post_id.in_(tags))
     ):
         tags[post_id].add(student_id)
     consent = effective_consent(session, {s for ids in tags.values() for s in ids})
     own = own_children(session, [delivery.guardian_id]).get(delivery.guardian_id, set())
-    forbidden = [r for r in recipients if not may_see(own, tags[r.post_id], consent)]
-    for recipient in forbidden:
+    forbidden = [post.id for post in carried if not may_see(own, tags[post.id], consent)]
+    if not forbidden:
+        return None
+    for recipient in session.scalars(
+        select(PhotoRecipient).where(
+            PhotoRecipient.post_id.in_(forbidden),
+            PhotoRecipient.guardian_id == delivery.guardian_id,
+        )
+    ):
         recipient.outcome = RecipientOutcome.WITHDRAWN
-    return WITHDRAWN if forbidden else None
+    return WITHDRAWN

@@ -32,6 +32,7 @@ from . import preview as p
 from .consent import Audience
 from .models import PhotoPost, PostState
 from .send_time import TimeRefused, preset_time, typed_time
+from .sharing import classes_for_photos
 
 TIME_DIALOG = "photo_time"
 CAPTION_SHOWN = 60  # characters of a caption in the /photos list
@@ -67,7 +68,7 @@ def start(context: Context, staff: Staff, student: Student | None, caption: str)
     which joins its post silently."""
     inbound = context.inbound
     session = context.session
-    if student is None and not posts.classes_for_photos(session, staff):
+    if student is None and not classes_for_photos(session, staff):
         context.reply(_t(staff, m.NO_CLASS))
         context.events.append("photo: no class")
         return
@@ -96,7 +97,7 @@ def _ask_next(context: Context, staff: Staff, post: PhotoPost) -> None:
     """Which class (a teacher with several, before anything else), else who is in it."""
     session = context.session
     if post.class_id is None and post.student_id is None:
-        classes = posts.classes_for_photos(session, staff)
+        classes = classes_for_photos(session, staff)
         context.reply(*p.class_question(staff, post, classes))
         return
     taggable = posts.taggable_students(session, staff, post)
@@ -380,7 +381,7 @@ def _digest(context: Context, staff: Staff, words: list[str]) -> None:
         context.reply(_t(staff, m.DIGEST_HELP))
         return
     session = context.session
-    classes = posts.classes_for_photos(session, staff)
+    classes = classes_for_photos(session, staff)
     if not classes:
         context.reply(_t(staff, m.NO_CLASS))
         return

@@ -23,11 +23,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ...db import find_or_create, insert_if_absent
-from ...models import SchoolClass, Staff, Student, enrollments
-from ...policy import served_classes, served_students_query, serves
+from ...models import Staff, Student, enrollments
+from ...policy import served_students_query, serves
 from . import digest, messages
 from .consent import Audience, audience
 from .models import PhotoPost, PhotoTag, PostState
+from .sharing import classes_for_photos
 
 # A scheduled post goes within this far ahead.
 MAX_AHEAD = dt.timedelta(days=30)
@@ -46,24 +47,9 @@ class PostError(Exception):
         self.message = message
 
 
-def classes_for_photos(session: Session, staff: Staff) -> list[SchoolClass]:
-    """The classes this staff member may share photos with (`policy.served_classes`)."""
-    return served_classes(session, staff)
-
-
 def _clean(text: str) -> str:
     # PostgreSQL refuses NUL in text; Telegram never sends one, a fuzzer might.
     return text.replace("\x00", "").strip()
-
-
-def may_still_share(session: Session, staff: Staff, post: PhotoPost) -> bool:
-    """Its maker still serves the family or the class (a post that waited goes later)."""
-    if not staff.active:
-        return False
-    if post.student_id is not None:
-        student = session.get(Student, post.student_id)
-        return student is not None and serves(session, staff, student)
-    return post.class_id in {c.id for c in classes_for_photos(session, staff)}
 
 
 def start_post(
