@@ -1088,7 +1088,7 @@ STAFF_AFTER_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
-# -- stories from home (issue 13, builder D) ------------------------------------------------
+# -- stories from home (issue 13) ------------------------------------------------------------
 
 STORY_WORDS = "Alfredo planted beans with his grandmother."
 
@@ -1182,7 +1182,7 @@ STORY_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
-# -- photo consent: the family's PHOTOS menu (issue 13, B2) ---------------------------------
+# -- photo consent: the family's PHOTOS menu (issue 13) -------------------------------------
 
 
 def _photo_menu(language: str, student: str, current: str) -> str:
@@ -1268,7 +1268,7 @@ PHOTO_CONSENT_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     ),
 }
 
-# -- photos, staff side (H13: a photo starts a post, /photos, the post buttons, the time
+# -- photos, staff side (issue 13: a photo starts a post, /photos, the post buttons, the time
 # -- dialog). Posts are plain rows, as `posts.start_post` and the buttons leave them. --------
 
 

@@ -2,7 +2,7 @@
 fake Telegram and Twilio: who gets it on which channel, protected, captions translated,
 quiet hours kept, scheduled posts sent once at their time, and the teacher's summary.
 
-The Telegram buttons that call these actions are builder C's (tests/test_photo_telegram.py);
+The Telegram buttons that call these actions are tested in tests/test_photo_telegram.py;
 here the actions are called as those handlers call them, and what the families then
 receive is read from the fakes.
 """
@@ -450,7 +450,7 @@ async def test_a_scheduled_post_goes_once_at_its_time_with_consent_read_then(
             assert post is not None
             posts.schedule_post(session, carter, post, now + dt.timedelta(hours=1), now)
         assert [p.id for p in posts.waiting_posts(session, carter)] == [first, second]
-        # Meanwhile Andrew's family chose "only to me" (builder B2's action does this and
+        # Meanwhile Andrew's family chose "only to me" (`consent_actions` does this and
         # records it; the rule only reads the link).
         session.execute(
             update(Guardianship)
@@ -640,7 +640,6 @@ async def test_scheduling_refuses_the_past_and_more_than_thirty_days(system: Sys
 
 
 async def test_a_post_held_for_the_class_digest_waits_for_the_digest_time(system: System) -> None:
-    """Needs builder E's `digest` (set_digest, digest_for, next_digest_time)."""
     post_id = make_post(system, ["Minh Nguyen"])
     now = system.clock()
     with transaction(system.engine) as session:
@@ -658,6 +657,15 @@ async def test_a_post_held_for_the_class_digest_waits_for_the_digest_time(system
         assert post.state is PostState.DIGEST and post.send_at == at
         assert [p.id for p in posts.waiting_posts(session, carter)] == [post_id]
     assert run_job(system, "photo_posts") == 0  # the digest sends it, not the post clock
+    # A photo for one family never joins the class's digest, however the press is made.
+    family_post = make_post(system, student="Alfredo Pérez")
+    with transaction(system.engine) as session:
+        carter = staff_named(session, CARTER_EMAIL)
+        post = session.get_one(PhotoPost, family_post)
+        with pytest.raises(PostError) as not_for_class:
+            posts.add_to_digest(session, carter, post, now)
+        assert not_for_class.value.message == messages.DIGEST_HELP
+        assert post.state is PostState.READY
 
 
 async def test_a_scheduled_post_of_a_class_its_teacher_left_is_not_sent_and_she_is_told(

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ...models import Guardian, Guardianship, PhotoConsent, Student, enrollments
+from ...models import ContactPoint, Guardian, Guardianship, PhotoConsent, Student, enrollments
 from ...outbox import usable_points
 from ...policy import receiving_link
 from .models import PhotoPost, PhotoTag
@@ -76,7 +76,12 @@ class Family:
 
     guardian: Guardian
     children: list[Student]  # their children among the post's candidates, by name
-    reachable: bool  # has a usable channel left
+    # Their first usable channel (read once, for the preview and the sending alike).
+    point: ContactPoint | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.point is not None
 
 
 @dataclass
@@ -137,7 +142,7 @@ def audience(session: Session, post: PhotoPost, tagged: Collection[int] | None =
     ).all()
     families: dict[int, Family] = {}
     for guardian, student_id in links:
-        family = families.setdefault(guardian.id, Family(guardian, [], False))
+        family = families.setdefault(guardian.id, Family(guardian, []))
         family.children.append(by_id[student_id])
     own = own_children(session, list(families))
     consent = effective_consent(session, tags)
@@ -146,7 +151,8 @@ def audience(session: Session, post: PhotoPost, tagged: Collection[int] | None =
     for guardian_id, family in families.items():
         mine = own.get(guardian_id, set())
         if may_see(mine, tags, consent):
-            family.reachable = bool(usable_points(session, family.guardian))
+            points = usable_points(session, family.guardian)
+            family.point = points[0] if points else None
             result.receive.append(family)
         else:
             result.skipped.append(family)

@@ -9,8 +9,6 @@ window, or its copy on the family's next channel) is cancelled by a conditional 
 one a worker has claimed meanwhile is left to go, never overwritten. The stored copies of a
 post's photos (the /media links sent to numbers without MMS) are deleted as soon as any
 family it went to may no longer see it, so a link already sent answers 404.
-
-OWNER: builder B2.
 """
 
 from __future__ import annotations

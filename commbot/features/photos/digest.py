@@ -6,8 +6,6 @@ A post held for the digest is a `DIGEST` post whose `send_at` is the digest's ne
 needs no calendar of its own: a digest is due when one of its class's held posts is due.
 The digest row is claimed `FOR UPDATE SKIP LOCKED` and its posts become `SENT` in the same
 transaction that queues the deliveries, so any number of workers send each digest once.
-
-OWNER: builder E.
 """
 
 from __future__ import annotations

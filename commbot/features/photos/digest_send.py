@@ -8,8 +8,6 @@ unreachable) and becomes `SENT`; its teacher is told once for the whole digest
 
 A delivery has one source language for all its words: captions are translated from the first
 captioned post's language (in practice a class's teachers write in one).
-
-OWNER: builder E.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from sqlalchemy.orm import Session
 from ...i18n import gettext
 from ...models import (
     AuthorKind,
+    ContactPoint,
     Delivery,
     Guardian,
     Lane,
@@ -47,7 +46,7 @@ MAX_PHOTOS = 10
 class _Family:
     guardian: Guardian
     children: str  # their children in the class, for the header
-    reachable: bool
+    point: ContactPoint | None  # their first usable channel; None: unreachable
     posts: list[PhotoPost] = field(default_factory=list)
 
 
@@ -83,7 +82,7 @@ def send_digest(
                 _Family(
                     family.guardian,
                     ", ".join(child.name for child in family.children),
-                    family.reachable,
+                    family.point,
                 ),
             )
             entry.posts.append(post)
@@ -91,7 +90,7 @@ def send_digest(
     authors = {post.staff_id: session.get_one(Staff, post.staff_id) for post in posts}
     carried: dict[tuple[int, int], Delivery] = {}
     for entry in sorted(families.values(), key=lambda f: (f.guardian.name, f.guardian.id)):
-        if entry.reachable:
+        if entry.point is not None:
             carried |= _queue(session, entry, authors, message, now, default_timezone)
         for post in entry.posts:
             key = (post.id, entry.guardian.id)
@@ -134,7 +133,10 @@ def requeue(
     a photo they may no longer see): a digest of their own, as `send_digest` makes it."""
     own = own_children(session, [guardian.id]).get(guardian.id, set())
     in_class = [s for s in candidate_students(session, posts[0]) if s.id in own]
-    family = _Family(guardian, ", ".join(s.name for s in in_class), True, list(posts))
+    points = usable_points(session, guardian)
+    family = _Family(
+        guardian, ", ".join(s.name for s in in_class), points[0] if points else None, list(posts)
+    )
     authors = {post.staff_id: session.get_one(Staff, post.staff_id) for post in posts}
     return _queue(session, family, authors, message, now, default_timezone)
 
@@ -171,8 +173,7 @@ def _queue(
 ) -> dict[tuple[int, int], Delivery]:
     """One family's digest, usually one delivery; the delivery carrying each of its posts."""
     guardian = family.guardian
-    points = usable_points(session, guardian)
-    if not points:
+    if family.point is None:
         return {}  # no channel left: the family is unreachable for the whole day
     language = guardian.language
     captioned = next((p for p in family.posts if p.caption.strip()), family.posts[0])
@@ -198,7 +199,7 @@ def _queue(
             body_language=captioned.caption_language,
             media=media,
             lane=Lane.BROADCAST,
-            point=points[0],
+            point=family.point,
             protect_content=True,
         )
         assert delivery is not None  # given a point, one is always queued

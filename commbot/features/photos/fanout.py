@@ -1,12 +1,10 @@
 """One post to every family the consent rule allows, each on their channel, in their
-language, after their quiet hours, protected on Telegram; and the teacher's summary.
+language, after their quiet hours, protected on Telegram.
 
 Consent is read here, when the post goes, never when it was tagged: a family that changed
 its choice while the post waited is obeyed. One `Message` (kind PHOTO) holds the post's
 words and photos; each family gets its own delivery of it, and a `PhotoRecipient` row says
 what happened to them, which the summary (`summary`) and consent withdrawals read.
-
-OWNER: builder B1.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ from ...models import (
 )
 from ...outbox import to_guardian, to_staff
 from ...threads import thread_for
-from . import messages, summary
+from . import messages
 from .consent import Family, audience
 from .models import PhotoPost, PhotoRecipient, PostState, RecipientOutcome
 from .posts import OPEN, PostError
@@ -163,6 +161,7 @@ def _send(
         lane=Lane.CONVERSATION if post.student_id is not None else Lane.REMINDER,
         explain_terms=bool(post.caption),
         protect_content=True,
+        point=family.point,
     )
     if delivery is not None and family.children:
         thread = thread_for(session, family.children[0], guardian, staff, now)
@@ -215,8 +214,3 @@ def _tell_not_sent(session: Session, post: PhotoPost, now: dt.datetime) -> None:
         target = school_class.name if school_class is not None else ""
     text = gettext(staff.language, messages.NOT_SENT_AT_ITS_TIME, target=target)
     to_staff(session, staff=staff, now=now, header=text)
-
-
-def send_due_summaries(session: Session, now: dt.datetime) -> int:
-    """Tell each teacher how their sent post went, once its deliveries have settled."""
-    return summary.send_due_summaries(session, now)

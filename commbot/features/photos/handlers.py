@@ -2,7 +2,7 @@
 post; its buttons say who is in it and which class, preview who will get it, and send it
 now, at a time (a preset or typed, the `photo_time` dialog), or in the class's digest;
 `/photos` lists what waits and turns the digest on or off. Families' PHOTOS menu is in
-`family_handlers` (builder B2).
+`family_handlers`.
 
 Handlers translate: every rule (who may be tagged, which class, when) is the actions'
 (`posts`, `fanout`, `digest`). A press on a post that is not the presser's, or no longer at
@@ -12,7 +12,6 @@ that step, answers POST_GONE and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 
 from sqlalchemy.orm import Session
@@ -36,7 +35,6 @@ from .sharing import classes_for_photos
 
 TIME_DIALOG = "photo_time"
 CAPTION_SHOWN = 60  # characters of a caption in the /photos list
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 def _t(staff: Staff, message: str, **values: object) -> str:
@@ -377,7 +375,10 @@ def _cancel_post(context: Context, staff: Staff, post: PhotoPost, event: str) ->
 
 def _digest(context: Context, staff: Staff, words: list[str]) -> None:
     """`/photos digest 15:30 [class]` or `/photos digest off [class]`."""
-    if not words or (words[0].casefold() != "off" and not _HHMM.match(words[0])):
+    off = bool(words) and words[0].casefold() == "off"
+    try:
+        local_time = None if off else digest.parse_local_time(words[0] if words else "")
+    except ValueError:
         context.reply(_t(staff, m.DIGEST_HELP))
         return
     session = context.session
@@ -394,13 +395,11 @@ def _digest(context: Context, staff: Staff, words: list[str]) -> None:
         context.reply(_t(staff, m.DIGEST_WHICH_CLASS))
         return
     school_class = chosen[0]
-    if words[0].casefold() == "off":
+    if local_time is None:
         digest.set_digest(session, staff, school_class, None, context.now)
         context.reply(_t(staff, m.DIGEST_OFF, class_name=school_class.name))
         context.events.append("photo digest off")
         return
-    hour, minute = words[0].split(":")
-    local_time = f"{int(hour):02d}:{minute}"
     digest.set_digest(session, staff, school_class, local_time, context.now)
     shown = p.digest_clock(local_time, staff.language)
     context.reply(_t(staff, m.DIGEST_ON, class_name=school_class.name, time=shown))

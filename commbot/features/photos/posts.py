@@ -8,9 +8,6 @@ may change it; only children they serve may be tagged, and only their classes ch
 Every change locks the post's row first (FOR UPDATE; SQLite's one writer does the same),
 so a press racing the clock job that sends it sees what the job did and refuses, never
 undoes a send.
-
-OWNER: builder B1 (posts, fanout, summaries, jobs). Signatures are the contract the
-Telegram handlers (builder C) and the digest (builder E) code against.
 """
 
 from __future__ import annotations
@@ -249,10 +246,12 @@ def schedule_post(
 
 def add_to_digest(session: Session, staff: Staff, post: PhotoPost, now: dt.datetime) -> dt.datetime:
     """Hold the post for its class's digest; returns when that goes (PostError if the class
-    has no digest on)."""
+    has no digest on, or if the post is for one family: the digest is the class's)."""
     _own(post, staff)
     _lock(session, post, (PostState.READY, *WAITING))
-    held = digest.digest_for(session, post.class_id) if post.class_id is not None else None
+    held = None
+    if post.class_id is not None and post.student_id is None:
+        held = digest.digest_for(session, post.class_id)
     if held is None:
         raise PostError(messages.DIGEST_HELP)
     at = digest.next_digest_time(session, held, now)

@@ -5,8 +5,6 @@ It waits until every queued delivery has settled (gone, or failed on every chann
 family has, or been stopped), so the numbers are true, but no longer than a day: what is
 still not out by then has not reached that family, and the teacher hears so. Only counts
 are said, never who chose what.
-
-OWNER: builder B1.
 """
 
 from __future__ import annotations
