@@ -186,34 +186,43 @@ def word_and_number(text: str) -> tuple[str, int] | None:
     return (word, int(digits)) if word else None
 
 
+Handler = TypeVar("Handler")
+
+
 @dataclass(frozen=True)
-class NumberedKeyword:
-    name: str  # its row in commbot.access, and one of its words: "DONE"
+class FamilyKeyword(Generic[Handler]):
+    name: str  # its row in commbot.access, and one of its words: "DONE", "PHOTOS"
     # Every word for it, asked for each time (catalog languages may add theirs).
     words: Callable[[], Iterable[str]]
-    handler: NumberedHandler
+    handler: Handler
 
 
-class NumberedKeywords:
-    """Words families type with a number, by feature, on every channel (SMS and WhatsApp
-    have no buttons; on Telegram people type them too). Only a message that is exactly the
-    word and a number is one: anything else is a message for the school."""
+def plain_word(text: str) -> str:
+    """What someone wrote, folded as a keyword is compared: "Fotos!" and "FOTOS" match."""
+    return " ".join(fold(text).strip().rstrip(".!?").split())
+
+
+class FamilyKeywords(Generic[Handler]):
+    """Words families type, by feature, on every channel (SMS and WhatsApp have no buttons;
+    on Telegram people type them too), each checked against its row in `commbot.access`.
+    The two kinds below say what a message must be to be one of them; anything else is a
+    message for the school."""
 
     def __init__(self, access: Access = ACCESS) -> None:
-        self._keywords: dict[str, NumberedKeyword] = {}
+        self._keywords: dict[str, FamilyKeyword[Handler]] = {}
         self._access = access
 
-    def add(self, name: str, words: Callable[[], Iterable[str]], handler: NumberedHandler) -> None:
+    def add(self, name: str, words: Callable[[], Iterable[str]], handler: Handler) -> None:
         if name in self._keywords:
             raise ValueError(f"keyword {name} is registered twice")
         if Role.GUARDIAN not in self._access.rule(Surface.KEYWORD, name).roles:
             raise ValueError(f"keyword {name}: commbot.access does not give it to families")
-        self._keywords[name] = NumberedKeyword(name, words, handler)
+        self._keywords[name] = FamilyKeyword(name, words, handler)
 
     def keyword(
         self, name: str, words: Callable[[], Iterable[str]]
-    ) -> Callable[[NumberedHandler], NumberedHandler]:
-        def register(handler: NumberedHandler) -> NumberedHandler:
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
             self.add(name, handler=handler, words=words)
             return handler
 
@@ -224,18 +233,23 @@ class NumberedKeywords:
 
     def words_of(self, name: str) -> frozenset[str]:
         """The keyword's words, folded as typed words are."""
-        return frozenset(" ".join(fold(w).split()) for w in self._keywords[name].words())
+        return frozenset(plain_word(w) for w in self._keywords[name].words())
 
-    def find(self, text: str) -> tuple[NumberedKeyword, int] | None:
+    def _matching(self, word: str) -> FamilyKeyword[Handler] | None:
+        return next((k for n, k in self._keywords.items() if word in self.words_of(n)), None)
+
+
+class NumberedKeywords(FamilyKeywords[NumberedHandler]):
+    """Words typed with a number ("DONE 2"): only a message that is exactly the word and a
+    number is one."""
+
+    def find(self, text: str) -> tuple[FamilyKeyword[NumberedHandler], int] | None:
         """The keyword and its number, if `text` is exactly one of its words and a number."""
         found = word_and_number(text)
         if found is None:
             return None
-        word, number = found
-        for name, keyword in self._keywords.items():
-            if word in self.words_of(name):
-                return keyword, number
-        return None
+        keyword = self._matching(found[0])
+        return (keyword, found[1]) if keyword is not None else None
 
     def take(self, context: Context, point: ContactPoint) -> bool:
         """Run the keyword the family typed, if any; True if it took the message."""
@@ -246,60 +260,16 @@ class NumberedKeywords:
         return keyword.handler(context, point, number)
 
 
-# -- words families type alone ("PHOTOS", "FOTOS", "photos!") ---------------------------------
-
 # A family's plain word: True if it took the message, False to let it go the usual way.
 WordHandler = Callable[[Context, ContactPoint], bool]
 
 
-def plain_word(text: str) -> str:
-    """What someone wrote, folded as a keyword is compared: "Fotos!" and "FOTOS" match."""
-    return " ".join(fold(text).strip().rstrip(".!?").split())
+class FamilyWords(FamilyKeywords[WordHandler]):
+    """Words typed alone ("PHOTOS", "fotos!"): "photos of the trip?" goes to the school."""
 
-
-@dataclass(frozen=True)
-class FamilyWord:
-    name: str  # its row in commbot.access, and one of its words: "PHOTOS"
-    # Every word for it, asked for each time (catalog languages may add theirs).
-    words: Callable[[], Iterable[str]]
-    handler: WordHandler
-
-
-class FamilyWords:
-    """Words families type with nothing else, by feature, on every channel. Only a message
-    that is exactly one of the words is one: "photos of the trip?" goes to the school."""
-
-    def __init__(self, access: Access = ACCESS) -> None:
-        self._words: dict[str, FamilyWord] = {}
-        self._access = access
-
-    def add(self, name: str, words: Callable[[], Iterable[str]], handler: WordHandler) -> None:
-        if name in self._words:
-            raise ValueError(f"word {name} is registered twice")
-        if Role.GUARDIAN not in self._access.rule(Surface.KEYWORD, name).roles:
-            raise ValueError(f"word {name}: commbot.access does not give it to families")
-        self._words[name] = FamilyWord(name, words, handler)
-
-    def word(
-        self, name: str, words: Callable[[], Iterable[str]]
-    ) -> Callable[[WordHandler], WordHandler]:
-        def register(handler: WordHandler) -> WordHandler:
-            self.add(name, words, handler)
-            return handler
-
-        return register
-
-    def names(self) -> list[str]:
-        return list(self._words)
-
-    def words_of(self, name: str) -> frozenset[str]:
-        return frozenset(plain_word(w) for w in self._words[name].words())
-
-    def find(self, text: str) -> FamilyWord | None:
+    def find(self, text: str) -> FamilyKeyword[WordHandler] | None:
         typed = plain_word(text)
-        if not typed:
-            return None
-        return next((w for n, w in self._words.items() if typed in self.words_of(n)), None)
+        return self._matching(typed) if typed else None
 
     def take(self, context: Context, point: ContactPoint) -> bool:
         """Run the word the family typed, if any; True if it took the message."""

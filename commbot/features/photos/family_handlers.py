@@ -85,7 +85,7 @@ def menu(
     return "\n".join(lines), (buttons if telegram else None)
 
 
-@FAMILY_WORDS.word("PHOTOS", photos_words)
+@FAMILY_WORDS.keyword("PHOTOS", photos_words)
 def _photos(context: Context, point: ContactPoint) -> bool:
     guardian = point.guardian
     children = children_of(context.session, guardian)
