@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from pathlib import PurePath
 
 import pillow_heif
 from PIL import Image, ImageOps, ImageSequence, JpegImagePlugin
@@ -50,6 +51,14 @@ def cleaned_type(content_type: str) -> str:
     if main in ("image/heic", "image/heif", "image/heic-sequence", "image/avif"):
         return "image/jpeg"
     return content_type
+
+
+def cleaned_file_name(name: str | None, content_type: str) -> str | None:
+    """A file's name after `strip_metadata`: "IMG_0042.HEIC" becomes "IMG_0042.jpg", so a
+    phone opens what is now a JPEG."""
+    if name is None or cleaned_type(content_type) == content_type:
+        return name
+    return str(PurePath(name).with_suffix(".jpg"))
 
 
 def strip_metadata(data: bytes, *, strict: bool = False) -> bytes:

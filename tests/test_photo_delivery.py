@@ -23,7 +23,7 @@ from commbot.db import transaction
 from commbot.dispatch.dispatcher import MEDIA_NOT_FETCHED, PHOTO_LINK
 from commbot.features.photos.messages import photos_header
 from commbot.i18n import gettext
-from commbot.images import cleaned_type, strip_metadata
+from commbot.images import cleaned_file_name, cleaned_type, strip_metadata
 from commbot.media import LIFETIME, remove_made_from
 from commbot.models import Channel, ContactPoint, Delivery, DeliveryStatus, Guardian, MediaFile
 from commbot.outbox import to_guardian
@@ -540,6 +540,8 @@ def test_an_iphone_heic_photo_loses_its_camera_and_goes_as_jpeg() -> None:
     assert again.format == "JPEG" and again.size == (16, 12)
     assert again.getexif().get(0x0110) is None
     assert cleaned_type("image/heic") == "image/jpeg" and cleaned_type("image/png") == "image/png"
+    assert cleaned_file_name("IMG_0042.HEIC", "image/heic") == "IMG_0042.jpg"
+    assert cleaned_file_name("drawing.png", "image/png") == "drawing.png"
 
 
 async def test_a_picture_that_cannot_be_stripped_never_reaches_a_family(system: System) -> None:

@@ -477,8 +477,8 @@ async def test_the_preview_counts_quiet_hours_and_families_who_cannot_be_reached
     assert len(held) == 6 and all(d.not_before > system.clock() for d in held)
 
 
-async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: System) -> None:
-    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+async def rosa_answered(system: System, carter: Teacher) -> int:
+    """Carter writes to Rosa, Rosa answers: the Telegram id of her message as relayed."""
     await carter.say("/msg Alfredo How was the weekend?")
     assert (await system.sms(ROSA, "Great, we built a fort.")).status_code == 200
     await system.drain()
@@ -491,7 +491,12 @@ async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: Sy
                 Message.text == "Great, we built a fort.",
             )
         ).one()
-        message_id = int(relayed.provider_message_id or 0)
+        return int(relayed.provider_message_id or 0)
+
+
+async def test_a_photo_in_reply_to_a_family_is_a_post_for_their_child(system: System) -> None:
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    message_id = await rosa_answered(system, carter)
     file_id = system.telegram.add_file(png_bytes())
     await system.telegram_update(
         CARTER, "Ours at school", photo_file_id=file_id, reply_to=message_id
@@ -528,19 +533,7 @@ async def test_a_reply_to_a_family_while_the_time_question_is_open_reaches_the_f
 ) -> None:
     """The time question waits for a time; a Telegram reply to Rosa's message is hers."""
     carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
-    await carter.say("/msg Alfredo How was the weekend?")
-    assert (await system.sms(ROSA, "Great, we built a fort.")).status_code == 200
-    await system.drain()
-    with transaction(system.engine) as session:
-        relayed = session.scalars(
-            select(Delivery)
-            .join(Message, Message.id == Delivery.message_id)
-            .where(
-                Delivery.recipient_kind == RecipientKind.STAFF,
-                Message.text == "Great, we built a fort.",
-            )
-        ).one()
-        message_id = int(relayed.provider_message_id or 0)
+    message_id = await rosa_answered(system, carter)
     await carter.photo()
     await carter.tap_label(en(m.NO_CHILDREN))
     await carter.tap_label(en(m.SEND_AT))

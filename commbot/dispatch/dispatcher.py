@@ -46,7 +46,7 @@ from ..channels.base import (
 )
 from ..db import transaction
 from ..i18n import N_, gettext
-from ..images import NotCleaned, cleaned_type, strip_metadata
+from ..images import NotCleaned, cleaned_file_name, cleaned_type, strip_metadata
 from ..languages import is_rtl
 from ..media import MediaStore, media_url
 from ..models import (
@@ -551,14 +551,16 @@ class Dispatcher:
             if item.telegram_file_id and not _may_carry_metadata(item):
                 return item  # sent again by its file id: Telegram's copy carries none
             data = await self._fetch_clean(item, strict=to_family and item.is_image)
-            kind = cleaned_type(item.content_type) if item.is_image else item.content_type
+            if not item.is_image:
+                return replace(item, telegram_file_id=None, url=None, local_token=None, data=data)
             return replace(
                 item,
                 telegram_file_id=None,
                 url=None,
                 local_token=None,
                 data=data,
-                content_type=kind,
+                content_type=cleaned_type(item.content_type),
+                file_name=cleaned_file_name(item.file_name, item.content_type),
             )
         if item.local_token is None:
             # One photo to many families (or retried) is fetched and stored once.
