@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..features.stories.on_relay import story_buttons
 from ..i18n import N_, gettext
 from ..i18n.relationships import relationship_in
 from ..models import ContactPoint, Guardian, Guardianship, Message, Staff, Student, Thread
-from ..outbox import release_held_deliveries, to_staff
+from ..outbox import Keyboard, release_held_deliveries, to_staff
 from ..policy import class_teachers, school_coordinators, serves
 from ..threads import thread_for
 
@@ -23,6 +22,17 @@ RELAY_HEADER = N_("{guardian} ({relationship} of {student}) wrote:")
 RELAY_HEADER_NO_RELATIONSHIP = N_("{guardian} (family of {student}) wrote:")
 
 Target = tuple[Student, Staff]
+
+# What a feature puts under a relayed family message for the staff member (a story's
+# Thank you). Features register here (their handlers, loaded with the conversations), so
+# relaying imports no feature; a hook must never raise.
+RelayButtons = Callable[[Session, Guardian, Message, Student, Staff, dt.datetime], Keyboard]
+RELAY_BUTTONS: list[RelayButtons] = []
+
+
+def relay_buttons(hook: RelayButtons) -> RelayButtons:
+    RELAY_BUTTONS.append(hook)
+    return hook
 
 
 def reply_targets(session: Session, guardian: Guardian, now: dt.datetime) -> list[Target]:
@@ -159,6 +169,10 @@ def relay_family_message(
         body_language=message.language,
         show_original=True,
         media=message.media,
-        buttons=story_buttons(session, guardian, message, student, staff, now=now),
+        buttons=[
+            row
+            for hook in RELAY_BUTTONS
+            for row in hook(session, guardian, message, student, staff, now)
+        ],
     )
     return thread

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ...actions.relay import still_theirs
 from ...i18n import gettext
 from ...models import (
     AuthorKind,
     Guardian,
-    Guardianship,
     Message,
     MessageKind,
     Staff,
@@ -119,10 +119,12 @@ def thank_family(
         return None
     student = session.get(Student, story.student_id)
     guardian = session.get(Guardian, story.guardian_id)
-    if student is None or guardian is None or not serves(session, staff, student):
+    # The teacher must serve the child, and the family still be the child's (off the
+    # roster, nothing may go to them now).
+    if student is None or guardian is None or not guardian.active:
         return None
-    if not guardian.active or not _linked(session, guardian, student):
-        return None  # the family left the roster: nothing may go to them now
+    if not still_theirs(session, guardian, student, staff):
+        return None
     points = usable_points(session, guardian)
     if not points:  # every channel opted out: nothing sent, and a later press may try again
         return ThankResult(story, guardian, already=story.thanked_at is not None, reached=False)
@@ -161,19 +163,6 @@ def thank_family(
         header=text,
     )
     return ThankResult(story, guardian, already=False)
-
-
-def _linked(session: Session, guardian: Guardian, student: Student) -> bool:
-    return (
-        session.scalar(
-            select(Guardianship.id).where(
-                Guardianship.guardian_id == guardian.id,
-                Guardianship.student_id == student.id,
-                Guardianship.active,
-            )
-        )
-        is not None
-    )
 
 
 def timeline(

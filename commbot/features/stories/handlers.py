@@ -18,6 +18,7 @@ from ...languages import catalog_language, name_in
 from ...models import Staff
 from ...schools import school_timezone
 from . import messages as m
+from . import on_relay as _on_relay  # noqa: F401  (registers the Thank you button)
 from .actions import TimelineEntry, thank_family, timeline
 from .buttons import THANK
 

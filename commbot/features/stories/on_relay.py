@@ -12,6 +12,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from ...actions.relay import relay_buttons
 from ...i18n import gettext
 from ...models import Guardian, Message, Staff, Student
 from ...outbox import Keyboard
@@ -22,13 +23,13 @@ from .buttons import THANK
 log = logging.getLogger(__name__)
 
 
+@relay_buttons
 def story_buttons(
     session: Session,
     guardian: Guardian,
     message: Message,
     student: Student,
     staff: Staff,
-    *,
     now: dt.datetime,
 ) -> Keyboard:
     """The keyboard for the staff delivery of this family message: a thank-you button if
