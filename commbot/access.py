@@ -186,6 +186,12 @@ RULES: tuple[Rule, ...] = (
     Rule(A, "photo_consent", GUARDIAN, Reach.OWN_FAMILY, "a number sets a child's photo consent"),
     Rule(B, "phc", GUARDIAN, Reach.OWN_FAMILY, "sets a child's photo consent, on Telegram"),
     Rule(M, "story", GUARDIAN, Reach.OWN_FAMILY, "a photo or story goes on their child's timeline"),
+    # -- broadcasts and reports, staff side (issue 14) -----------------------------------------
+    Rule(C, "/broadcast", STAFF, Reach.SERVED, "writes to many families: a class, the school"),
+    Rule(D, "broadcast", STAFF, Reach.SERVED, "the broadcast: audience, text or photo, preview"),
+    Rule(B, "bca", STAFF, Reach.SERVED, "picks a broadcast's audience among those they serve"),
+    Rule(B, "bcx", STAFF, Reach.OWN_PLANS, "sends, schedules or cancels their own broadcast"),
+    Rule(C, "/report", STAFF, Reach.SERVED, "who is reached, silent or to call, as a CSV too"),
     # -- someone not linked yet ------------------------------------------------------------
     Rule(M, "/start", UNKNOWN, Reach.INVITED, "an invite code links a new Telegram chat"),
     # -- the operator, on the server ---------------------------------------------------------
@@ -214,6 +220,11 @@ RULES: tuple[Rule, ...] = (
     Rule(X, "meeting more-time", OPERATOR, Reach.EVERYONE, "moves an item's due date, with why"),
     Rule(X, "outbox", OPERATOR, Reach.EVERYONE, "recent deliveries, no phone numbers"),
     Rule(X, "outbox --history", OPERATOR, Reach.EVERYONE, "what happened to one delivery"),
+    Rule(X, "broadcast", OPERATOR, Reach.EVERYONE, "a broadcast as a staff member; preview"),
+    Rule(X, "report broadcast", OPERATOR, Reach.EVERYONE, "one broadcast, family by family"),
+    Rule(X, "report deliveries", OPERATOR, Reach.EVERYONE, "deliveries by channel and language"),
+    Rule(X, "report partnership", OPERATOR, Reach.EVERYONE, "reached, silent, unreachable"),
+    Rule(X, "report unreachable", OPERATOR, Reach.EVERYONE, "the families to call, and who"),
     Rule(X, "telegram set-webhook", OPERATOR, Reach.EVERYONE, "registers the webhook"),
     Rule(X, "serve", OPERATOR, Reach.EVERYONE, "runs the web app"),
     Rule(X, "worker", OPERATOR, Reach.EVERYONE, "runs the dispatcher and the clock jobs"),

@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 from typing import Literal
 
-FEATURES = ("checkins", "meetings", "photos", "stories")
+FEATURES = ("checkins", "meetings", "photos", "stories", "broadcasts", "reports")
 
 Part = Literal["models", "handlers", "jobs", "guards"]
 

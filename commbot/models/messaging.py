@@ -172,6 +172,11 @@ class Delivery(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # SMS: the segments it was billed as (GSM-7 or UCS-2, counted exactly), once sent.
+    segments: Mapped[int | None] = mapped_column(Integer)
+    # Telegram: edit this earlier message of ours (its message id) instead of sending anew,
+    # as a broadcast's progress message does.
+    edit_message_id: Mapped[str | None] = mapped_column(String(64))
 
     message: Mapped[Message | None] = relationship(back_populates="deliveries")
 
