@@ -107,3 +107,25 @@ def keep_gsm7(text: str) -> str:
     if not is_gsm7(plain):
         return text
     return "\n".join(_SPACES.sub(" ", line) for line in plain.split("\n"))
+
+
+# Twilio takes up to 1,600 characters in one request and splits it into segments itself.
+MAX_LENGTH = 1600
+
+
+def split_for_sms(text: str) -> list[str]:
+    """The parts a long text goes in, each one request to Twilio.
+
+    FOUNDATION VERSION: splits at `MAX_LENGTH` characters on word breaks. Builder H4 makes
+    each part end on a segment boundary (a whole number of segments, on a word break), so
+    no part pays for a nearly empty last segment.
+    """
+    from .text import split_text
+
+    return split_text(text, MAX_LENGTH) if text else [""]
+
+
+def billed_segments(text: str) -> int:
+    """What `text` costs by SMS as we send it: plain marks kept GSM-7, split into parts,
+    each part's segments counted exactly. The preview and the sender both use this."""
+    return sum(count(part).segments for part in split_for_sms(keep_gsm7(text)))
