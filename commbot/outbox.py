@@ -73,6 +73,8 @@ class DeliverySpec:
     explain_terms: bool = False
     skip_quiet_hours: bool = False
     protect_content: bool = False  # Telegram: not forwarded or saved (children's photos)
+    # Telegram: edit this earlier message of ours (its message id) instead of sending anew.
+    edit_message_id: str | None = None
 
 
 def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
@@ -97,6 +99,7 @@ def _columns(spec: DeliverySpec, now: dt.datetime) -> dict[str, Any]:
         "explain_terms": spec.explain_terms,
         "skip_quiet_hours": spec.skip_quiet_hours,
         "protect_content": spec.protect_content,
+        "edit_message_id": spec.edit_message_id,
         "media": list(spec.media),
         "buttons": list(spec.buttons),
         "attempts": 0,

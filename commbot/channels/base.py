@@ -202,6 +202,9 @@ class Outbound:
     template_sid: str | None = None
     template_variables: dict[str, str] = field(default_factory=dict)
     protect_content: bool = False  # Telegram: the family cannot forward or save it
+    # Telegram: replace the text of this earlier message of ours (its message id) instead
+    # of sending a new one, as a broadcast's progress message does. Text only.
+    edit_message_id: str | None = None
 
 
 @dataclass(frozen=True)

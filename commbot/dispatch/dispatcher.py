@@ -522,6 +522,7 @@ class Dispatcher:
             buttons=buttons,
             status_callback=self.status_callback if channel is not Channel.TELEGRAM else None,
             protect_content=delivery.protect_content,
+            edit_message_id=delivery.edit_message_id,
         )
 
     async def _media_for(

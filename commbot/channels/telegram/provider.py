@@ -24,4 +24,5 @@ ERROR_WORDS = {
     "telegram-400-chat-not-found": "Telegram does not know this chat",
     "telegram-network": "Telegram could not be reached",
     "telegram-error": "Telegram reported an error",
+    "telegram-edit": "an earlier message could not be edited (only its words can be)",
 }

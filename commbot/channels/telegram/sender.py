@@ -51,6 +51,8 @@ class TelegramSender:
 
     async def send(self, outbound: Outbound) -> SendResult:
         chat_id = int(outbound.address)
+        if outbound.edit_message_id is not None:
+            return await self._edit(chat_id, outbound, outbound.edit_message_id)
         sent: list[int] = []
         try:
             return await self._send(chat_id, outbound, sent)
@@ -61,6 +63,30 @@ class TelegramSender:
                     "partial", f"sent in part, then {error.code}", permanent=True
                 ) from None
             raise error from None
+
+    async def _edit(self, chat_id: int, outbound: Outbound, message_id: str) -> SendResult:
+        """Replace the text (and buttons) of an earlier message of ours. Telegram refuses an
+        edit that changes nothing ("message is not modified"): the message already shows
+        it, which is what was asked."""
+        if outbound.media or not outbound.text.strip():
+            raise SendError("telegram-edit", "only a message's text can be edited", permanent=True)
+        if not message_id.isascii() or not message_id.isdigit():
+            raise SendError(
+                "telegram-edit", "the message to edit has no Telegram id", permanent=True
+            )
+        try:
+            await self.bot.edit_message_text(
+                outbound.text[:TEXT_LIMIT],
+                chat_id=chat_id,
+                message_id=int(message_id),
+                reply_markup=_keyboard(outbound),
+            )
+        except BadRequest as exc:
+            if "message is not modified" not in exc.message.lower():
+                raise _telegram_error(exc) from None
+        except TelegramError as exc:
+            raise _telegram_error(exc) from None
+        return SendResult(message_id)
 
     async def _send(self, chat_id: int, outbound: Outbound, sent: list[int]) -> SendResult:
         text = outbound.text
