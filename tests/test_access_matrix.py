@@ -45,6 +45,7 @@ from commbot.db import transaction
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
 from commbot.features.checkins.firing import fire_due
+from commbot.features.broadcasts.models import Broadcast
 from commbot.features.checkins.models import CheckinPlan
 from commbot.features.meetings import after_messages as after_text
 from commbot.features.meetings import messages as meeting_text
@@ -248,6 +249,10 @@ def state(system: System) -> dict[str, Any]:
                 for p in session.scalars(select(PhotoPost))
             )
             + sorted(("tag", t.post_id, t.student_id) for t in session.scalars(select(PhotoTag))),
+            "broadcasts": sorted(
+                (b.id, b.sender_id, b.state.value, str(b.send_at), b.urgent)
+                for b in session.scalars(select(Broadcast))
+            ),
         }
 
 
@@ -1467,6 +1472,132 @@ PHOTO_STAFF_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
 }
 
 
+# -- broadcasts, staff side (issue 14, H2: /broadcast, its dialog, the audience buttons bca
+# -- and a broadcast's buttons bcx). Dialogs are plain rows, as the dialog leaves them. ------
+
+BROADCAST_WORDS = "The book fair is on Friday."
+
+
+def _broadcast_dialog(step: str, **extra: Any) -> Setup:
+    async def setup(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+        if actor.role in STAFF:
+            with transaction(system.engine) as session:
+                session.add(
+                    StaffDialog(
+                        staff_id=staff_of(session, actor).id,
+                        kind="broadcast",
+                        state={"step": step, "n": 1, "classes": [], **extra},
+                        updated_at=system.clock(),
+                    )
+                )
+
+    return setup
+
+
+def _keyboard_labels(system: System, actor: Actor) -> list[str]:
+    markup = system.telegram.sent_messages(actor.chat)[-1].params.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _broadcast_begun(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    from commbot.features.broadcasts import messages_telegram as bt
+
+    assert seen(system, actor)[-1] == en(bt.WHO)
+    labels = _keyboard_labels(system, actor)
+    wide = actor.role in (Role.COORDINATOR, Role.ADMIN)
+    assert labels[0] == en(bt.WHOLE_SCHOOL if wide else bt.ALL_MY_FAMILIES)
+    classes = {
+        Role.TEACHER: ["Room 12"],  # theirs only
+        Role.SPECIALIST: [],  # Alfredo is assigned to them outside any class
+        Role.COORDINATOR: ["Room 12", "Room 14"],
+        Role.ADMIN: ["Room 12", "Room 14"],
+    }[actor.role]
+    assert [label for label in labels if label.startswith("Room")] == classes
+    with transaction(system.engine) as session:
+        assert session.get_one(StaffDialog, staff_of(session, actor).id).kind == "broadcast"
+
+
+async def _broadcast_to_everyone(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """The whole audience step, the words, then Send now under the preview."""
+    await tap(system, actor, "bca:1:school")
+    await say(system, actor, BROADCAST_WORDS)
+    await system.drain()
+    if actor.role in STAFF:
+        markup = system.telegram.sent_messages(actor.chat)[-1].params.get("reply_markup") or {}
+        sends = [
+            b["callback_data"]
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+            if b["callback_data"].startswith("bcx:send:")
+        ]
+        await tap(system, actor, sends[0])
+
+
+async def _broadcast_draft(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """A draft to the whole of what its sender serves, by the actor (Emily Carter for
+    families and strangers), its preview open in the dialog."""
+    from commbot.features.broadcasts import actions as broadcast_actions
+    from commbot.features.broadcasts.audiences import Audience, AudienceKind
+
+    chat = actor.chat if actor.role in STAFF else CARTER
+    with transaction(system.engine) as session:
+        sender = one(session, Staff, telegram_chat_id=chat)
+        draft = broadcast_actions.create(
+            session,
+            sender,
+            Audience(AudienceKind.SCHOOL),
+            text=BROADCAST_WORDS,
+            language="en",
+            now=system.clock(),
+        )
+        session.flush()
+        memo["broadcast"] = draft.id
+        session.add(
+            StaffDialog(
+                staff_id=sender.id,
+                kind="broadcast",
+                state={"step": "preview", "n": 1, "broadcast": draft.id},
+                updated_at=system.clock(),
+            )
+        )
+
+
+BROADCAST_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.COMMAND, "/broadcast"): Scenario(_says("/broadcast"), _broadcast_begun),
+    (Surface.DIALOG, "broadcast"): Scenario(
+        _broadcast_to_everyone,
+        _rosa_got(BROADCAST_WORDS),
+        setup=_broadcast_dialog("audience"),
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "bca"): Scenario(
+        lambda system, actor, memo: tap(system, actor, "bca:1:school"),
+        _last_reply(lambda s, a: _broadcast_text("AUDIENCE_CHOSEN", a) + "\n" + _bt("WRITE_IT")),
+        setup=_broadcast_dialog("audience"),
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+    (Surface.BUTTON, "bcx"): Scenario(
+        _tap_post("bcx:send:{broadcast}"),
+        _rosa_got(BROADCAST_WORDS),
+        setup=_broadcast_draft,
+        guardian_refusal=en(family.FAMILY_BUTTON_EXPIRED),
+    ),
+}
+
+
+def _bt(name: str) -> str:
+    from commbot.features.broadcasts import messages_telegram as bt
+
+    return en(getattr(bt, name))
+
+
+def _broadcast_text(name: str, actor: Actor) -> str:
+    from commbot.features.broadcasts import messages_telegram as bt
+    from commbot.features.broadcasts.audiences import Audience, AudienceKind
+
+    return en(getattr(bt, name), audience=Audience(AudienceKind.SCHOOL).describe("en"))
+
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -1544,6 +1675,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **STORY_SCENARIOS,
     **PHOTO_CONSENT_SCENARIOS,
     **PHOTO_STAFF_SCENARIOS,
+    **BROADCAST_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]

@@ -25,6 +25,9 @@ class Dialog:
     step: DialogStep  # takes the next typed answer or button press
     buttons: ButtonData  # the presses that belong to this dialog
     cancelled: str  # a catalog message for /cancel
+    # Whether the dialog, where it is now, takes a photo or file as its answer (a
+    # broadcast's message may be one); otherwise a photo starts a photo post as usual.
+    takes_media: Callable[[StaffDialog], bool] | None = None
 
 
 class Dialogs:
@@ -66,6 +69,17 @@ class Dialogs:
         if row is None:
             return False
         session.delete(row)
+        return True
+
+    def take_media(self, context: Context, staff: Staff) -> bool:
+        """Hand an attachment to the open dialog, if it takes one where it is now."""
+        found = self.active(context.session, staff)
+        if found is None or not context.inbound.media:
+            return False
+        dialog, row = found
+        if dialog.takes_media is None or not dialog.takes_media(row):
+            return False
+        dialog.step(context, staff, row)
         return True
 
     def take(self, context: Context, staff: Staff) -> bool:

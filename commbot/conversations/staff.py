@@ -122,8 +122,10 @@ def handle(context: Context, staff: Staff) -> None:
         name = word.split("@")[0].lower()
         COMMANDS.run(context, staff, name, rest.strip())
         return
-    # A photo starts a post even while a dialog is open: a dialog takes typed answers and
-    # its own presses, never pictures, and the post's buttons work beside it.
+    # A photo starts a post even while a dialog is open (its buttons work beside it),
+    # unless the dialog asked for one (a broadcast's message may be a photo or a flyer).
+    if inbound.media and not inbound.reply_to_provider_id and DIALOGS.take_media(context, staff):
+        return
     if _photo(context, staff):
         return
     # A reply to a family's relayed message answers that family, even with a dialog open

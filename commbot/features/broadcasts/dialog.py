@@ -1,0 +1,228 @@
+"""`/broadcast` on Telegram: who it is for (`dialog_audience`), the message (typed, or a
+photo or file with its caption), then the preview (`dialog_preview`) with Send now,
+Schedule, Urgent and Cancel, whose presses `handlers` takes; Schedule comes back here for
+the typed time.
+
+The dialog's state is its row (`StaffDialog`): the step, its number (`n`, carried by the
+audience buttons, so a press under an earlier dialog's question is stale), the classes
+ticked, the audience, the words and attachments, and once previewed the draft's id.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import secrets
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+from ...callback_data import MAX_ID
+from ...conversations.context import Context
+from ...conversations.dialogs import DIALOGS, Dialog
+from ...conversations.registry import COMMANDS
+from ...errors import InputError
+from ...i18n import gettext
+from ...models import Staff, StaffDialog
+from ...policy import served_students
+from ..meetings.times import local_time
+from . import actions
+from . import buttons as b
+from . import dialog_audience as who
+from . import dialog_preview as view
+from . import messages_telegram as t
+from .models import Broadcast, BroadcastState
+
+KIND = "broadcast"
+MAX_TEXT = 4000  # characters: Telegram's own limit is 4096, and a broadcast is short
+TAKES_MEDIA = ("text", "words", "preview")  # steps at which an attachment is the message
+
+
+def _t(staff: Staff, message: str, **values: object) -> str:
+    return gettext(staff.language, message, **values)
+
+
+@COMMANDS.command("/broadcast", t.BROADCAST_HELP)
+def start(context: Context, staff: Staff, argument: str = "") -> None:
+    if not served_students(context.session, staff):
+        context.reply(_t(staff, t.NO_FAMILIES))
+        return
+    state = {"step": "audience", "n": secrets.randbelow(MAX_ID) + 1, "classes": []}
+    DIALOGS.begin(context, staff, KIND, state)
+    context.reply(*who.question(context, staff, state))
+    context.events.append("broadcast begun")
+
+
+def step(context: Context, staff: Staff, dialog: StaffDialog) -> None:
+    """The next step: an audience press, typed words, or a photo or file."""
+    state = copy.deepcopy(dialog.state)
+    data = context.inbound.callback_data
+    if data is not None:
+        _press(context, staff, dialog, state, data)
+        return
+    current = state.get("step")
+    if current in ("audience", "students", "language"):
+        if current == "language":  # the language is a button; words here are names
+            state["step"] = "audience"
+        names = context.inbound.text.strip()
+        _chosen(context, staff, dialog, state, lambda: who.take_names(context, staff, names))
+    elif current in TAKES_MEDIA:
+        _message(context, staff, dialog, state)
+    elif current == "time":
+        _time(context, staff, dialog, state)
+    else:  # a state no step knows (an older version's): start afresh
+        DIALOGS.end(context.session, staff)
+        context.reply(_t(staff, t.SETUP_CANCELLED))
+
+
+def _press(
+    context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any], data: str
+) -> None:
+    values = b.AUDIENCE.decode(data)
+    if values is None or values["dialog"] != state.get("n"):
+        stale(context, staff)
+        return
+    if state.get("step") not in ("audience", "language", "students"):
+        stale(context, staff)  # the audience is chosen: its buttons have had their turn
+        return
+    pick, value = str(values["pick"]), str(values.get("value", ""))
+    _chosen(
+        context, staff, dialog, state, lambda: who.take_press(context, staff, state, pick, value)
+    )
+
+
+def stale(context: Context, staff: Staff) -> None:
+    context.reply(_t(staff, t.STALE))
+    context.events.append("stale broadcast button")
+
+
+def _chosen(
+    context: Context,
+    staff: Staff,
+    dialog: StaffDialog,
+    state: dict[str, Any],
+    take: Callable[[], who.Chosen | None],
+) -> None:
+    """Take the audience step's answer: on to the message, or the question again."""
+    try:
+        chosen = take()
+    except who.Again as again:
+        _save(context, dialog, state)
+        text, keyboard = who.question(context, staff, state)
+        context.reply(f"{again.note}\n\n{text}" if again.note else text, keyboard)
+        context.events.append("broadcast audience: again")
+        return
+    if chosen is None:  # a class ticked, or a follow-up question
+        _save(context, dialog, state)
+        if state["step"] == "students":
+            context.reply(_t(staff, t.TYPE_NAMES))
+        else:
+            context.reply(*who.question(context, staff, state))
+        return
+    state.update(audience=who.to_state(chosen.audience), step="text")
+    _save(context, dialog, state)
+    context.reply(f"{chosen.note}\n{_t(staff, t.WRITE_IT)}")
+    context.events.append("broadcast audience chosen")
+
+
+def _message(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any]) -> None:
+    """The words (and an attachment): the draft, and its preview. At the preview, new words
+    replace the draft (its buttons are stale from then on)."""
+    inbound = context.inbound
+    words = inbound.text.strip()[:MAX_TEXT]
+    if inbound.media:
+        state["media"] = [m.to_json() for m in inbound.media]
+    if not words:
+        if not inbound.media:
+            return
+        if state["step"] == "preview":  # another part of an album: one attachment goes
+            context.events.append("broadcast: extra attachment left out")
+            return
+        state["step"] = "words"
+        _save(context, dialog, state)
+        context.reply(_t(staff, t.PHOTO_NEEDS_WORDS))
+        return
+    state["text"] = words
+    _replace_draft(context, staff, dialog, state, urgent=bool(state.get("urgent")))
+
+
+def _replace_draft(
+    context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any], *, urgent: bool
+) -> None:
+    """A new draft from the state (the old one, if any, cancelled), and its preview."""
+    old = draft_of(context, staff, state)
+    draft = view.make_draft(context, staff, state, urgent=urgent)
+    if draft is None:
+        return
+    if old is not None:
+        actions.cancel(context.session, staff, old, now=context.now)
+    state.update(broadcast=draft.id, urgent=draft.urgent, step="preview")
+    _save(context, dialog, state)
+    view.show(context, staff, draft)
+
+
+def toggle_urgent(context: Context, staff: Staff, dialog: StaffDialog, draft: Broadcast) -> None:
+    """Urgent on or off: a new draft (`actions.create` decides who may mark it urgent)."""
+    state = copy.deepcopy(dialog.state)
+    _replace_draft(context, staff, dialog, state, urgent=not draft.urgent)
+
+
+def ask_time(context: Context, staff: Staff, dialog: StaffDialog) -> None:
+    state = copy.deepcopy(dialog.state)
+    state["step"] = "time"
+    _save(context, dialog, state)
+    zone = view.school_zone(context.session, staff, context.default_timezone)
+    context.reply(_t(staff, t.WHEN, zone=zone))
+
+
+def _time(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any]) -> None:
+    draft = draft_of(context, staff, state)
+    if draft is None:
+        DIALOGS.end(context.session, staff)
+        context.reply(_t(staff, t.GONE))
+        return
+    zone = view.school_zone(context.session, staff, context.default_timezone)
+    try:
+        when = typed_time(context.inbound.text, zone, context.now)
+        actions.schedule(context.session, staff, draft, when, now=context.now)
+    except (InputError, ValueError) as refused:  # the dialog stays open: they try again
+        note = who.refusal(staff, refused) if isinstance(refused, actions.BroadcastError) else ""
+        context.reply(note or _t(staff, t.TIME_NOT_UNDERSTOOD))
+        context.events.append("broadcast time: not understood")
+        return
+    DIALOGS.end(context.session, staff)
+    draft.progress_chat_id = int(context.inbound.address)  # its progress is shown here
+    cancel = b.ACTION.encode(action="cancel", broadcast=draft.id)
+    context.reply(
+        _t(staff, t.SCHEDULED, when=view.when_text(when, zone, staff.language)),
+        [[b.button(_t(staff, t.CANCEL_IT), cancel)]],
+    )
+    context.events.append("broadcast scheduled")
+
+
+def typed_time(text: str, zone: str, now: dt.datetime) -> dt.datetime:
+    """ "2026-12-01 08:00", or "08:00" today, on the school's clock (as `--at` reads it)."""
+    words = " ".join(text.split())
+    if len(words) <= 5 and ":" in words:
+        today = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
+        words = f"{today.isoformat()} {words.zfill(5)}"
+    return local_time(words, zone)
+
+
+def draft_of(context: Context, staff: Staff, state: dict[str, Any]) -> Broadcast | None:
+    """The dialog's draft, while it is still the sender's and still a draft."""
+    found = context.session.get(Broadcast, int(state.get("broadcast") or 0))
+    if found is None or found.sender_id != staff.id or found.state is not BroadcastState.DRAFT:
+        return None
+    return found
+
+
+def _save(context: Context, dialog: StaffDialog, state: dict[str, Any]) -> None:
+    dialog.state, dialog.updated_at = state, context.now
+
+
+def _takes_media(row: StaffDialog) -> bool:
+    return row.state.get("step") in TAKES_MEDIA
+
+
+DIALOGS.add(Dialog(KIND, step, b.AUDIENCE, t.SETUP_CANCELLED, takes_media=_takes_media))
