@@ -42,10 +42,10 @@ from commbot.conversations.registry import (
     FAMILY_WORDS,
 )
 from commbot.db import transaction
+from commbot.features.broadcasts.models import Broadcast
 from commbot.features.checkins import messages as checkin_text
 from commbot.features.checkins.actions import create_checkin
 from commbot.features.checkins.firing import fire_due
-from commbot.features.broadcasts.models import Broadcast
 from commbot.features.checkins.models import CheckinPlan
 from commbot.features.meetings import after_messages as after_text
 from commbot.features.meetings import messages as meeting_text

@@ -21,21 +21,21 @@ from ...callback_data import MAX_ID
 from ...conversations.context import Context
 from ...conversations.dialogs import DIALOGS, Dialog
 from ...conversations.registry import COMMANDS
-from ...errors import InputError
 from ...i18n import gettext
 from ...models import Staff, StaffDialog
 from ...policy import served_students
+from ...schools import school_timezone
 from ..meetings.times import local_time
-from . import actions
+from . import actions, preview
 from . import buttons as b
 from . import dialog_audience as who
 from . import dialog_preview as view
+from . import messages as m
 from . import messages_telegram as t
 from .models import Broadcast, BroadcastState
 
 KIND = "broadcast"
-MAX_TEXT = 4000  # characters: Telegram's own limit is 4096, and a broadcast is short
-TAKES_MEDIA = ("text", "words", "preview")  # steps at which an attachment is the message
+TAKES_MEDIA = ("text", "preview")  # steps at which an attachment is the message
 
 
 def _t(staff: Staff, message: str, **values: object) -> str:
@@ -119,30 +119,28 @@ def _chosen(
         else:
             context.reply(*who.question(context, staff, state))
         return
-    state.update(audience=who.to_state(chosen.audience), step="text")
+    state.update(audience=chosen.audience.to_json(), step="text")
     _save(context, dialog, state)
     context.reply(f"{chosen.note}\n{_t(staff, t.WRITE_IT)}")
     context.events.append("broadcast audience chosen")
 
 
 def _message(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any]) -> None:
-    """The words (and an attachment): the draft, and its preview. At the preview, new words
-    replace the draft (its buttons are stale from then on)."""
+    """The words, or an attachment with its caption (or none): the draft, and its preview.
+    At the preview, new words (or a new attachment) replace the draft, whose buttons are
+    stale from then on; the other parts of an album are left out (one attachment goes)."""
     inbound = context.inbound
-    words = inbound.text.strip()[:MAX_TEXT]
+    words = inbound.text.strip()
     if inbound.media:
-        state["media"] = [m.to_json() for m in inbound.media]
-    if not words:
-        if not inbound.media:
+        group = inbound.media_group_id
+        if group is not None and group == state.get("album"):
+            context.events.append("broadcast: another part of the album left out")
             return
-        if state["step"] == "preview":  # another part of an album: one attachment goes
-            context.events.append("broadcast: extra attachment left out")
-            return
-        state["step"] = "words"
-        _save(context, dialog, state)
-        context.reply(_t(staff, t.PHOTO_NEEDS_WORDS))
+        state.update(media=[m.to_json() for m in inbound.media[:1]], album=group)
+    elif not words:
         return
-    state["text"] = words
+    if words or not state.get("text"):
+        state["text"] = words
     _replace_draft(context, staff, dialog, state, urgent=bool(state.get("urgent")))
 
 
@@ -171,7 +169,9 @@ def ask_time(context: Context, staff: Staff, dialog: StaffDialog) -> None:
     state = copy.deepcopy(dialog.state)
     state["step"] = "time"
     _save(context, dialog, state)
-    zone = view.school_zone(context.session, staff, context.default_timezone)
+    draft = draft_of(context, staff, state)
+    school = draft.school_id if draft is not None else staff.school_id
+    zone = school_timezone(context.session, school, context.default_timezone)
     context.reply(_t(staff, t.WHEN, zone=zone))
 
 
@@ -181,28 +181,32 @@ def _time(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, 
         DIALOGS.end(context.session, staff)
         context.reply(_t(staff, t.GONE))
         return
-    zone = view.school_zone(context.session, staff, context.default_timezone)
-    try:
-        when = typed_time(context.inbound.text, zone, context.now)
+    zone = school_timezone(context.session, draft.school_id, context.default_timezone)
+    typed = " ".join(context.inbound.text.split())
+    try:  # the dialog stays open: they try again
+        when = typed_time(typed, zone, context.now)
         actions.schedule(context.session, staff, draft, when, now=context.now)
-    except (InputError, ValueError) as refused:  # the dialog stays open: they try again
-        note = who.refusal(staff, refused) if isinstance(refused, actions.BroadcastError) else ""
-        context.reply(note or _t(staff, t.TIME_NOT_UNDERSTOOD))
+    except actions.BroadcastError as refused:  # passed, or too far ahead
+        context.reply(who.refusal(staff, refused))
+        context.events.append("broadcast time refused")
+        return
+    except ValueError:  # not a time, or one the clocks skip or pass twice
+        context.reply(_t(staff, m.BAD_TIME, value=typed[:40]))
         context.events.append("broadcast time: not understood")
         return
     DIALOGS.end(context.session, staff)
     draft.progress_chat_id = int(context.inbound.address)  # its progress is shown here
     cancel = b.ACTION.encode(action="cancel", broadcast=draft.id)
     context.reply(
-        _t(staff, t.SCHEDULED, when=view.when_text(when, zone, staff.language)),
+        _t(staff, t.SCHEDULED, when=preview.when_words(when, staff.language, zone)),
         [[b.button(_t(staff, t.CANCEL_IT), cancel)]],
     )
     context.events.append("broadcast scheduled")
 
 
-def typed_time(text: str, zone: str, now: dt.datetime) -> dt.datetime:
-    """ "2026-12-01 08:00", or "08:00" today, on the school's clock (as `--at` reads it)."""
-    words = " ".join(text.split())
+def typed_time(words: str, zone: str, now: dt.datetime) -> dt.datetime:
+    """ "2026-12-01 08:00", or "08:00" today, on the school's clock (as `--at` reads it).
+    A ValueError for anything else, or a time the clocks skip or pass twice."""
     if len(words) <= 5 and ":" in words:
         today = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
         words = f"{today.isoformat()} {words.zfill(5)}"

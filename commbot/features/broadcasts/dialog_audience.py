@@ -25,6 +25,7 @@ from ...outbox import Keyboard
 from ...policy import SCHOOL_WIDE_ROLES, receiving_link, served_classes, served_students_query
 from . import buttons as b
 from . import messages_telegram as t
+from .actions import BroadcastError
 from .audiences import Audience, AudienceError, AudienceKind, resolve
 
 MEETING_DAYS = 7
@@ -53,22 +54,9 @@ def _t(staff: Staff, message: str, **values: object) -> str:
     return gettext(staff.language, message, **values)
 
 
-def to_state(audience: Audience) -> dict[str, Any]:
-    return {"kind": audience.kind.value, "values": list(audience.values), "days": audience.days}
-
-
-def from_state(data: dict[str, Any]) -> Audience:
-    days = data.get("days")
-    return Audience(
-        AudienceKind(str(data["kind"])),
-        tuple(str(v) for v in data.get("values", [])),
-        int(days) if days is not None else None,
-    )
-
-
-def refusal(staff: Staff, error: Exception) -> str:
-    """What an action's refusal says, in the sender's language when it is a catalog text."""
-    return _t(staff, str(error)) if str(error) else _t(staff, t.NOT_UNDERSTOOD)
+def refusal(staff: Staff, error: BroadcastError | AudienceError) -> str:
+    """What an action's refusal says, in the sender's language."""
+    return error.say(staff.language)
 
 
 # -- asking --------------------------------------------------------------------------------------

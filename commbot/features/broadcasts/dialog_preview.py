@@ -1,29 +1,23 @@
 """The `/broadcast` dialog's draft and its preview: a draft broadcast (`actions.create`,
 nothing queued) and the numbers `preview.render` gives, the same as the command line
 prints, with Send now, Schedule, Urgent (coordinators and admins) and Cancel under them.
-Also the school's clock the sender schedules on, and a time in the sender's words.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from typing import Any
-
-from babel.dates import format_date, format_time
-from sqlalchemy.orm import Session
 
 from ...conversations.context import Context
 from ...i18n import gettext
-from ...languages import catalog_language
-from ...models import School, Staff
+from ...models import Staff
 from ...outbox import Keyboard
 from ...policy import SCHOOL_WIDE_ROLES
+from ...schools import school_timezone
 from . import actions, preview
 from . import buttons as b
 from . import messages_telegram as t
-from .audiences import AudienceError
-from .dialog_audience import from_state, refusal
+from .audiences import Audience, AudienceError
+from .dialog_audience import refusal
 from .models import Broadcast
 
 TEXT_SHOWN = 600  # characters of the sender's message repeated under the numbers
@@ -31,20 +25,6 @@ TEXT_SHOWN = 600  # characters of the sender's message repeated under the number
 
 def _t(staff: Staff, message: str, **values: object) -> str:
     return gettext(staff.language, message, **values)
-
-
-def school_zone(session: Session, staff: Staff, default_timezone: str) -> str:
-    school = session.get(School, staff.school_id) if staff.school_id is not None else None
-    return (school.timezone if school is not None else None) or default_timezone
-
-
-def when_text(when: dt.datetime, zone: str, language: str) -> str:
-    """ "Tuesday, December 1, 2026, 8:00 AM" on the school's clock, in the reader's words."""
-    local = when.astimezone(zoneinfo.ZoneInfo(zone))
-    locale = catalog_language(language).replace("-", "_")
-    words = f"{format_date(local, format='full', locale=locale)}, "
-    words += format_time(local, format="short", locale=locale)
-    return words.replace("\u202f", " ").replace("\u00a0", " ")
 
 
 def make_draft(
@@ -56,7 +36,7 @@ def make_draft(
         broadcast = actions.create(
             context.session,
             staff,
-            from_state(state["audience"]),
+            Audience.from_json(state["audience"]),
             text=str(state.get("text", "")),
             language=staff.language,
             media=list(state.get("media", [])),
@@ -74,11 +54,11 @@ def make_draft(
 def show(context: Context, staff: Staff, broadcast: Broadcast) -> None:
     """The preview of a draft, with what may be done with it; nothing is sent."""
     session = context.session
-    zone = school_zone(session, staff, context.default_timezone)
+    zone = school_timezone(session, broadcast.school_id, context.default_timezone)
     numbers = preview.build(
         session,
         staff,
-        from_state(broadcast.audience),
+        Audience.from_json(broadcast.audience),
         text=broadcast.text,
         language=broadcast.language,
         urgent=broadcast.urgent,
@@ -90,8 +70,7 @@ def show(context: Context, staff: Staff, broadcast: Broadcast) -> None:
     lines.append(_t(staff, t.PREVIEW_TEXT, text=shown + ("..." if shown != broadcast.text else "")))
     if broadcast.media:
         lines.append(_t(staff, t.PREVIEW_ATTACHED))
-    if broadcast.urgent:
-        lines.append(_t(staff, t.PREVIEW_URGENT))
+    lines.append(_t(staff, t.CHANGE_IT))
     context.reply("\n".join(lines), keyboard(staff, broadcast))
     context.events.append("broadcast preview")
 

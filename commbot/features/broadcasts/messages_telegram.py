@@ -37,31 +37,26 @@ NOBODY_THERE = N_("Nobody in that group can get messages from you. Please pick a
 # -- what it says --------------------------------------------------------------------------------
 AUDIENCE_CHOSEN = N_("To: {audience}.")
 WRITE_IT = N_(
-    "Now write the message, or send a photo or a flyer with a caption. "
+    "Now write the message, or send a photo or a flyer with its words as the caption. "
     "Each family gets it in their own language."
 )
-PHOTO_NEEDS_WORDS = N_("Now write the words that go with it.")
 
 # -- the preview, and what to do with it ---------------------------------------------------------
 PREVIEW_HEADER = N_("Nothing is sent yet. This is what will happen:")
 PREVIEW_TEXT = N_("Your message: {text}")
 PREVIEW_ATTACHED = N_("With a photo or file.")
-PREVIEW_URGENT = N_("Marked urgent: it goes through families' quiet hours.")
 SEND_NOW = N_("Send now")
 SCHEDULE = N_("Schedule")
 MAKE_URGENT = N_("Mark urgent")
 NOT_URGENT = N_("Not urgent")
 CANCEL = N_("Cancel")
-USE_THE_BUTTONS = N_(
-    "Tap Send now, Schedule or Cancel under the preview. To change the message, write it again."
-)
+CHANGE_IT = N_("To change the message, write it again or send another photo.")
 
 # -- scheduling ----------------------------------------------------------------------------------
 WHEN = N_(
     "When should it go? Write a date and time like 2026-12-01 08:00, or a time today like "
     "16:30. The time is on the school's clock ({zone})."
 )
-TIME_NOT_UNDERSTOOD = N_("I could not read that time. Write it like 2026-12-01 08:00, or 16:30.")
 SCHEDULED = N_("Scheduled for {when}. You will see its progress here when it goes.")
 CANCEL_IT = N_("Cancel it")
 
@@ -72,23 +67,5 @@ SETUP_CANCELLED = N_("The broadcast is cancelled. Nothing was sent.")
 GONE = N_("This broadcast is no longer waiting. Write /broadcast to begin a new one.")
 STALE = N_("This button is from an earlier message. Please use the latest one.")
 
-# -- while it goes, and after --------------------------------------------------------------------
-PROGRESS = N_(
-    "Sending your message to {audience}.\n"
-    "Families: {families}. Sent: {sent}. Delivered: {delivered}. "
-    "Could not be reached: {failed}. Still waiting: {waiting}."
-)
-PROGRESS_DONE = N_(
-    "Your message to {audience} has gone out.\n"
-    "Families: {families}. Sent: {sent}. Delivered: {delivered}. "
-    "Could not be reached: {failed}."
-)
+# -- while it goes -------------------------------------------------------------------------------
 STOP_SENDING = N_("Stop sending")
-SUMMARY = N_("Your message to {audience} is finished.")
-SUMMARY_SENT = N_("It reached {sent} of {families} families. Delivery confirmed: {delivered}.")
-SUMMARY_FAILED = N_("Could not be reached on any channel: {failed}.")
-SUMMARY_NOT_SENT = N_(
-    "Not sent, because they opted out: {opted_out}. Not sent, because we have no way to "
-    "reach them: {unreachable}."
-)
-SUMMARY_REPLIED = N_("Replied so far: {replied}. Their answers come to you here.")

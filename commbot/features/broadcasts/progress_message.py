@@ -29,45 +29,23 @@ from ...models import (
 from ...outbox import DeliverySpec, Keyboard, enqueue, to_staff
 from . import actions
 from . import buttons as b
+from . import messages as m
 from . import messages_telegram as t
 from .audiences import Audience
 from .models import Broadcast, BroadcastState
-from .progress import Progress, progress
+from .progress import Progress, progress, progress_text, summary_text
 
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
+def progress_lines(broadcast: Broadcast, now: Progress, language: str) -> str:
+    """What the progress message says: whom it is for, and the numbers so far."""
+    title = gettext(language, m.PREVIEW_TITLE, audience=_audience(broadcast, language))
+    return f"{title}\n{progress_text(now, language)}"
+
+
 def _audience(broadcast: Broadcast, language: str) -> str:
     return Audience.from_json(broadcast.audience).describe(language)
-
-
-def progress_text(broadcast: Broadcast, now: Progress, language: str) -> str:
-    """What the progress message says: the numbers so far, or, once done, the last ones."""
-    values = {
-        "audience": _audience(broadcast, language),
-        "families": now.families,
-        "sent": now.sent,
-        "delivered": now.delivered,
-        "failed": now.failed,
-        "waiting": now.waiting,
-    }
-    return gettext(language, t.PROGRESS_DONE if now.done else t.PROGRESS, **values)
-
-
-def summary_text(broadcast: Broadcast, now: Progress, language: str) -> str:
-    def line(message: str, **values: object) -> str:
-        return gettext(language, message, **values)
-
-    lines = [
-        line(t.SUMMARY, audience=_audience(broadcast, language)),
-        line(t.SUMMARY_SENT, sent=now.sent, families=now.families, delivered=now.delivered),
-    ]
-    if now.failed:
-        lines.append(line(t.SUMMARY_FAILED, failed=now.failed))
-    if now.opted_out or now.unreachable:
-        lines.append(line(t.SUMMARY_NOT_SENT, opted_out=now.opted_out, unreachable=now.unreachable))
-    lines.append(line(t.SUMMARY_REPLIED, replied=now.replied))
-    return "\n".join(lines)
 
 
 def _stop_button(staff: Staff, broadcast: Broadcast) -> Keyboard:
@@ -79,7 +57,7 @@ def start(session: Session, broadcast: Broadcast, sender: Staff, now: dt.datetim
     """Queue the first progress message to the sender (right after Send, or when a
     scheduled broadcast has gone out), with a Stop button while families wait."""
     current = progress(session, broadcast)
-    text = progress_text(broadcast, current, sender.language)
+    text = progress_lines(broadcast, current, sender.language)
     message = session.get(Message, broadcast.message_id) if broadcast.message_id else None
     buttons = None if current.done else _stop_button(sender, broadcast)
     delivery = to_staff(
@@ -119,7 +97,7 @@ def refresh_all(session: Session, now: dt.datetime) -> int:
         if current.done:
             actions.finish(session, broadcast, now)
             if shown:
-                summary = summary_text(broadcast, current, sender.language)
+                summary = summary_text(current, sender.language)
                 to_staff(session, staff=sender, now=now, header=summary)
                 queued += 1
     return queued
@@ -142,7 +120,7 @@ def show(
         if first.status in UNSENT or not (sent.isascii() and sent.isdigit()):
             return "wait"
         broadcast.progress_message_id = int(sent)
-    text = progress_text(broadcast, current, sender.language)
+    text = progress_lines(broadcast, current, sender.language)
     if text == broadcast.progress_text:
         return "same"
     if _edit_on_its_way(session, broadcast):
