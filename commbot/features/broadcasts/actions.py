@@ -29,7 +29,7 @@ from ...outbox import to_staff
 from ...policy import SCHOOL_WIDE_ROLES
 from ...schools import school_timezone
 from . import messages as m
-from .audiences import Audience, AudienceError, resolve
+from .audiences import Audience, AudienceError, Family, families, reaches_anyone
 from .fanout import fan_out
 from .models import Broadcast, BroadcastState, RecipientOutcome
 from .progress import progress
@@ -99,10 +99,10 @@ def create(
         language = normalize_language(language or sender.language)
     except UnknownLanguage:
         raise BroadcastError(m.BAD_LANGUAGE, value=(language or "")[:20]) from None
-    resolved = _reach(session, sender, audience, now)
-    school_id = sender.school_id or resolved[0].student.school_id
+    reached, unknown = reaches_anyone(session, sender, audience, now)
+    _refuse_nobody(reached, unknown)
     broadcast = Broadcast(
-        school_id=school_id,
+        school_id=sender.school_id,
         sender_id=sender.id,
         audience=audience.to_json(),
         text=text,
@@ -117,13 +117,17 @@ def create(
     return broadcast
 
 
-def _reach(session: Session, sender: Staff, audience: Audience, now: dt.datetime) -> list[Any]:
-    resolved = resolve(session, sender, audience, now)
-    if not resolved.members:
-        if resolved.unknown:
-            raise BroadcastError(m.UNKNOWN_NAMES, names=", ".join(resolved.unknown))
+def _refuse_nobody(reached: bool, unknown: list[str]) -> None:
+    if not reached:
+        if unknown:
+            raise BroadcastError(m.UNKNOWN_NAMES, names=", ".join(unknown))
         raise BroadcastError(m.NOBODY)
-    return resolved.members
+
+
+def _reach(session: Session, sender: Staff, audience: Audience, now: dt.datetime) -> list[Family]:
+    members, unknown = families(session, sender, audience, now)
+    _refuse_nobody(bool(members), unknown)
+    return members
 
 
 def _own(session: Session, sender: Staff, broadcast: Broadcast, *states: BroadcastState) -> None:

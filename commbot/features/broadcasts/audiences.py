@@ -13,6 +13,7 @@ resolves in one join, never one query per family.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -176,8 +177,79 @@ class Resolved:
     unknown: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A member as plain values, for the preview and the fan-out: loading 10,000 guardians
+    and students as ORM objects would cost more than queueing their messages."""
+
+    guardian_id: int
+    student_id: int
+    language: str
+    timezone: str | None
+    quiet_hours: str
+    student_name: str
+
+
 def resolve(session: Session, sender: Staff, audience: Audience, now: dt.datetime) -> Resolved:
     """The families of `audience` the sender may reach, one per guardian, in name order."""
+    condition, unknown = _condition(session, sender, audience, now)
+    rows = session.execute(_members(select(Guardian, Student), condition)).all()
+    return Resolved([Member(g, s) for g, s in _first_child(rows, lambda row: row[0].id)], unknown)
+
+
+def families(
+    session: Session, sender: Staff, audience: Audience, now: dt.datetime
+) -> tuple[list[Family], list[str]]:
+    """`resolve`, as plain values: the same families, in the same order."""
+    condition, unknown = _condition(session, sender, audience, now)
+    query = select(
+        Guardian.id,
+        Student.id,
+        Guardian.language,
+        Guardian.timezone,
+        Guardian.quiet_hours,
+        Student.name,
+    )
+    rows = session.execute(_members(query, condition)).all()
+    return [Family(*row) for row in _first_child(rows, lambda row: row[0])], unknown
+
+
+def reaches_anyone(
+    session: Session, sender: Staff, audience: Audience, now: dt.datetime
+) -> tuple[bool, list[str]]:
+    """Whether the audience holds at least one family, without loading them."""
+    condition, unknown = _condition(session, sender, audience, now)
+    found = session.execute(_members(select(Guardian.id), condition).limit(1)).first()
+    return found is not None, unknown
+
+
+def _members(query: Any, condition: ColumnElement[bool]) -> Any:
+    return (
+        query.select_from(Guardian)
+        .join(Guardianship, Guardianship.guardian_id == Guardian.id)
+        .join(Student, Student.id == Guardianship.student_id)
+        .where(receiving_link(), Guardian.active, Student.active, condition)
+        .order_by(Guardian.name, Guardian.id, Student.name, Student.id)
+    )
+
+
+def _first_child(rows: Sequence[Any], guardian_of: Callable[[Any], int]) -> list[Any]:
+    """One row per guardian: the first child by name (rows come in that order)."""
+    seen: set[int] = set()
+    kept = []
+    for row in rows:
+        guardian_id = guardian_of(row)
+        if guardian_id not in seen:
+            seen.add(guardian_id)
+            kept.append(row)
+    return kept
+
+
+def _condition(
+    session: Session, sender: Staff, audience: Audience, now: dt.datetime
+) -> tuple[ColumnElement[bool], list[str]]:
+    """Which (guardian, student) pairs the audience means, within what the sender serves;
+    and the names given that matched nothing they serve."""
     served = served_students_query(sender).with_only_columns(Student.id)
     unknown: list[str] = []
     condition: ColumnElement[bool]
@@ -201,23 +273,11 @@ def resolve(session: Session, sender: Staff, audience: Audience, now: dt.datetim
             reached = select(Delivery.guardian_id).where(
                 Delivery.recipient_kind == RecipientKind.GUARDIAN,
                 Delivery.sent_at >= now - dt.timedelta(days=audience.days or 0),
+                Delivery.guardian_id.is_not(None),
                 REACHED,
             )
             condition = and_(Student.id.in_(served), Guardian.id.not_in(reached))
-    rows = session.execute(
-        select(Guardian, Student)
-        .join(Guardianship, Guardianship.guardian_id == Guardian.id)
-        .join(Student, Student.id == Guardianship.student_id)
-        .where(receiving_link(), Guardian.active, Student.active, condition)
-        .order_by(Guardian.name, Guardian.id, Student.name, Student.id)
-    ).all()
-    members: list[Member] = []
-    seen: set[int] = set()
-    for guardian, student in rows:
-        if guardian.id not in seen:  # the first child by name
-            seen.add(guardian.id)
-            members.append(Member(guardian, student))
-    return Resolved(members, unknown)
+    return condition, unknown
 
 
 def _classes(

@@ -36,7 +36,7 @@ from ...models import (
 )
 from ...outbox import DeliverySpec, enqueue_many, family_quiet_until
 from . import messages as m
-from .audiences import Member
+from .audiences import Family
 from .models import Broadcast, BroadcastRecipient, BroadcastState, RecipientOutcome
 
 CHUNK = 5000  # families per query and insert: bounds memory and bound parameters
@@ -77,7 +77,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Planned:
-    member: Member
+    family: Family
     choice: Choice
     not_before: dt.datetime  # after their quiet hours (the moment itself when urgent)
 
@@ -125,26 +125,25 @@ def contact_points(session: Session, guardian_ids: Iterable[int]) -> dict[int, l
 
 def plan(
     session: Session,
-    members: Sequence[Member],
+    families: Sequence[Family],
     *,
     urgent: bool,
     settings: Settings,
     at: dt.datetime,
 ) -> list[Planned]:
     """Each family's channel and time, were the broadcast sent at `at`."""
-    points = contact_points(session, (mb.guardian.id for mb in members))
+    points = contact_points(session, (f.guardian_id for f in families))
     template = bool(settings.twilio_whatsapp_template_sid)
     quiet: dict[tuple[str, str], dt.datetime] = {}
     planned: list[Planned] = []
-    for member in members:
-        guardian = member.guardian
+    for family in families:
         if urgent:
             when = at
         else:
-            zone = guardian.timezone or settings.default_timezone
-            when = family_quiet_until(guardian.quiet_hours, zone, at, quiet)
-        choice = choose(points.get(guardian.id, []), at, template=template)
-        planned.append(Planned(member, choice, when))
+            zone = family.timezone or settings.default_timezone
+            when = family_quiet_until(family.quiet_hours, zone, at, quiet)
+        choice = choose(points.get(family.guardian_id, []), at, template=template)
+        planned.append(Planned(family, choice, when))
     return planned
 
 
@@ -152,7 +151,7 @@ def fan_out(
     session: Session,
     broadcast: Broadcast,
     sender: Staff,
-    members: Sequence[Member],
+    families: Sequence[Family],
     *,
     settings: Settings,
     now: dt.datetime,
@@ -172,13 +171,11 @@ def fan_out(
     )
     session.add(message)
     session.flush()
-    planned = plan(session, members, urgent=broadcast.urgent, settings=settings, at=now)
-    header = m.FAMILY_HEADER_URGENT if broadcast.urgent else m.FAMILY_HEADER
+    planned = plan(session, families, urgent=broadcast.urgent, settings=settings, at=now)
+    headers = Headers(sender, broadcast.urgent)
     for start in range(0, len(planned), CHUNK):
-        chunk = planned[start : start + CHUNK]
-        enqueue_many(
-            session, (_spec(p, broadcast, sender, message, header) for p in _queued(chunk)), now
-        )
+        chunk = _queued(planned[start : start + CHUNK])
+        enqueue_many(session, (_spec(p, broadcast, message, headers) for p in chunk), now)
     deliveries = dict(
         session.execute(
             select(Delivery.guardian_id, Delivery.id).where(Delivery.message_id == message.id)
@@ -198,24 +195,38 @@ def _queued(planned: Iterable[Planned]) -> list[Planned]:
     return [p for p in planned if p.choice.outcome is RecipientOutcome.QUEUED]
 
 
+class Headers:
+    """The family header in each language, looked up in the catalog once per language."""
+
+    def __init__(self, sender: Staff, urgent: bool) -> None:
+        self.sender = sender.name
+        self.message = m.FAMILY_HEADER_URGENT if urgent else m.FAMILY_HEADER
+        self._templates: dict[str, str] = {}
+
+    def __call__(self, language: str, student: str) -> str:
+        if language not in self._templates:
+            self._templates[language] = gettext(language, self.message)
+        return self._templates[language].format(staff=self.sender, student=student)
+
+
 def _spec(
-    planned: Planned, broadcast: Broadcast, sender: Staff, message: Message, header: str
+    planned: Planned, broadcast: Broadcast, message: Message, headers: Headers
 ) -> DeliverySpec:
-    guardian, student = planned.member.guardian, planned.member.student
+    family = planned.family
     point = planned.choice.point
     assert point is not None
     return DeliverySpec(
         recipient_kind=RecipientKind.GUARDIAN,
         channel=point.channel,
         address=point.address,
-        language=guardian.language,
+        language=family.language,
         not_before=planned.not_before,
         lane=Lane.BROADCAST,
-        header=gettext(guardian.language, header, staff=sender.name, student=student.name),
+        header=headers(family.language, family.student_name),
         body=broadcast.text,
         body_language=broadcast.language,
         media=broadcast.media,
-        guardian_id=guardian.id,
+        guardian_id=family.guardian_id,
         contact_point_id=point.id,
         message_id=message.id,
         explain_terms=bool(broadcast.text),
@@ -226,13 +237,13 @@ def _spec(
 def _recipient(
     planned: Planned, broadcast: Broadcast, deliveries: dict[int | None, int], now: dt.datetime
 ) -> dict[str, Any]:
-    guardian_id = planned.member.guardian.id
+    guardian_id = planned.family.guardian_id
     point = planned.choice.point
     queued = planned.choice.outcome is RecipientOutcome.QUEUED
     return {
         "broadcast_id": broadcast.id,
         "guardian_id": guardian_id,
-        "student_id": planned.member.student.id,
+        "student_id": planned.family.student_id,
         "outcome": planned.choice.outcome,
         "delivery_id": deliveries.get(guardian_id) if queued else None,
         "channel": point.channel if queued and point is not None else None,
@@ -247,7 +258,7 @@ def touch_threads(
     """The sender wrote last on each family's thread about the child: their replies go to
     the sender (`actions.relay`). Existing threads in one update per chunk, new ones in one
     insert (a family writing first at this moment keeps its thread, marked as ours)."""
-    wanted = {(p.member.guardian.id, p.member.student.id) for p in planned}
+    wanted = {(p.family.guardian_id, p.family.student_id) for p in planned}
     if not wanted:
         return
     existing: list[int] = []

@@ -27,7 +27,7 @@ from ...languages import catalog_language, name_in
 from ...models import Channel, Staff
 from ...sms import Encoding
 from . import messages as m
-from .audiences import Audience, resolve
+from .audiences import Audience, families
 from .cost import SmsCost
 from .fanout import Planned, plan
 from .models import RecipientOutcome
@@ -90,18 +90,16 @@ def build(
 ) -> Preview:
     """What sending now (or at `send_at`) would do; nothing is written."""
     at = send_at or now
-    resolved = resolve(session, sender, audience, at)
-    planned = plan(session, resolved.members, urgent=urgent, settings=settings, at=at)
-    preview = Preview(
-        unknown=resolved.unknown, urgent=urgent, audience=audience.describe(sender.language)
-    )
+    members, unknown = families(session, sender, audience, at)
+    planned = plan(session, members, urgent=urgent, settings=settings, at=at)
+    preview = Preview(unknown=unknown, urgent=urgent, audience=audience.describe(sender.language))
     queued = [p for p in planned if p.choice.outcome is RecipientOutcome.QUEUED]
     outcomes = Counter(p.choice.outcome for p in planned)
     preview.opted_out = outcomes[RecipientOutcome.OPTED_OUT]
     preview.unreachable = outcomes[RecipientOutcome.UNREACHABLE]
     preview.families = len(queued)
-    preview.students = len({p.member.student.id for p in queued})
-    preview.by_language = dict(Counter(p.member.guardian.language for p in queued))
+    preview.students = len({p.family.student_id for p in queued})
+    preview.by_language = dict(Counter(p.family.language for p in queued))
     preview.by_channel = dict(Counter(_channel(p).value for p in queued))
     window = [p for p in queued if p.choice.window and not p.choice.held]
     preview.whatsapp_window = len(window)
@@ -114,9 +112,7 @@ def build(
     preview.quiet_until = max((p.not_before for p in held), default=None)
     costs = SmsCost(session, sender, text, language, urgent, settings)
     sms = [p for p in queued if _channel(p) is Channel.SMS]
-    segments = {
-        id(p): costs.segments(p.member.guardian.language, p.member.student.name) for p in sms
-    }
+    segments = {id(p): costs.segments(p.family.language, p.family.student_name) for p in sms}
     preview.costs = _costs(queued, sms, segments, costs)
     preview.sms_segments = sum(c.segments for c in preview.costs)
     preview.send_seconds = _seconds(queued, segments, at, settings)
@@ -131,10 +127,10 @@ def _channel(planned: Planned) -> Channel:
 def _costs(
     queued: list[Planned], sms: list[Planned], segments: dict[int, int], costs: SmsCost
 ) -> list[LanguageCost]:
-    families = Counter(p.member.guardian.language for p in queued)
+    families = Counter(p.family.language for p in queued)
     by_language: dict[str, list[int]] = {}
     for p in sms:
-        by_language.setdefault(p.member.guardian.language, []).append(segments[id(p)])
+        by_language.setdefault(p.family.language, []).append(segments[id(p)])
     return [
         LanguageCost(
             language=language,
