@@ -297,6 +297,30 @@ MEETING_PRESSES = ["mt:student:1", "mt:send:yes", "mtx:ask:2147483647", "mtx:yes
 AFTER_PRESSES = ["afd:1", "afh:2147483647", "afb:1:4", "afb:1:9"]
 # A family's photo permission buttons: their child, another's, none, a value that is not one.
 PHOTO_CONSENT_PRESSES = ["phc:2:none", "phc:1:group", "phc:2147483647:individual", "phc:2:all"]
+# A broadcast's buttons: the dialog's audience (its number, another's; a class, a language,
+# values that are none), and Send, Schedule, Urgent, Cancel of a draft, of none, malformed.
+BROADCAST_PRESSES = [
+    "bca:1:school",
+    "bca:1:class:1",
+    "bca:1:class:2147483647",
+    "bca:1:class:x",
+    "bca:1:next",
+    "bca:1:lang",
+    "bca:1:lang:es",
+    "bca:1:lang:zz-ZZ",
+    "bca:1:meeting",
+    "bca:1:quiet",
+    "bca:1:students",
+    "bca:2147483647:school",
+    "bca:1:school:" + "9" * 16,
+    "bcx:send:1",
+    "bcx:schedule:1",
+    "bcx:urgent:1",
+    "bcx:cancel:1",
+    "bcx:send:2147483647",
+    "bcx:send",
+    "bcx:stop:1",
+]
 
 
 @st.composite
@@ -338,6 +362,7 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
                     *MEETING_PRESSES,
                     *AFTER_PRESSES,
                     *PHOTO_CONSENT_PRESSES,
+                    *BROADCAST_PRESSES,
                 ]
             )
         )
@@ -1204,5 +1229,99 @@ async def test_thank_you_presses_and_timelines_never_fail(linked: Any, data: st.
         message = _message(chat, 6, "text", False)
         message["text"] = data.draw(timeline_texts)
         message.pop("entities", None)
+        update = {"update_id": update_id, "message": message}
+    await check(linked, _telegram(update))
+
+
+# -- broadcasts, the sender's side ------------------------------------------------------------
+
+BROADCAST_STEPS = ["audience", "language", "students", "text", "preview", "time", "gone"]
+# What a sender types into the dialog: names (theirs, others', odd), times (good, passed,
+# skipped by the clocks, not times), the message (long, empty, marks), commands.
+broadcast_words = st.one_of(
+    st.sampled_from(
+        [
+            "Alfredo Pérez, Josie Lopez; Nobody",
+            "，、،",
+            "16:30",
+            "09:00",
+            "2026-11-23 16:00",
+            "2027-03-14 02:30",
+            "2026-13-45 25:61",
+            "99:99",
+            "School is closed on Monday.",
+            "x" * 5_000,
+            "/broadcast",
+            "/cancel",
+        ]
+    ),
+    odd_text,
+)
+
+
+async def _broadcast_dialog_at(system: Any, step: str) -> None:
+    """Emily Carter's broadcast dialog at `step`, its draft (number 1 or later) waiting."""
+    from sqlalchemy import select
+
+    from commbot.features.broadcasts import actions
+    from commbot.features.broadcasts.audiences import Audience, AudienceKind
+    from commbot.features.broadcasts.models import Broadcast, BroadcastState
+    from commbot.models import Staff, StaffDialog
+
+    with transaction(system.engine) as session:
+        carter = session.scalars(select(Staff).where(Staff.telegram_chat_id == STAFF_CHAT)).one()
+        draft = session.scalars(
+            select(Broadcast).where(Broadcast.state == BroadcastState.DRAFT)
+        ).first()
+        if draft is None:
+            draft = actions.create(
+                session, carter, Audience(AudienceKind.SCHOOL), text="Hi", now=system.clock()
+            )
+        state = {
+            "step": step,
+            "n": 1,
+            "classes": [],
+            "audience": Audience(AudienceKind.SCHOOL).to_json(),
+            "text": "Hi",
+            "broadcast": draft.id,
+        }
+        row = session.get(StaffDialog, carter.id)
+        if row is None:
+            session.add(StaffDialog(staff_id=carter.id, kind="broadcast", state=state))
+        else:
+            row.kind, row.state = "broadcast", state
+
+
+@given(data=st.data())
+@FUZZ
+async def test_broadcast_dialog_presses_and_words_never_fail(
+    linked: Any, data: st.DataObject
+) -> None:
+    """Emily Carter's `/broadcast` dialog at each of its steps, with presses of its own and
+    odd buttons, words, times and photos; and the same from a stranger."""
+    await _broadcast_dialog_at(linked, data.draw(st.sampled_from(BROADCAST_STEPS)))
+    update_id = data.draw(st.integers(1, 2**31))
+    chat = data.draw(st.sampled_from([STAFF_CHAT, STAFF_CHAT, UNKNOWN_CHAT]))
+    kind = data.draw(st.sampled_from(["press", "words", "photo", "album_part"]))
+    if kind == "press":
+        pressed = st.one_of(
+            st.sampled_from(BROADCAST_PRESSES), odd_text.map(lambda t: "bca:1:" + t)
+        )
+        update: dict[str, Any] = {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb-{update_id}",
+                "from": _user(chat),
+                "chat_instance": "-512",
+                "data": data.draw(pressed),
+                "message": _message(chat, 5, "text", False),
+            },
+        }
+    else:
+        message = _message(chat, 7, "text" if kind == "words" else kind, False)
+        words = data.draw(broadcast_words)
+        message.pop("entities", None)
+        message.pop("caption_entities", None)
+        message["text" if kind == "words" else "caption"] = words
         update = {"update_id": update_id, "message": message}
     await check(linked, _telegram(update))
