@@ -2206,7 +2206,13 @@ async def test_no_chat_role_reaches_the_command_line(system: System, role: Role)
         assert len(replies) == len(ACCESS.of(Surface.CLI))
         for rule, reply in zip(ACCESS.of(Surface.CLI), replies, strict=True):
             word, _, rest = rule.name.partition(" ")
-            if "/" + word in COMMANDS.names():  # "/meeting create 1": no student of that name
+            if word == "broadcast":  # "/broadcast 1": the students called "1", nobody
+                from commbot.features.broadcasts import messages_telegram as bt
+
+                names = " ".join(f"{rest} 1".split())
+                expected = en(bt.UNKNOWN_NAMES, names=names) + "\n" + en(bt.NOBODY_THERE)
+                assert reply == expected, reply
+            elif "/" + word in COMMANDS.names():  # "/meeting create 1": no such student
                 assert reply == en(staff_chat.NO_SUCH_STUDENT, name=f"{rest} 1"), reply
             else:
                 assert reply.startswith("I do not know the command /"), reply

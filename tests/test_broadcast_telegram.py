@@ -572,3 +572,19 @@ async def test_a_staff_member_with_no_families_is_told_so(system: System) -> Non
     assert await new.say("/broadcast") == [en(t.NO_FAMILIES)]
     with transaction(system.engine) as session:
         assert session.scalars(select(StaffDialog)).all() == []
+
+
+async def test_broadcast_with_names_answers_the_first_question(system: System) -> None:
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    audience = Audience(AudienceKind.STUDENTS, ("Alfredo Pérez",))
+    chosen = en(t.AUDIENCE_CHOSEN, audience=audience.describe("en"))
+    assert await carter.say("/broadcast Alfredo Pérez") == [chosen + "\n" + en(t.WRITE_IT)]
+    [shown] = await carter.say(TEXT)
+    assert shown.startswith(en(t.PREVIEW_HEADER))
+    # A name she does not serve: said, and no dialog is begun.
+    assert await carter.say("/broadcast Josie Lopez") == [
+        en(t.UNKNOWN_NAMES, names="Josie Lopez") + "\n" + en(t.NOBODY_THERE)
+    ]
+    with transaction(system.engine) as session:
+        row = session.scalars(select(StaffDialog)).one()  # the first one, still open
+        assert row.state["step"] == "preview"

@@ -47,7 +47,18 @@ def start(context: Context, staff: Staff, argument: str = "") -> None:
     if not served_students(context.session, staff):
         context.reply(_t(staff, t.NO_FAMILIES))
         return
-    state = {"step": "audience", "n": secrets.randbelow(MAX_ID) + 1, "classes": []}
+    state: dict[str, Any] = {"step": "audience", "n": secrets.randbelow(MAX_ID) + 1, "classes": []}
+    if argument:  # "/broadcast Alfredo, Wen Li" answers the first question; nobody: as /msg
+        try:
+            chosen = who.take_names(context, staff, argument)
+        except who.Again as again:
+            context.reply(again.note)
+            context.events.append("broadcast: nobody by those names")
+            return
+        state.update(audience=chosen.audience.to_json(), step="text")
+        DIALOGS.begin(context, staff, KIND, state)
+        context.reply(f"{chosen.note}\n{_t(staff, t.WRITE_IT)}")
+        return
     DIALOGS.begin(context, staff, KIND, state)
     context.reply(*who.question(context, staff, state))
     context.events.append("broadcast begun")
