@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,7 +36,7 @@ from .context import console, database, settings
 POLL_SECONDS = 1.0
 
 
-def broadcast(
+def broadcast_command(
     sender_email: Annotated[
         str, typer.Option("--from", metavar="EMAIL", help="The staff member it comes from.")
     ],
@@ -100,9 +99,11 @@ def broadcast(
         session.rollback()
     if not as_json:
         lines = preview.render(shown, "en", zone)
-        console.print(Panel(escape(lines), title="Preview", expand=False), soft_wrap=True)
+        console.rule("Preview")
+        console.print(escape(lines), soft_wrap=True)  # whole lines: the same as on Telegram
+        console.rule()
     if not yes:
-        if not sys.stdin.isatty():
+        if not _interactive():
             if as_json:
                 _print_json({"preview": shown.to_json(), "sent": False})
             raise UserError(
@@ -143,6 +144,7 @@ def _request(
     if at is not None:
         try:
             send_at = actions.parse_time(at, zone, now)
+            actions.check_send_at(send_at, now)
         except actions.BroadcastError as exc:
             raise UserError(str(exc)) from None
     return sender, audience, zone, send_at
@@ -237,6 +239,11 @@ def _follow(engine: Any, broadcast_id: int, *, quiet: bool) -> Sent:
     if not quiet:
         console.print(escape(summary_text(done, "en")), soft_wrap=True)
     return done
+
+
+def _interactive() -> bool:
+    """Whether a person can answer Send? here (CI and cron have no terminal)."""
+    return sys.stdin.isatty()
 
 
 def _print_json(data: dict[str, Any]) -> None:

@@ -187,13 +187,18 @@ def schedule(
     """Send the broadcast at `at` (the clock job does, `send_due`); a scheduled one may be
     moved."""
     _own(session, sender, broadcast, BroadcastState.DRAFT, BroadcastState.SCHEDULED)
+    check_send_at(at, now)
+    broadcast.state = BroadcastState.SCHEDULED
+    broadcast.send_at = at
+    return broadcast
+
+
+def check_send_at(at: dt.datetime, now: dt.datetime) -> None:
+    """A time a broadcast may be scheduled for: later than now, within 60 days."""
     if at <= now:
         raise BroadcastError(m.IN_THE_PAST)
     if at > now + MAX_AHEAD:
         raise BroadcastError(m.TOO_FAR)
-    broadcast.state = BroadcastState.SCHEDULED
-    broadcast.send_at = at
-    return broadcast
 
 
 def parse_time(text: str, timezone: str, now: dt.datetime) -> dt.datetime:
