@@ -441,7 +441,7 @@ async def test_schedule_at_a_typed_time_then_the_clock_sends_it(system: System) 
     await carter.say(TEXT)
     assert await carter.tap_label(en(t.SCHEDULE)) == [en(t.WHEN, zone=NEW_YORK)]
     assert await carter.say("next week") == [en(bm.BAD_TIME, value="next week")]
-    assert await carter.say("09:00") == [en(bm.IN_THE_PAST)]  # 9 AM today has passed
+    assert await carter.say("2026-11-20 09:00") == [en(bm.IN_THE_PAST)]  # this morning
     [scheduled] = await carter.say("2026-11-23 16:00")  # Monday, outside quiet hours
     at = dt.datetime(2026, 11, 23, 21, 0, tzinfo=dt.UTC)
     when = preview.when_words(at, "en", NEW_YORK)
@@ -588,3 +588,25 @@ async def test_broadcast_with_names_answers_the_first_question(system: System) -
     with transaction(system.engine) as session:
         row = session.scalars(select(StaffDialog)).one()  # the first one, still open
         assert row.state["step"] == "preview"
+
+
+async def test_a_family_answer_to_a_telegram_broadcast_reaches_the_sender(system: System) -> None:
+    """The reply hook is loaded with the handlers: Rosa answers Grace's broadcast; Grace
+    reads it, and Emily Carter, Alfredo's teacher, gets a copy (Grace is not on his team)."""
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    grace = await coordinator(system)
+    await grace.say("/broadcast")
+    await grace.tap_label("Room 12")
+    await grace.tap_label(en(t.NEXT))
+    await grace.say(TEXT)
+    await grace.tap_label(en(t.SEND_NOW))
+    system.clock.advance(minutes=10)
+    assert (await system.sms(ROSA, "Gracias, vamos a ir.")).status_code == 200
+    await system.drain()
+    assert grace.texts()[-1].startswith("Rosa Pérez (mother of Alfredo Pérez) wrote:")
+    assert "Gracias, vamos a ir." in carter.texts()[-1]
+    assert carter.texts()[-1].startswith("For you to know:")
+    await tick(system)
+    with transaction(system.engine) as session:
+        [broadcast] = session.scalars(select(Broadcast)).all()
+        assert progress(session, broadcast).replied == 1

@@ -11,9 +11,7 @@ ticked, the audience, the words and attachments, and once previewed the draft's 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import secrets
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -25,12 +23,10 @@ from ...i18n import gettext
 from ...models import Staff, StaffDialog
 from ...policy import served_students
 from ...schools import school_timezone
-from ..meetings.times import local_time
 from . import actions, preview
 from . import buttons as b
 from . import dialog_audience as who
 from . import dialog_preview as view
-from . import messages as m
 from . import messages_telegram as t
 from .models import Broadcast, BroadcastState
 
@@ -193,17 +189,12 @@ def _time(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, 
         context.reply(_t(staff, t.GONE))
         return
     zone = school_timezone(context.session, draft.school_id, context.default_timezone)
-    typed = " ".join(context.inbound.text.split())
-    try:  # the dialog stays open: they try again
-        when = typed_time(typed, zone, context.now)
+    try:  # the same reading as the command line's --at; the dialog stays open to try again
+        when = actions.parse_time(context.inbound.text, zone, context.now)
         actions.schedule(context.session, staff, draft, when, now=context.now)
-    except actions.BroadcastError as refused:  # passed, or too far ahead
+    except actions.BroadcastError as refused:  # not a time, passed, or too far ahead
         context.reply(who.refusal(staff, refused))
         context.events.append("broadcast time refused")
-        return
-    except ValueError:  # not a time, or one the clocks skip or pass twice
-        context.reply(_t(staff, m.BAD_TIME, value=typed[:40]))
-        context.events.append("broadcast time: not understood")
         return
     DIALOGS.end(context.session, staff)
     draft.progress_chat_id = int(context.inbound.address)  # its progress is shown here
@@ -213,15 +204,6 @@ def _time(context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, 
         [[b.button(_t(staff, t.CANCEL_IT), cancel)]],
     )
     context.events.append("broadcast scheduled")
-
-
-def typed_time(words: str, zone: str, now: dt.datetime) -> dt.datetime:
-    """ "2026-12-01 08:00", or "08:00" today, on the school's clock (as `--at` reads it).
-    A ValueError for anything else, or a time the clocks skip or pass twice."""
-    if len(words) <= 5 and ":" in words:
-        today = now.astimezone(zoneinfo.ZoneInfo(zone)).date()
-        words = f"{today.isoformat()} {words.zfill(5)}"
-    return local_time(words, zone)
 
 
 def draft_of(context: Context, staff: Staff, state: dict[str, Any]) -> Broadcast | None:

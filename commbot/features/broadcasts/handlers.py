@@ -16,15 +16,17 @@ from ...conversations.dialogs import DIALOGS
 from ...conversations.registry import BUTTONS
 from ...i18n import gettext
 from ...models import Staff, StaffDialog
-from . import actions, dialog, progress_message
+from . import (
+    actions,
+    dialog,
+    progress_message,
+    replies,  # noqa: F401  (registers the hook: a family's answer reaches the sender)
+)
 from . import buttons as b
 from . import messages_telegram as t
 from .dialog_audience import refusal
 from .models import Broadcast, BroadcastState
 from .progress import progress
-
-# `replies` joins once it exists (imported for its side effect), so that a family's answer
-# to a broadcast reaches its sender.
 
 
 def _t(staff: Staff, message: str, **values: object) -> str:

@@ -54,8 +54,8 @@ CHANGE_IT = N_("To change the message, write it again or send another photo.")
 
 # -- scheduling ----------------------------------------------------------------------------------
 WHEN = N_(
-    "When should it go? Write a date and time like 2026-12-01 08:00, or a time today like "
-    "16:30. The time is on the school's clock ({zone})."
+    "When should it go? Write a date and time like 2026-12-01 08:00, or just a time like "
+    "16:30 for the next time the clock shows it. The time is on the school's clock ({zone})."
 )
 SCHEDULED = N_("Scheduled for {when}. You will see its progress here when it goes.")
 CANCEL_IT = N_("Cancel it")
