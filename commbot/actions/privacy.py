@@ -89,6 +89,7 @@ from ..models import (
     TranslationCache,
     UnknownSenderReply,
 )
+from .privacy_broadcasts import export_broadcasts
 from .privacy_photos import export_photos, forget_photos
 
 FORGOTTEN_NAME = "(forgotten)"
@@ -130,6 +131,7 @@ EXPORTED: dict[str, str] = {
     "photo_consent_changes": "photos",
     "photo_recipients": "photos",  # which class photos they got or were skipped for
     "stories": "photos",
+    "broadcast_recipients": "broadcasts",  # which broadcasts they were meant to get
 }
 NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "schools": "the school itself",
@@ -151,6 +153,7 @@ NOT_ABOUT_GUARDIANS: dict[str, str] = {
     "photo_posts": "a teacher's photo post; what a family got is in its deliveries",
     "photo_tags": "which children a teacher said are in a post",
     "photo_digests": "a class's end-of-day photo digest setting",
+    "broadcasts": "a staff member's broadcast; what a family got is in its deliveries",
 }
 
 
@@ -380,6 +383,7 @@ def export_guardian(session: Session, guardian: Guardian, now: dt.datetime) -> d
         ],
         "meetings": _export_meetings(session, guardian, staff_names, student_name),
         "photos": export_photos(session, guardian, staff_names, student_name),
+        "broadcasts": export_broadcasts(session, guardian, staff_names, student_name),
         "invites": [
             _row(i, "kind", "created_at", "expires_at", "used_at", "used_by_chat_id")
             for i in session.scalars(

@@ -204,9 +204,11 @@ def _tell_author(
         if moved_to is None:
             log.warning("guardian %s unreachable; no staff author to tell", guardian.id)
         return False
-    if message.kind is MessageKind.PHOTO and message.student_id is None:
-        # A class photo: the teacher's summary counts who was reached, once for the class,
-        # rather than a note per family naming all of that family's children.
+    if message.kind is MessageKind.BROADCAST or (
+        message.kind is MessageKind.PHOTO and message.student_id is None
+    ):
+        # A class photo or a broadcast: the sender's summary counts who was reached, once,
+        # rather than a note per family (hundreds, for a school) naming their children.
         return True
     staff = session.get_one(Staff, message.author_staff_id)
     names = {"guardian": guardian.name, "student": _about(session, message.student_id, guardian)}
