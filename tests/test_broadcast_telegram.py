@@ -369,9 +369,11 @@ async def test_a_photo_with_its_caption_goes_to_each_family(system: System) -> N
     await carter.say("/broadcast")
     await carter.tap_label("Room 12")
     await carter.tap_label(en(t.NEXT))
-    [shown] = await carter.photo(TEXT, album="album-1")
-    assert shown.startswith(en(t.PREVIEW_HEADER)) and en(t.PREVIEW_ATTACHED) in shown
+    [asked] = await carter.photo(TEXT, album="album-1")
+    assert asked == en(t.ANY_CHILDREN) and not broadcasts(system)
     assert await carter.photo(album="album-1") == []  # the album's next part: one goes
+    [shown] = await carter.tap_label(en(t.NO_CHILDREN))
+    assert shown.startswith(en(t.PREVIEW_HEADER)) and en(t.PREVIEW_ATTACHED) in shown
     [draft] = broadcasts(system)
     assert len(draft.media) == 1 and draft.text == TEXT
     await carter.tap_label(en(t.SEND_NOW))
@@ -385,13 +387,34 @@ async def test_a_photo_alone_then_words_written_again_replace_the_draft(system: 
     carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
     await carter.say("/broadcast")
     await carter.tap_label(en(t.ALL_MY_FAMILIES))
-    [shown] = await carter.photo()
+    assert await carter.photo() == [en(t.ANY_CHILDREN)]
+    [shown] = await carter.tap_label(en(t.NO_CHILDREN))
     assert en(t.PREVIEW_ATTACHED) in shown
     [again] = await carter.say(TEXT)
     assert en(t.PREVIEW_TEXT, text=TEXT) in again and en(t.PREVIEW_ATTACHED) in again
     first, second = broadcasts(system)
     assert first.state is BroadcastState.CANCELLED and second.state is BroadcastState.DRAFT
     assert second.text == TEXT and second.media == first.media
+
+
+async def test_a_photo_of_children_is_not_broadcast(system: System) -> None:
+    """A broadcast skips photo permissions, so a picture with children in it is turned
+    back to the class photo post; words typed before the answer do not slip it through."""
+    amina_on_telegram(system)
+    carter = await linked(system, "ecarter@lincoln.example.org", CARTER)
+    await carter.say("/broadcast")
+    await carter.tap_label(en(t.ALL_MY_FAMILIES))
+    assert await carter.photo(TEXT) == [en(t.ANY_CHILDREN)]
+    assert await carter.say("Our trip!") == [en(t.ANY_CHILDREN)]  # still asked
+    assert not broadcasts(system)
+    assert await carter.tap_label(en(t.CHILDREN_IN_IT)) == [en(t.USE_CLASS_PHOTO)]
+    [shown] = await carter.say(TEXT)  # the words alone go on
+    assert en(t.PREVIEW_TEXT, text=TEXT) in shown and en(t.PREVIEW_ATTACHED) not in shown
+    [draft] = broadcasts(system)
+    assert draft.media == []
+    await carter.tap_label(en(t.SEND_NOW))
+    sent = system.telegram.sent_messages(AMINA)
+    assert sent and not [c for c in sent if c.method == "sendPhoto"]
 
 
 async def test_students_by_name_say_back_who_is_not_theirs(system: System) -> None:

@@ -13,8 +13,9 @@ from ...callback_data import ButtonData, Choice, Number, Text
 # began) every press carries, so a press under an earlier dialog's question is stale:
 # "bca:81723:school", "bca:81723:class:12" (toggles class 12), "bca:81723:next" (the
 # classes ticked), "bca:81723:lang" (asks which), "bca:81723:lang:es", "bca:81723:meeting",
-# "bca:81723:quiet" (not reached lately), "bca:81723:students" (asks for names).
-PICKS = ("school", "class", "next", "lang", "meeting", "quiet", "students")
+# "bca:81723:quiet" (not reached lately), "bca:81723:students" (asks for names); after a
+# picture, "bca:81723:flyer" (no child in it) or "bca:81723:kids" (children are in it).
+PICKS = ("school", "class", "next", "lang", "meeting", "quiet", "students", "flyer", "kids")
 AUDIENCE = ButtonData(
     "bca", Number("dialog"), Choice("pick", *PICKS), Text("value", optional=True, max_length=16)
 )

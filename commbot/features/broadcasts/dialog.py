@@ -31,7 +31,7 @@ from . import messages_telegram as t
 from .models import Broadcast, BroadcastState
 
 KIND = "broadcast"
-TAKES_MEDIA = ("text", "preview")  # steps at which an attachment is the message
+TAKES_MEDIA = ("text", "preview", "picture")  # steps at which an attachment is the message
 
 
 def _t(staff: Staff, message: str, **values: object) -> str:
@@ -89,10 +89,13 @@ def _press(
     if values is None or values["dialog"] != state.get("n"):
         stale(context, staff)
         return
+    pick, value = str(values["pick"]), str(values.get("value", ""))
+    if state.get("step") == "picture" and pick in ("flyer", "kids"):
+        _picture(context, staff, dialog, state, children=pick == "kids")
+        return
     if state.get("step") not in ("audience", "language", "students"):
         stale(context, staff)  # the audience is chosen: its buttons have had their turn
         return
-    pick, value = str(values["pick"]), str(values.get("value", ""))
     _chosen(
         context, staff, dialog, state, lambda: who.take_press(context, staff, state, pick, value)
     )
@@ -143,12 +146,46 @@ def _message(context: Context, staff: Staff, dialog: StaffDialog, state: dict[st
         if group is not None and group == state.get("album"):
             context.events.append("broadcast: another part of the album left out")
             return
-        state.update(media=[m.to_json() for m in inbound.media[:1]], album=group)
+        state.update(
+            media=[m.to_json() for m in inbound.media[:1]],
+            album=group,
+            picture=inbound.media[0].is_image,
+            flyer=False,
+        )
     elif not words:
         return
     if words or not state.get("text"):
         state["text"] = words
+    if state.get("media") and state.get("picture") and not state.get("flyer"):
+        # A broadcast reaches families whatever their children's photo permission: a
+        # picture goes only once the sender says no child is in it.
+        state["step"] = "picture"
+        _save(context, dialog, state)
+        pick = {"dialog": state["n"]}
+        context.reply(
+            _t(staff, t.ANY_CHILDREN),
+            [
+                [b.button(_t(staff, t.NO_CHILDREN), b.AUDIENCE.encode(**pick, pick="flyer"))],
+                [b.button(_t(staff, t.CHILDREN_IN_IT), b.AUDIENCE.encode(**pick, pick="kids"))],
+            ],
+        )
+        return
     _replace_draft(context, staff, dialog, state, urgent=bool(state.get("urgent")))
+
+
+def _picture(
+    context: Context, staff: Staff, dialog: StaffDialog, state: dict[str, Any], *, children: bool
+) -> None:
+    """The answer to "is any child in this picture?": a flyer goes on to the preview; a
+    photo of children is left out (it belongs in a class photo post, under consent)."""
+    if not children:
+        state["flyer"] = True
+        _replace_draft(context, staff, dialog, state, urgent=bool(state.get("urgent")))
+        return
+    state.update(media=[], album=None, picture=False, text="", step="text")
+    _save(context, dialog, state)
+    context.reply(_t(staff, t.USE_CLASS_PHOTO))
+    context.events.append("broadcast: a photo of children refused")
 
 
 def _replace_draft(

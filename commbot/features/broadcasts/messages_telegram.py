@@ -40,6 +40,17 @@ WRITE_IT = N_(
     "Now write the message, or send a photo or a flyer with its words as the caption. "
     "Each family gets it in their own language."
 )
+ANY_CHILDREN = N_(
+    "Is any child in this picture? A broadcast does not check photo permissions, so "
+    "photos of children go as a class photo instead."
+)
+NO_CHILDREN = N_("No child in it (a flyer)")
+CHILDREN_IN_IT = N_("Children are in it")
+USE_CLASS_PHOTO = N_(
+    "Then please send it to me without /broadcast: it becomes a class photo, and each "
+    "child's photo permission decides which families see it. Here, write your message, "
+    "or send a flyer or a picture with no children."
+)
 
 # -- the preview, and what to do with it ---------------------------------------------------------
 PREVIEW_HEADER = N_("Nothing is sent yet. This is what will happen:")
