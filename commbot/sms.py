@@ -11,6 +11,10 @@ counting is done by packing, not by dividing.
 `keep_gsm7` replaces the typographic marks a phone or a translation adds (curly quotes,
 long dashes, non-breaking and invisible spaces) by their plain twins, when that is all
 that stood between the text and GSM-7: half the segments, the same words.
+
+`plan` is what the Twilio sender sends and the broadcast preview counts: a text longer
+than ten segments goes in parts that each end on a segment boundary, on a word break, so no
+part pays for a nearly empty last segment.
 """
 
 from __future__ import annotations
@@ -143,6 +147,10 @@ _BREAKS = (
     re.compile(r"\s+|(?<=[，、；：])"),
 )
 _SPACE = re.compile(r"\s+")
+_SENTENCES = re.compile(r"((?<=[.!?])\s+|\n)")
+# A stretch of GSM-7 this long inside a mixed text is worth a part of its own: at 153
+# characters a segment rather than 67, it saves more than the part's cut costs.
+MIXED_STRETCH = 2 * JOINED["gsm7"]
 
 
 @dataclass(frozen=True)
@@ -167,9 +175,14 @@ def plan(text: str, *, picture: bool = False) -> list[Part]:
         text = text[end:].lstrip()
         if not text:
             return parts
+    if count(text).segments > MAX_SEGMENTS and not is_gsm7(text):
+        # A long text that is not GSM-7 as a whole (an emoji in an English letter) may
+        # still be GSM-7 in most of its sentences: made plain one by one, they can go in
+        # parts of their own at 153 characters a segment.
+        text = "".join(keep_gsm7(piece) for piece in _SENTENCES.split(text))
     for piece in split_for_sms(text):
-        # A part of a mixed text may be GSM-7 on its own once its marks are plain (unless
-        # that costs more: three dots for each ellipsis can make it longer).
+        # A part may be GSM-7 on its own once its marks are plain; unless that costs
+        # more (three dots for each ellipsis can make a UCS-2 part longer).
         plain = keep_gsm7(piece)
         if count(plain).segments <= count(piece).segments:
             piece = plain
@@ -202,23 +215,30 @@ def split_for_sms(text: str) -> list[str]:
     rest = text.strip()
     parts: list[str] = []
     while count(rest).segments > MAX_SEGMENTS:
-        end, last_segment = _window(rest)
-        cut = _cut(rest, end, last_segment + (end - last_segment) // 2)
+        cut = _next_cut(rest)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     parts.append(rest)
     return parts
 
 
-def _window(text: str) -> tuple[int, int]:
-    """How much of `text` one part can hold, and where the last of its segments starts.
+def _next_cut(text: str) -> int:
+    """Where the first part of `text`, too long for one, ends.
 
-    GSM-7 up to the first character outside it, when that holds at least as much as
-    UCS-2 would (a mixed text goes in GSM-7 as long as it can); else UCS-2."""
-    first_other = next((i for i, ch in enumerate(text) if not is_gsm7(ch)), len(text))
-    gsm = _pack(text[:first_other], Encoding.GSM7)
-    ucs = _pack(text, Encoding.UCS2)
-    return gsm if gsm[0] >= ucs[0] else ucs
+    In GSM-7 as far as the first character outside it, when that is a stretch worth
+    parts of its own (`MIXED_STRETCH`); else in UCS-2, ending soon after its last such
+    character when a long GSM-7 stretch follows in the same window."""
+    others = [i for i, ch in enumerate(text) if not is_gsm7(ch)]
+    first_other = others[0] if others else len(text)
+    if first_other >= MIXED_STRETCH:
+        end, last = _pack(text[:first_other], Encoding.GSM7)
+        return _cut(text, end, last + (end - last) // 2)
+    end, last = _pack(text, Encoding.UCS2)
+    last_other = max(i for i in others if i < end)
+    if end - last_other > MIXED_STRETCH:
+        after = last_other + 1
+        return _cut(text, min(end, after + JOINED[Encoding.UCS2]), after, first=True)
+    return _cut(text, end, last + (end - last) // 2)
 
 
 def _pack(text: str, encoding: Encoding) -> tuple[int, int]:
@@ -234,15 +254,18 @@ def _pack(text: str, encoding: Encoding) -> tuple[int, int]:
     return len(text), last_start
 
 
-def _cut(text: str, end: int, floor: int) -> int:
-    """Where a part of `text[:end]` ends: the best break at or after `floor`, else the last
-    space, else `end` moved back off anything that joins the character before it."""
+def _cut(text: str, end: int, floor: int, *, first: bool = False) -> int:
+    """Where a part of `text[:end]` ends: the last (or `first`) break of the best kind at
+    or after `floor`, else the last space, else `end` moved back off anything that joins
+    the character before it."""
     for pattern in _BREAKS:
         best = None
         for match in pattern.finditer(text, max(floor, 1)):
             if match.start() > end:
                 break
             best = match.start()
+            if first:
+                break
         if best is not None:
             return best
     spaces = [m.start() for m in _SPACE.finditer(text, 1, end + 1)]
