@@ -211,6 +211,9 @@ class Outbound:
 class SendResult:
     provider_message_id: str
     parts: int = 1
+    # SMS: the segments every part together is billed as (GSM-7 or UCS-2, counted
+    # exactly; an MMS counts one). None on channels that do not bill by segment.
+    segments: int | None = None
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,8 @@ def outbox(
         typer.Option("--history", metavar="ID", help="What happened to one delivery, in order."),
     ] = None,
 ) -> None:
-    """Recent deliveries: who, which channel, status, attempts and errors (no phone numbers)."""
+    """Recent deliveries: who, which channel, status, attempts, SMS segments and errors (no
+    phone numbers)."""
     if history_of is not None:
         _print_history(history_of, as_json)
         return
@@ -68,6 +69,7 @@ def outbox(
                     "recipient": name,
                     "status": d.status.value,
                     "attempts": d.attempts,
+                    "segments": d.segments,
                     "not_before": d.not_before.isoformat(timespec="seconds"),
                     "provider_id": d.provider_message_id,
                     "error": _error_text(d.error_code, d.error_message),
@@ -84,13 +86,15 @@ KIND_WORDS = {"conversation": "message", "checkin": "check-in"}
 
 def _print_listing(rows: list[dict[str, object]]) -> None:
     """The deliveries as a table that fits 80 columns: local times, what, about whom, for
-    whom. Errors follow the table, in plain words, by delivery id."""
+    whom, and for SMS the segments billed. Errors follow the table, in plain words, by
+    delivery id."""
     zone = zoneinfo.ZoneInfo(settings().default_timezone)
     if not rows:
         console.print("(no deliveries)")
         return
     console.print(f"times in {zone.key}")
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    # One space between columns (the box's divider): room for eight in 80 columns.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=0)
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("when", no_wrap=True)
     table.add_column("kind", no_wrap=True)
@@ -98,6 +102,7 @@ def _print_listing(rows: list[dict[str, object]]) -> None:
     table.add_column("recipient", overflow="fold", ratio=1)
     table.add_column("via", no_wrap=True)
     table.add_column("status", no_wrap=True)
+    table.add_column("segs", justify="right", no_wrap=True)  # SMS segments billed, once sent
     for row in rows:
         created = dt.datetime.fromisoformat(str(row["created"])).astimezone(zone)
         status = str(row["status"])
@@ -111,6 +116,7 @@ def _print_listing(rows: list[dict[str, object]]) -> None:
             str(row["recipient"]),
             Channel(str(row["channel"])).label,
             status,
+            "" if row["segments"] is None else str(row["segments"]),
         )
     console.print(table)
     for row in rows:

@@ -452,7 +452,9 @@ class Dispatcher:
         except Exception as exc:  # every failure is recorded: nothing stays half-sent
             await self._record_error(channel, delivery, exc, started)
             return
-        await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id, started)
+        await asyncio.to_thread(
+            self._sent, delivery.id, result.provider_message_id, started, result.segments
+        )
 
     async def _send(self, channel: Channel, delivery_id: int, outbound: Outbound) -> SendResult:
         """One request to the provider: within the channel's limits, only while this worker
@@ -777,12 +779,25 @@ class Dispatcher:
             return None
         return delivery
 
-    def _sent(self, delivery_id: int, provider_id: str, started: dt.datetime | None = None) -> None:
+    def _sent(
+        self,
+        delivery_id: int,
+        provider_id: str,
+        started: dt.datetime | None = None,
+        segments: int | None = None,
+    ) -> None:
         with transaction(self.engine) as session:
             delivery = self._mine(session, delivery_id)
             if delivery is not None:
                 history.attempt(session, delivery, started or self.clock())
-                record_sent(session, delivery, provider_id, self.clock(), self.default_timezone)
+                record_sent(
+                    session,
+                    delivery,
+                    provider_id,
+                    self.clock(),
+                    self.default_timezone,
+                    segments=segments,
+                )
 
     def _failed(
         self, delivery_id: int, error: SendError, started: dt.datetime | None = None

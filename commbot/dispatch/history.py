@@ -75,6 +75,13 @@ def record(
     return event
 
 
+def segments_detail(segments: int | None) -> str | None:
+    """A sent SMS's cost, as its event says it: `billed as 3 SMS segments`."""
+    if segments is None:
+        return None
+    return f"billed as {segments} SMS segment" + ("" if segments == 1 else "s")
+
+
 def attempt(session: Session, delivery: Delivery, at: dt.datetime) -> DeliveryEvent:
     """A send was tried (its outcome follows as its own event)."""
     return record(

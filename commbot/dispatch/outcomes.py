@@ -49,9 +49,11 @@ def record_sent(
     provider_id: str,
     now: dt.datetime,
     default_timezone: str = "America/New_York",
+    *,
+    segments: int | None = None,
 ) -> None:
-    """Record that the provider took the delivery as `provider_id`, and apply the status
-    reports that came for it before this.
+    """Record that the provider took the delivery as `provider_id` (for SMS, billed as
+    `segments`), and apply the status reports that came for it before this.
 
     A report may be arriving at this very moment. Under READ COMMITTED each side could
     miss the other (the callback not yet seeing this delivery, this not yet seeing the
@@ -66,7 +68,15 @@ def record_sent(
     delivery.claimed_until = None
     delivery.error_code = None
     delivery.error_message = None
-    history.record(session, delivery, DeliveryEventKind.SENT, now, provider_message_id=provider_id)
+    delivery.segments = segments
+    history.record(
+        session,
+        delivery,
+        DeliveryEventKind.SENT,
+        now,
+        provider_message_id=provider_id,
+        detail=history.segments_detail(segments),
+    )
     early = session.scalars(
         select(EarlyStatusReport)
         .where(EarlyStatusReport.provider_message_id == provider_id)

@@ -488,7 +488,7 @@ def _message_resource(call: TwilioCall, account: str) -> dict[str, Any]:
         "from": call.from_,
         "messaging_service_sid": call.messaging_service_sid,
         "num_media": str(len(call.media_urls)),
-        "num_segments": "1" if whatsapp else str(sms_segments(body)),
+        "num_segments": _num_segments(call, body, whatsapp),
         "price": None,
         "price_unit": "USD",
         "sid": sid,
@@ -498,6 +498,17 @@ def _message_resource(call: TwilioCall, account: str) -> dict[str, Any]:
         "to": call.to,
         "uri": uri,
     }
+
+
+def _num_segments(call: TwilioCall, body: str, whatsapp: bool) -> str:
+    """Twilio's count in its answer: "0" through a Messaging Service (no sender is picked
+    yet), "1" for WhatsApp and for an MMS (billed as one message), else the SMS segments
+    the carrier will bill (`segments.sms_segments`)."""
+    if call.messaging_service_sid:
+        return "0"
+    if whatsapp or call.media_urls:
+        return "1"
+    return str(sms_segments(body))
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from ... import sms
 from ...models import Channel
 from .. import telegram, twilio
 from ..base import ChannelLimits, Media, Outbound, RateLimit, SendError, SendResult
@@ -40,7 +41,12 @@ class SandboxSender:
         self.sent.append(record)
         if self.on_send:
             self.on_send(record)
-        return SendResult(record.provider_message_id)
+        if outbound.channel is not Channel.SMS:
+            return SendResult(record.provider_message_id)
+        # What Twilio would bill the same text (see channels/twilio/sender.py).
+        picture = any(m.is_image and not m.as_link for m in outbound.media)
+        segments = sms.billed_segments(outbound.text, picture=picture)
+        return SendResult(record.provider_message_id, segments=segments)
 
     def limits(self, channel: Channel) -> ChannelLimits:
         """The real channel's limits (WhatsApp's window too), without its rate limit."""

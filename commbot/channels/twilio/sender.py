@@ -8,6 +8,7 @@ import httpx
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from ... import sms
 from ...config import Settings
 from ...models import Channel
 from ...text import split_text
@@ -80,11 +81,11 @@ class TwilioSender:
             media_urls = [m.url for m in outbound.media if m.url and _attached(m)][:MEDIA_LIMIT]
             links = [m.url for m in outbound.media if m.url and not _attached(m)]
             text = "\n".join(part for part in (outbound.text, *links) if part)
-            parts = split_text(text, TEXT_LIMIT) if text else [""]
             # WhatsApp shows one attachment per message and ignores the rest: the first
             # goes with the words, each other one after them in a message of its own.
             one_each = outbound.channel is Channel.WHATSAPP
             first_media = media_urls[:1] if one_each else media_urls
+            parts, segments = _parts(outbound.channel, text, picture=bool(first_media))
             for index, part in enumerate(parts):
                 media = first_media if index == 0 and first_media else None
                 if not part and not media:
@@ -98,7 +99,7 @@ class TwilioSender:
                 await self.client.messages.create_async(**origin, **common, media_url=[url])
             if not first_sid:
                 raise SendError("empty", "nothing to send", permanent=True)
-            return SendResult(first_sid, parts=len(parts) + len(extra))
+            return SendResult(first_sid, parts=len(parts) + len(extra), segments=segments)
         except TwilioRestException as exc:
             raise _partial(first_sid, _twilio_error(exc)) from None
         except TwilioThrottled as exc:
@@ -129,6 +130,17 @@ class TwilioSender:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def _parts(channel: Channel, text: str, *, picture: bool) -> tuple[list[str], int | None]:
+    """The bodies to send, and for SMS the segments they are billed as (`commbot.sms`:
+    plain marks kept GSM-7, parts ending on segment boundaries, counted exactly; an MMS
+    counts one). WhatsApp bills per message, not per segment, and shows every character
+    alike: its text goes as written, typography and all, in parts of Twilio's limit."""
+    if channel is Channel.SMS:
+        plan = sms.plan(text, picture=picture)
+        return [part.text for part in plan], sum(part.segments for part in plan)
+    return (split_text(text, TEXT_LIMIT) if text else [""]), None
 
 
 def _attached(media: Media) -> bool:
