@@ -130,11 +130,11 @@ def broadcast(
     if viewer is not None and not recipients:
         raise ReportError(f"no broadcast has the id {broadcast_id}")
     chains = _chains(session, found)
-    delivered = _delivered_at(session, [d.id for c in chains.values() for d in c])
+    times = _event_times(session, [d.id for c in chains.values() for d in c])
     rows = []
     for recipient, name, language, student in recipients:
         chain = _chain_from(chains.get(recipient.guardian_id, []), recipient.delivery_id)
-        standing = _standing(recipient, chain, delivered, now)
+        standing = _standing(recipient, chain, times, now)
         rows.append(
             BroadcastFamily(
                 name=name,
@@ -186,22 +186,38 @@ def _chain_from(deliveries: list[Delivery], first_id: int | None) -> list[Delive
     return chain
 
 
-def _delivered_at(session: Session, delivery_ids: list[int]) -> dict[int, dt.datetime]:
-    """When each delivery was first reported delivered (or read)."""
-    found: dict[int, dt.datetime] = {}
+@dataclass(frozen=True)
+class _Times:
+    delivered: dict[int, dt.datetime]  # first reported delivered (or read)
+    ended: dict[int, dt.datetime]  # first failed, or reported undelivered
+
+
+def _event_times(session: Session, delivery_ids: list[int]) -> _Times:
+    """When each delivery was delivered, or failed, as its history says (the row's own
+    `updated_at` is the wall clock of whatever last touched it)."""
+    times = _Times({}, {})
+    arrived = (S.DELIVERED.value, S.READ.value)
+    failed = (S.FAILED.value, S.UNDELIVERED.value)
     for start in range(0, len(delivery_ids), 500):  # a broadcast may have thousands
         rows = session.execute(
-            select(DeliveryEvent.delivery_id, DeliveryEvent.at)
+            select(
+                DeliveryEvent.delivery_id,
+                DeliveryEvent.kind,
+                DeliveryEvent.status,
+                DeliveryEvent.at,
+            )
             .where(
                 DeliveryEvent.delivery_id.in_(delivery_ids[start : start + 500]),
-                DeliveryEvent.kind == DeliveryEventKind.STATUS,
-                DeliveryEvent.status.in_((S.DELIVERED.value, S.READ.value)),
+                DeliveryEvent.kind.in_((DeliveryEventKind.STATUS, DeliveryEventKind.FAILED)),
             )
-            .order_by(DeliveryEvent.at)
+            .order_by(DeliveryEvent.at, DeliveryEvent.id)
         )
-        for delivery_id, at in rows:
-            found.setdefault(delivery_id, at)
-    return found
+        for delivery_id, kind, status, at in rows:
+            if kind is DeliveryEventKind.STATUS and status in arrived:
+                times.delivered.setdefault(delivery_id, at)
+            elif kind is DeliveryEventKind.FAILED or status in failed:
+                times.ended.setdefault(delivery_id, at)
+    return times
 
 
 def _best(chain: list[Delivery]) -> Delivery:
@@ -220,7 +236,7 @@ class _Standing:
 def _standing(
     recipient: BroadcastRecipient,
     chain: list[Delivery],
-    delivered: dict[int, dt.datetime],
+    times: _Times,
     now: dt.datetime,
 ) -> _Standing:
     """Where the family stands: the best link of its chain, or why nothing was queued."""
@@ -232,7 +248,9 @@ def _standing(
     status, channel = best.status, best.channel
     reached = history.is_reached(channel, status)
     if status in (S.DELIVERED, S.READ):
-        return _Standing(status.value, channel, delivered.get(best.id, best.sent_at), None, True)
+        return _Standing(
+            status.value, channel, times.delivered.get(best.id, best.sent_at), None, True
+        )
     if status is S.SENT:
         waiting = None if reached else "no delivery report yet"
         return _Standing("sent", channel, best.sent_at, waiting, reached)
@@ -247,4 +265,4 @@ def _standing(
         for d in chain
         if d.status in history.NOT_ARRIVED or d.status is S.CANCELLED
     )
-    return _Standing(status.value, channel, best.updated_at, failures or None)
+    return _Standing(status.value, channel, times.ended.get(best.id), failures or None)

@@ -74,7 +74,7 @@ class FailureReason:
     channel: Channel | None
     code: str
     reason: str
-    deliveries: int
+    messages: int  # deliveries that did not arrive (and broadcasts that skipped a family)
     families: int
 
 
@@ -143,7 +143,7 @@ def deliveries(
     return DeliveriesReport(
         since,
         sorted(rows.values(), key=lambda r: (r.channel or "", r.language)),
-        sorted(explained, key=lambda r: (-r.deliveries, r.channel or "", r.code)),
+        sorted(explained, key=lambda r: (-r.messages, r.channel or "", r.code)),
         total,
     )
 
@@ -218,5 +218,5 @@ def _skipped(
             )
             .order_by(ContactPoint.priority.desc(), ContactPoint.id.desc())
         )
-        first = dict(points.tuples().all())  # the last written wins: the first preferred
+        first = {g: c for g, c in points}  # the last written wins: the first preferred
     return [(g, channel or first.get(g), language) for g, channel, language in rows]

@@ -61,9 +61,7 @@ def _to_families(guardians: Select[int]) -> ColumnElement[bool]:
     )
 
 
-def school_message_times(
-    session: Session, guardians: Select[int], since: dt.datetime
-) -> Times:
+def school_message_times(session: Session, guardians: Select[int], since: dt.datetime) -> Times:
     """When the school wrote to each family since `since`, oldest first (one time per
     message, however many channels it was tried on)."""
     rows = session.execute(
@@ -80,9 +78,7 @@ def school_message_times(
     return _by_family((guardian_id, at) for guardian_id, _, at in rows)
 
 
-def family_message_times(
-    session: Session, guardians: Select[int], since: dt.datetime
-) -> Times:
+def family_message_times(session: Session, guardians: Select[int], since: dt.datetime) -> Times:
     """When each family wrote to the school since `since`, oldest first."""
     rows = session.execute(
         select(Message.author_guardian_id, Message.created_at).where(
@@ -182,7 +178,6 @@ class PointState:
     opted_out_at: dt.datetime | None
     failure: str | None  # why its latest send that ended did not arrive
     code: str | None  # the provider's code for it
-    failed_at: dt.datetime | None
 
     @property
     def works(self) -> bool:
@@ -217,16 +212,16 @@ def point_states(session: Session, guardians: Select[int]) -> dict[int, list[Poi
         .group_by(Delivery.contact_point_id)
     )
     outcomes = {
-        point: (status, code, at)
-        for point, status, code, at in session.execute(
-            select(
-                Delivery.contact_point_id, Delivery.status, Delivery.error_code, Delivery.updated_at
-            ).where(Delivery.id.in_(latest), Delivery.contact_point_id.is_not(None))
+        point: (status, code)
+        for point, status, code in session.execute(
+            select(Delivery.contact_point_id, Delivery.status, Delivery.error_code).where(
+                Delivery.id.in_(latest), Delivery.contact_point_id.is_not(None)
+            )
         )
     }
     states: dict[int, list[PointState]] = defaultdict(list)
     for point_id, guardian_id, channel, opted_out, opted_out_at in points:
-        status, code, at = outcomes.get(point_id, (None, None, None))
+        status, code = outcomes.get(point_id, (None, None))
         failed = status in NOT_ARRIVED
         states[guardian_id].append(
             PointState(
@@ -235,7 +230,6 @@ def point_states(session: Session, guardians: Select[int]) -> dict[int, list[Poi
                 opted_out_at=opted_out_at,
                 failure=reason(status, code) if failed and status is not None else None,
                 code=code if failed else None,
-                failed_at=at if failed else None,
             )
         )
     return states

@@ -24,7 +24,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -127,8 +127,7 @@ class PartnershipReport:
         )
 
 
-@dataclass(frozen=True)
-class Threads:
+class Threads(NamedTuple):
     started: int
     answered: int
 
