@@ -44,13 +44,18 @@ NO_CLASS = "(no class)"
 class FamilyPartnership:
     TITLES: ClassVar[dict[str, str]] = {
         "name": "family",
-        "from_school": "messages from school",
-        "from_family": "messages from family",
-        "school_threads": "threads school started",
-        "answered": "threads answered",
-        "answered_share": "share answered",
-        "feedback_rating": "latest feedback (1-5)",
-        "feedback_at": "feedback given",
+        "unreachable": "unreach-\nable",
+        "last_from_school": "last from\nschool",
+        "last_from_family": "last from\nfamily",
+        "open_items": "open\nitems",
+        "overdue_items": "overdue\nitems",
+        "from_school": "from\nschool",
+        "from_family": "from\nfamily",
+        "school_threads": "threads\nstarted",
+        "answered": "threads\nanswered",
+        "answered_share": "share\nanswered",
+        "feedback_rating": "feedback\n(1-5)",
+        "feedback_at": "feedback\ngiven",
     }
     PERCENT: ClassVar[frozenset[str]] = frozenset({"answered_share"})
     name: str
@@ -77,13 +82,18 @@ class FamilyPartnership:
 class GroupPartnership:
     TITLES: ClassVar[dict[str, str]] = {
         "name": "group",
-        "from_school": "messages from school",
-        "from_family": "messages from family",
-        "school_threads": "threads school started",
-        "answered": "threads answered",
-        "answered_share": "share answered",
-        "feedback_rating": "average feedback (1-5)",
-        "feedback_count": "families rating",
+        "unreachable": "unreach-\nable",
+        "last_from_school": "last from\nschool",
+        "last_from_family": "last from\nfamily",
+        "open_items": "open\nitems",
+        "overdue_items": "overdue\nitems",
+        "from_school": "from\nschool",
+        "from_family": "from\nfamily",
+        "school_threads": "threads\nstarted",
+        "answered": "threads\nanswered",
+        "answered_share": "share\nanswered",
+        "feedback_rating": "feedback\n(1-5)",
+        "feedback_count": "families\nrating",
     }
     PERCENT: ClassVar[frozenset[str]] = frozenset({"answered_share"})
     name: str

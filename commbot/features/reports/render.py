@@ -2,8 +2,9 @@
 
 Each report gives a `ReportView`: a heading, a few facts (the window, the broadcast) and its
 sections, each a list of one row dataclass. Columns are the row's fields in order; the
-row class may give the tables other titles (`TITLES`, by field) and show fractions as
-percentages (`PERCENT`, the fields' names). Values are written as:
+row class may give the tables other titles (`TITLES`, by field; a newline makes a header
+of two lines, to keep tables narrow) and show fractions as percentages (`PERCENT`, the
+fields' names). Values are written as:
 
 | value      | table                  | CSV               | JSON              |
 | ---------- | ---------------------- | ----------------- | ----------------- |
@@ -146,11 +147,15 @@ def tables(view: ReportView, timezone: str) -> list[Table]:
         columns = _fields(section.row_type)
         percent: frozenset[str] = getattr(section.row_type, "PERCENT", frozenset())
         for f in columns:
-            numeric = f.type in ("int", "float | None", "int | None")
+            numeric = f.type in ("int", "float | None", "int | None", "bool")
+            # Words and lists wrap; names, figures and times stay on one line.
+            wraps = f.type in ("tuple[str, ...]", "str | None")
             table.add_column(
                 _title(section.row_type, f),
                 justify="right" if numeric else "left",
-                overflow="fold",
+                overflow="fold" if wraps else "ellipsis",
+                no_wrap=not wraps,
+                min_width=12 if wraps else None,
             )
         for row in section.rows:
             cells = (_table_cell(getattr(row, f.name), f.name in percent, zone) for f in columns)
