@@ -192,6 +192,7 @@ RULES: tuple[Rule, ...] = (
     Rule(B, "bca", STAFF, Reach.SERVED, "picks a broadcast's audience among those they serve"),
     Rule(B, "bcx", STAFF, Reach.OWN_PLANS, "sends, schedules or cancels their own broadcast"),
     Rule(C, "/report", STAFF, Reach.SERVED, "who is reached, silent or to call, as a CSV too"),
+    Rule(B, "rpt", STAFF, Reach.SERVED, "picks a report (or a broadcast's) from /report's menu"),
     # -- someone not linked yet ------------------------------------------------------------
     Rule(M, "/start", UNKNOWN, Reach.INVITED, "an invite code links a new Telegram chat"),
     # -- the operator, on the server ---------------------------------------------------------

@@ -54,6 +54,7 @@ from commbot.features.meetings.actions import MeetingDraft, create_meeting
 from commbot.features.meetings.after_models import ActionItem, ItemState, MeetingFeedback
 from commbot.features.meetings.models import Meeting, MeetingState, Purpose
 from commbot.features.photos.models import PhotoPost, PhotoTag
+from commbot.features.reports import messages as report_text
 from commbot.i18n import gettext
 from commbot.languages import CATALOG_LANGUAGES, name_in
 from commbot.models import (
@@ -1599,6 +1600,50 @@ def _broadcast_text(name: str, actor: Actor) -> str:
     return en(getattr(bt, name), audience=Audience(AudienceKind.SCHOOL).describe("en"))
 
 
+# -- reports, staff side (issue 14, H3: tests/test_reports*.py go through each in depth) ----
+
+ROOM_12_FAMILIES = [
+    "Amina Bashid",
+    "Ana Oliveira",
+    "Karim Bashid",
+    "Lan Nguyen",
+    "Li Wei",
+    "Maricel Santos",
+    "Rosa Pérez",
+]
+ROOM_14_FAMILIES = ["Donna Lopez", "Faadumo Warsame", "Irina Volkova", "Jim Lopez"]
+ROOM_14_FAMILIES += ["Lan Nguyen", "Margaret Ruby", "Marie Joseph"]
+SCHOOL_FAMILIES = sorted(set(ROOM_12_FAMILIES) | set(ROOM_14_FAMILIES))
+REPORTED = {
+    Role.TEACHER: ROOM_12_FAMILIES,
+    Role.SPECIALIST: ["Rosa Pérez"],  # assigned Alfredo only
+    Role.COORDINATOR: SCHOOL_FAMILIES,
+    Role.ADMIN: SCHOOL_FAMILIES,
+}
+
+
+def _report_file(system: System, actor: Actor, memo: dict[str, Any]) -> None:
+    """The partnership report came as a CSV document naming exactly their families."""
+    import csv
+    import io
+
+    sent = system.telegram.sent_messages(actor.chat)[-1]
+    assert sent.method == "sendDocument", sent.method
+    assert sent.params["caption"].startswith("Your ")
+    rows = csv.DictReader(io.StringIO(sent.files["document"].decode("utf-8-sig")))
+    assert [r["name"] for r in rows if r["section"] == "families"] == REPORTED[actor.role]
+
+
+REPORT_SCENARIOS: dict[tuple[Surface, str], Scenario] = {
+    (Surface.COMMAND, "/report"): Scenario(_says("/report partnership"), _report_file),
+    (Surface.BUTTON, "rpt"): Scenario(
+        lambda system, actor, memo: tap(system, actor, "rpt:partnership"),
+        _report_file,
+        guardian_refusal=EXPIRED_FOR_FAMILIES,
+    ),
+}
+
+
 CHAT_TAKEN = en(linking.CHAT_TAKEN) + "\n\n" + gettext("es", linking.CHAT_TAKEN)
 URGENT_ONLY = en(staff_reports.URGENT_ONLY)
 
@@ -1677,6 +1722,7 @@ SCENARIOS: dict[tuple[Surface, str], Scenario] = {
     **PHOTO_CONSENT_SCENARIOS,
     **PHOTO_STAFF_SCENARIOS,
     **BROADCAST_SCENARIOS,
+    **REPORT_SCENARIOS,
 }
 
 CHAT_RULES = [r for r in ACCESS.rules if r.surface is not Surface.CLI]
@@ -2201,6 +2247,78 @@ def _cli_broadcast(engine: Engine) -> None:
 CLI_SCENARIOS |= {"broadcast": _cli_broadcast}
 
 
+# -- reports: the operator's commands (issue 14, H3; tests/test_reports_cli.py in depth) ----
+
+
+def _report_rows(*args: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    output = _cli("report", *args, "--csv")
+    assert "555" not in output
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+def _cli_report_broadcast(engine: Engine) -> None:
+    from commbot.features.broadcasts.models import (
+        Broadcast,
+        BroadcastRecipient,
+        BroadcastState,
+        RecipientOutcome,
+    )
+
+    with transaction(engine) as session:
+        carter = one(session, Staff, email=EMAILS[Role.TEACHER])
+        sent = Broadcast(sender_id=carter.id, state=BroadcastState.SENT, text="Hi.")
+        session.add(sent)
+        session.flush()
+        session.add(
+            BroadcastRecipient(
+                broadcast_id=sent.id,
+                guardian_id=one(session, Guardian, name="Rosa Pérez").id,
+                student_id=one(session, Student, name="Alfredo Pérez").id,
+                outcome=RecipientOutcome.OPTED_OUT,
+            )
+        )
+        broadcast_id = sent.id
+    rows = _report_rows("broadcast", str(broadcast_id))
+    assert [(r["name"], r["status"]) for r in rows] == [("Rosa Pérez", "opted out")]
+
+
+def _cli_report_deliveries(engine: Engine) -> None:
+    _queue_to_rosa(engine)
+    rows = _report_rows("deliveries")
+    counts = [r for r in rows if r["section"] == "counts"]
+    assert [(r["channel"], r["language"], r["queued"]) for r in counts] == [("sms", "es", "1")]
+
+
+def _cli_report_partnership(engine: Engine) -> None:
+    rows = _report_rows("partnership", "--class", "Room 12")
+    assert [r["name"] for r in rows if r["section"] == "families"] == ROOM_12_FAMILIES
+
+
+def _cli_report_unreachable(engine: Engine) -> None:
+    with transaction(engine) as session:
+        _point(session, ROSA).opted_out = True
+    rows = _report_rows("unreachable")
+    assert [(r["name"], r["sms"]) for r in rows] == [("Rosa Pérez", "opted out (replied STOP)")]
+
+
+CLI_SCENARIOS |= {
+    "report broadcast": _cli_report_broadcast,
+    "report deliveries": _cli_report_deliveries,
+    "report partnership": _cli_report_partnership,
+    "report unreachable": _cli_report_unreachable,
+}
+# What staff who type an operator's `report` command with a 1 get: the report, as /report's.
+REPORT_REPLIES = {
+    "broadcast": en(report_text.NO_SUCH_BROADCAST, number=1),
+    "deliveries": "Messages to your families since ",
+    "partnership": "Your ",
+    "unreachable": en(report_text.NO_SUCH_CLASS, name="1"),
+}
+
+
 @pytest.fixture
 def operator(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The operator's shell on the server: DATABASE_URL names the example school's database."""
@@ -2238,6 +2356,8 @@ async def test_no_chat_role_reaches_the_command_line(system: System, role: Role)
                 names = " ".join(f"{rest} 1".split())
                 expected = en(bt.UNKNOWN_NAMES, names=names) + "\n" + en(bt.NOBODY_THERE)
                 assert reply == expected, reply
+            elif word == "report":  # "/report partnership 1": the report, as staff get it
+                assert reply.startswith(REPORT_REPLIES[rest]), reply
             elif "/" + word in COMMANDS.names():  # "/meeting create 1": no such student
                 assert reply == en(staff_chat.NO_SUCH_STUDENT, name=f"{rest} 1"), reply
             else:

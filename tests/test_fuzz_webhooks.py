@@ -297,6 +297,8 @@ MEETING_PRESSES = ["mt:student:1", "mt:send:yes", "mtx:ask:2147483647", "mtx:yes
 AFTER_PRESSES = ["afd:1", "afh:2147483647", "afb:1:4", "afb:1:9"]
 # A family's photo permission buttons: their child, another's, none, a value that is not one.
 PHOTO_CONSENT_PRESSES = ["phc:2:none", "phc:1:group", "phc:2147483647:individual", "phc:2:all"]
+# /report's menu: a report, a broadcast none of theirs, one that is no report.
+REPORT_PRESSES = ["rpt:unreachable", "rpt:broadcast:2147483647", "rpt:weather"]
 # A broadcast's buttons: the dialog's audience (its number, another's; a class, a language,
 # values that are none), and Send, Schedule, Urgent, Cancel of a draft, of none, malformed.
 BROADCAST_PRESSES = [
@@ -362,6 +364,7 @@ def telegram_updates(draw: st.DrawFn) -> dict[str, Any]:
                     *MEETING_PRESSES,
                     *AFTER_PRESSES,
                     *PHOTO_CONSENT_PRESSES,
+                    *REPORT_PRESSES,
                     *BROADCAST_PRESSES,
                 ]
             )
@@ -1323,5 +1326,83 @@ async def test_broadcast_dialog_presses_and_words_never_fail(
         message.pop("entities", None)
         message.pop("caption_entities", None)
         message["text" if kind == "words" else "caption"] = words
+        update = {"update_id": update_id, "message": message}
+    await check(linked, _telegram(update))
+
+
+# -- reports: /report typed and its menu pressed (issue 14, H3) --------------------------------
+
+report_button_data = st.one_of(
+    st.sampled_from(
+        [
+            "rpt:partnership",
+            "rpt:unreachable",
+            "rpt:deliveries",
+            "rpt:broadcast:1",
+            "rpt:broadcast:2147483647",
+            "rpt:broadcast:9999999999",
+            "rpt:broadcast:",
+            "rpt:broadcast:-1",
+            "rpt:broadcast:\u0661",
+            "rpt:partnership:400",
+            "rpt:weather",
+            "rpt",
+            "rpt::",
+        ]
+    ),
+    odd_text.map(lambda t: "rpt:partnership:" + t[:40]),
+    odd_ints.map(lambda n: f"rpt:broadcast:{n}"),
+)
+report_texts = st.one_of(
+    st.sampled_from(
+        [
+            "/report",
+            "/report partnership",
+            "/report partnership 60 Room 12",
+            "/report partnership 0",
+            "/report partnership 99999999999999999999",
+            "/report deliveries 7",
+            "/report unreachable room 12",
+            "/report unreachable Room 14",  # David Kim's class: not Emily Carter's
+            "/report broadcast 1",
+            "/report broadcast 2147483648",
+            "/report broadcast \u0661",
+            "/report PARTNERSHIP\u200f",
+            "/report@commbot_bot unreachable",
+            "/report partnership " + "Room 12 " * 500,
+        ]
+    ),
+    odd_text.map(lambda t: "/report " + t[:300]),
+    odd_text.map(lambda t: "/report partnership " + t[:300]),
+)
+
+
+@given(data=st.data())
+@FUZZ
+async def test_report_commands_and_presses_never_fail(linked: Any, data: st.DataObject) -> None:
+    """/report typed and its buttons pressed by the teacher, a family or a stranger, on a
+    month of history with a broadcast in it."""
+    if not getattr(linked, "fuzz_reports", None):
+        from .reports_support import build_history
+
+        build_history(linked.engine)
+        linked.fuzz_reports = True
+    update_id = data.draw(st.integers(1, 2**31))
+    chat = data.draw(st.sampled_from([STAFF_CHAT, FAMILY_CHAT, UNKNOWN_CHAT]))
+    if data.draw(st.booleans()):
+        update: dict[str, Any] = {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"cb-{update_id}",
+                "from": _user(chat),
+                "chat_instance": "-512",
+                "data": data.draw(report_button_data),
+                "message": _message(chat, 5, "text", False),
+            },
+        }
+    else:
+        message = _message(chat, 6, "text", False)
+        message["text"] = data.draw(report_texts)
+        message.pop("entities", None)
         update = {"update_id": update_id, "message": message}
     await check(linked, _telegram(update))

@@ -12,7 +12,7 @@ from rich.markup import escape
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from .. import __version__
-from . import database, family, guardian, invite, meeting, roster, run, staff
+from . import database, family, guardian, invite, meeting, report, roster, run, staff
 from .broadcast import broadcast_command
 from .failures import describe
 from .outbox import outbox
@@ -100,6 +100,7 @@ app.add_typer(guardian.app, name="guardian")
 app.add_typer(family.app, name="family")
 app.add_typer(invite.app, name="invite")
 app.add_typer(meeting.app, name="meeting")
+app.add_typer(report.app, name="report")
 app.add_typer(run.telegram_app, name="telegram")
 app.command()(run.demo)
 app.command()(run.serve)
