@@ -28,6 +28,8 @@ from .conversations import handle_inbound
 from .db import make_engine, transaction
 from .demo_after_meeting import PHRASES as AFTER_MEETING_PHRASES
 from .demo_after_meeting import play_after_meeting
+from .demo_broadcast import PHRASES as BROADCAST_PHRASES
+from .demo_broadcast import play_broadcast
 from .demo_photos import PHRASES as PHOTO_PHRASES
 from .demo_photos import play_photos
 from .dispatch import ChannelSettings, Dispatcher
@@ -119,7 +121,7 @@ class Demo:
             for staff in session.scalars(select(Staff)):
                 if staff.telegram_chat_id:
                     self.names[(Channel.TELEGRAM, str(staff.telegram_chat_id))] = (
-                        f"{staff.name} (teacher)"
+                        f"{staff.name} ({staff.role.value})"
                     )
             for point in session.scalars(select(ContactPoint)):
                 self.names[(point.channel, point.address)] = point.guardian.name
@@ -266,6 +268,7 @@ PHRASES |= (
     }
     | AFTER_MEETING_PHRASES
     | PHOTO_PHRASES
+    | BROADCAST_PHRASES
 )
 # ... and what teachers write, with the translation each family reads.
 STAFF_PHRASES = [
@@ -364,6 +367,7 @@ def play(demo: Demo) -> None:
 
     remind_meeting(demo)
     play_after_meeting(demo)
+    play_broadcast(demo, at=tuesday(10, 0) + 6 * DAY)
 
 
 def propose_meeting(demo: Demo) -> None:

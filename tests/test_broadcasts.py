@@ -471,7 +471,8 @@ async def test_quiet_hours_hold_families_until_they_end_unless_urgent(system: Sy
     assert "Held for quiet hours: 11, the last until 11/21/26, 9:00 AM" in preview.render(
         shown, "en", "America/New_York"
     )
-    assert shown.send_seconds >= (shown.quiet_until - system.clock()).total_seconds()
+    # The sending itself takes seconds (13 families at 1 a second); the wait is said apart.
+    assert 13 <= shown.send_seconds < 120
     fanned = send(system, GRACE_EMAIL, "school")
     assert fanned.quiet_held == 11
     await system.drain()

@@ -148,31 +148,19 @@ def _costs(
 def _seconds(
     queued: list[Planned], segments: dict[int, int], at: dt.datetime, settings: Settings
 ) -> float:
-    """When the last family's message would be sent: per channel, what it carries at its
-    rate (Twilio's rate counts SMS segments), those waiting for quiet hours after the
-    wait; the slowest channel."""
+    """How long the sending itself takes: per channel, what it carries at its rate (Twilio's
+    rate counts SMS segments); the slowest channel. Families held for quiet hours are
+    sent when their hours end: the preview says until when on a line of its own, so a
+    wait of hours does not pass for a slow send."""
     rates = {
         Channel.TELEGRAM: TELEGRAM.rate.per_second,
         Channel.SMS: settings.twilio_mps,
         Channel.WHATSAPP: settings.twilio_mps,
     }
-    now_units: Counter[Channel] = Counter()
-    later_units: Counter[Channel] = Counter()
-    wait: dict[Channel, float] = {}
+    units: Counter[Channel] = Counter()
     for p in queued:
-        channel = _channel(p)
-        units = segments.get(id(p), 1)
-        if p.not_before > at:
-            later_units[channel] += units
-            wait[channel] = max(wait.get(channel, 0.0), (p.not_before - at).total_seconds())
-        else:
-            now_units[channel] += units
-    finish = [
-        max(now_units[c] / rate, wait.get(c, 0.0) + later_units[c] / rate)
-        for c, rate in rates.items()
-        if now_units[c] or later_units[c]
-    ]
-    return max(finish, default=0.0)
+        units[_channel(p)] += segments.get(id(p), 1)
+    return max((units[c] / rate for c, rate in rates.items() if units[c]), default=0.0)
 
 
 # -- the preview in words -------------------------------------------------------------------
