@@ -8,6 +8,7 @@ after dropping and re-creating schema ``public`` there (everything in it is lost
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import signal
@@ -266,7 +267,18 @@ def start_commbot(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, be killed if the benchmark dies (even by
+    SIGKILL, when its own clean-up cannot run)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
