@@ -444,7 +444,7 @@ class Dispatcher:
                 await self._window_closed(channel, delivery, started)
                 return
             outbound = await self._outbound(channel, delivery)
-            result = await self._send(channel, delivery.id, outbound)
+            result = await self._send(channel, delivery.id, outbound, Lane(delivery.lane))
         except LeaseLost:
             log.warning("lost the %s lease: delivery %s given back", channel.value, delivery.id)
             await asyncio.to_thread(self._give_back, [delivery.id])
@@ -454,11 +454,18 @@ class Dispatcher:
             return
         await asyncio.to_thread(self._sent, delivery.id, result.provider_message_id, started)
 
-    async def _send(self, channel: Channel, delivery_id: int, outbound: Outbound) -> SendResult:
-        """One request to the provider: within the channel's limits, only while this worker
-        holds the lease (checked when the send is about to start), bounded in time."""
+    async def _send(
+        self,
+        channel: Channel,
+        delivery_id: int,
+        outbound: Outbound,
+        lane: Lane = Lane.CONVERSATION,
+    ) -> SendResult:
+        """One request to the provider: within the channel's limits, lowest lane first, only
+        while this worker holds the lease (checked when the send is about to start),
+        bounded in time."""
         pipe = self._pipes[channel]
-        async with self.limiters[channel].slot(outbound.address):
+        async with self.limiters[channel].slot(outbound.address, int(lane)):
             if not self._may_send(channel):
                 raise LeaseLost
             pipe.started.add(delivery_id)
@@ -733,7 +740,7 @@ class Dispatcher:
                 template_variables={"1": "1"},
                 status_callback=self.status_callback,
             )
-            await self._send(channel, delivery.id, outbound)  # a failure is recorded above
+            await self._send(channel, delivery.id, outbound, Lane(delivery.lane))  # failure: above
         await asyncio.to_thread(self._hold_for_window, delivery.id, first)
 
     def _first_held(self, delivery_id: int) -> bool:
