@@ -253,16 +253,20 @@ MEETING_STRENGTHS = "Alfredo reads every day and helps his friends in class."
 MEETING_AGENDA = ["How Alfredo reads now, and his goals", "His speech sessions", "Your questions"]
 MEETING_DOCUMENT = "Draft IEP"
 ROSA_CONCERN = "Alfredo tiene miedo de los exámenes. ¿Puede tener más tiempo?"
-PHRASES |= {
-    (MEETING_PLACE, "es"): "Salón 12, Escuela Lincoln, 45 Elm Street",
-    (MEETING_STRENGTHS, "es"): "Alfredo lee todos los días y ayuda a sus amigos en clase.",
-    # The agenda reaches the translator as one numbered text, as the family reads it.
-    ("\n".join(f"{n}. {item}" for n, item in enumerate(MEETING_AGENDA, 1)), "es"): (
-        "1. Cómo lee Alfredo ahora, y sus metas\n2. Sus sesiones de habla\n3. Sus preguntas"
-    ),
-    (MEETING_DOCUMENT, "es"): "Borrador del IEP",
-    (ROSA_CONCERN, "en"): "Alfredo is afraid of tests. Can he have more time?",
-} | AFTER_MEETING_PHRASES | PHOTO_PHRASES
+PHRASES |= (
+    {
+        (MEETING_PLACE, "es"): "Salón 12, Escuela Lincoln, 45 Elm Street",
+        (MEETING_STRENGTHS, "es"): "Alfredo lee todos los días y ayuda a sus amigos en clase.",
+        # The agenda reaches the translator as one numbered text, as the family reads it.
+        ("\n".join(f"{n}. {item}" for n, item in enumerate(MEETING_AGENDA, 1)), "es"): (
+            "1. Cómo lee Alfredo ahora, y sus metas\n2. Sus sesiones de habla\n3. Sus preguntas"
+        ),
+        (MEETING_DOCUMENT, "es"): "Borrador del IEP",
+        (ROSA_CONCERN, "en"): "Alfredo is afraid of tests. Can he have more time?",
+    }
+    | AFTER_MEETING_PHRASES
+    | PHOTO_PHRASES
+)
 # ... and what teachers write, with the translation each family reads.
 STAFF_PHRASES = [
     (

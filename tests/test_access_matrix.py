@@ -63,6 +63,7 @@ from commbot.models import (
     Guardian,
     Guardianship,
     InviteCode,
+    Lane,
     Message,
     MessageKind,
     PendingChoice,
@@ -2041,6 +2042,31 @@ CLI_SCENARIOS |= {
     "meeting done": _cli_meeting_done,
     "meeting more-time": _cli_meeting_more_time,
 }
+
+
+# -- broadcasts: the operator's command (tests/test_broadcast_cli.py goes through it in depth)
+
+
+def _cli_broadcast(engine: Engine) -> None:
+    output = _cli(
+        "broadcast",
+        "--from",
+        EMAILS[Role.TEACHER],
+        "--audience",
+        "class:Room 12",
+        "--text",
+        "Report cards go home on Monday.",
+        "--yes",
+        "--json",
+    )
+    assert '"queued": 7' in output and "555" not in output
+    with transaction(engine) as session:
+        queued = session.scalars(select(Delivery).where(Delivery.lane == Lane.BROADCAST)).all()
+        guardians = {session.get_one(Guardian, d.guardian_id).name for d in queued}
+    assert "Rosa Pérez" in guardians and "Jim Lopez" not in guardians and len(guardians) == 7
+
+
+CLI_SCENARIOS |= {"broadcast": _cli_broadcast}
 
 
 @pytest.fixture

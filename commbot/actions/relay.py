@@ -20,6 +20,12 @@ RECENT_THREAD = dt.timedelta(days=14)
 
 RELAY_HEADER = N_("{guardian} ({relationship} of {student}) wrote:")
 RELAY_HEADER_NO_RELATIONSHIP = N_("{guardian} (family of {student}) wrote:")
+# Another staff member's copy of it (`RELAY_COPIES`): who the family wrote to, and that
+# the copy is for them to know.
+COPY_HEADER = N_("For you to know: {guardian} ({relationship} of {student}) wrote to {staff}:")
+COPY_HEADER_NO_RELATIONSHIP = N_(
+    "For you to know: {guardian} (family of {student}) wrote to {staff}:"
+)
 
 Target = tuple[Student, Staff]
 
@@ -32,6 +38,18 @@ RELAY_BUTTONS: list[RelayButtons] = []
 
 def relay_buttons(hook: RelayButtons) -> RelayButtons:
     RELAY_BUTTONS.append(hook)
+    return hook
+
+
+# Other staff members who get a copy of a relayed family message (a broadcast's answer goes
+# to the child's class teacher too when its sender is not on the child's team). Registered
+# like RELAY_BUTTONS; a hook must never raise.
+RelayCopies = Callable[[Session, Guardian, Message, Student, Staff, dt.datetime], list[Staff]]
+RELAY_COPIES: list[RelayCopies] = []
+
+
+def relay_copies(hook: RelayCopies) -> RelayCopies:
+    RELAY_COPIES.append(hook)
     return hook
 
 
@@ -139,7 +157,8 @@ def relay_family_message(
     now: dt.datetime,
 ) -> Thread:
     """Put the family's message on its thread and queue it to the staff member; a story
-    (a photo or video, or an answer to the story check-in) gets a thank-you button."""
+    (a photo or video, or an answer to the story check-in) gets a thank-you button, and
+    the staff members a feature names (`RELAY_COPIES`) get a copy."""
     thread = thread_for(session, student, guardian, staff, now)
     thread.last_message_at = now
     message.thread_id = thread.id
@@ -175,4 +194,45 @@ def relay_family_message(
             for row in hook(session, guardian, message, student, staff, now)
         ],
     )
+    copies = {
+        c.id: c
+        for hook in RELAY_COPIES
+        for c in hook(session, guardian, message, student, staff, now)
+    }
+    for copy in copies.values():
+        if copy.id != staff.id and copy.active:
+            _copy(session, copy, guardian, message, student, staff, relationship or "", now)
     return thread
+
+
+def _copy(
+    session: Session,
+    copy: Staff,
+    guardian: Guardian,
+    message: Message,
+    student: Student,
+    staff: Staff,
+    relationship: str,
+    now: dt.datetime,
+) -> None:
+    """The family's message for another staff member to know, naming who it was for."""
+    template = COPY_HEADER if relationship else COPY_HEADER_NO_RELATIONSHIP
+    header = gettext(
+        copy.language,
+        template,
+        guardian=guardian.name,
+        relationship=relationship_in(copy.language, relationship),
+        student=student.name,
+        staff=staff.name,
+    )
+    to_staff(
+        session,
+        staff=copy,
+        now=now,
+        message=message,
+        header=header,
+        body=message.text,
+        body_language=message.language,
+        show_original=True,
+        media=message.media,
+    )

@@ -13,6 +13,7 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from .. import __version__
 from . import database, family, guardian, invite, meeting, roster, run, staff
+from .broadcast import broadcast_command
 from .failures import describe
 from .outbox import outbox
 
@@ -104,6 +105,7 @@ app.command()(run.demo)
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(outbox)
+app.command("broadcast")(broadcast_command)
 
 _errors = Console(stderr=True)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import zoneinfo
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,13 +187,38 @@ def schedule(
     """Send the broadcast at `at` (the clock job does, `send_due`); a scheduled one may be
     moved."""
     _own(session, sender, broadcast, BroadcastState.DRAFT, BroadcastState.SCHEDULED)
+    check_send_at(at, now)
+    broadcast.state = BroadcastState.SCHEDULED
+    broadcast.send_at = at
+    return broadcast
+
+
+def check_send_at(at: dt.datetime, now: dt.datetime) -> None:
+    """A time a broadcast may be scheduled for: later than now, within 60 days."""
     if at <= now:
         raise BroadcastError(m.IN_THE_PAST)
     if at > now + MAX_AHEAD:
         raise BroadcastError(m.TOO_FAR)
-    broadcast.state = BroadcastState.SCHEDULED
-    broadcast.send_at = at
-    return broadcast
+
+
+def parse_time(text: str, timezone: str, now: dt.datetime) -> dt.datetime:
+    """A time typed for `schedule` (the command line's `--at`, the dialog's answer), on the
+    school's clock: "2027-01-12 16:30", or "16:30" for the next time the clock shows it.
+    In UTC. Raises BroadcastError naming what was typed."""
+    value = " ".join(text.split()).replace("T", " ")
+    zone = zoneinfo.ZoneInfo(timezone)
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}", value):
+            clock = dt.time.fromisoformat(value.zfill(5))
+            local = now.astimezone(zone)
+            when = dt.datetime.combine(local.date(), clock, tzinfo=zone)
+            if when <= local:
+                when = dt.datetime.combine(local.date() + dt.timedelta(days=1), clock, tzinfo=zone)
+        else:
+            when = dt.datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    except ValueError:
+        raise BroadcastError(m.BAD_TIME, value=text.strip()[:40]) from None
+    return when.astimezone(dt.UTC)
 
 
 def cancel(session: Session, sender: Staff, broadcast: Broadcast, *, now: dt.datetime) -> int:

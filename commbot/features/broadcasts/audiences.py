@@ -15,47 +15,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ...i18n import gettext
 from ...languages import UnknownLanguage, name_in, normalize_language
 from ...models import (
-    Channel,
-    Delivery,
-    DeliveryStatus,
     Guardian,
     Guardianship,
-    RecipientKind,
     Staff,
     Student,
-    enrollments,
 )
-from ...policy import receiving_link, served_classes, served_students_query
+from ...policy import receiving_link
 from . import messages as m
+from . import selection
+from .selection import AudienceKind
+
+__all__ = ["Audience", "AudienceError", "AudienceKind", "Family", "Member", "Resolved"]
 
 MAX_DAYS = 365
-# What counts as reaching a family: the provider said it arrived; Telegram says no more
-# than that it took the message, so there a send counts.
-REACHED = or_(
-    Delivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.READ)),
-    and_(Delivery.status == DeliveryStatus.SENT, Delivery.channel == Channel.TELEGRAM),
-)
-
-
-class AudienceKind(StrEnum):
-    SCHOOL = "school"  # every family the sender serves in their school
-    CLASSES = "classes"  # values: class names
-    STUDENTS = "students"  # values: student names or external ids
-    LANGUAGE = "language"  # values: language codes ("es", "zh-CN")
-    MEETING_WITHIN = "meeting"  # days: families with a meeting in the next N days
-    NOT_REACHED = "not-reached"  # days: families with no delivery delivered in N days
-
-
-WITH_VALUES = (AudienceKind.CLASSES, AudienceKind.STUDENTS, AudienceKind.LANGUAGE)
 WITH_DAYS = (AudienceKind.MEETING_WITHIN, AudienceKind.NOT_REACHED)
 
 
@@ -192,7 +172,7 @@ class Family:
 
 def resolve(session: Session, sender: Staff, audience: Audience, now: dt.datetime) -> Resolved:
     """The families of `audience` the sender may reach, one per guardian, in name order."""
-    condition, unknown = _condition(session, sender, audience, now)
+    condition, unknown = selection.condition(session, sender, audience, now)
     rows = session.execute(_members(select(Guardian, Student), condition)).all()
     return Resolved([Member(g, s) for g, s in _first_child(rows, lambda row: row[0].id)], unknown)
 
@@ -201,7 +181,7 @@ def families(
     session: Session, sender: Staff, audience: Audience, now: dt.datetime
 ) -> tuple[list[Family], list[str]]:
     """`resolve`, as plain values: the same families, in the same order."""
-    condition, unknown = _condition(session, sender, audience, now)
+    condition, unknown = selection.condition(session, sender, audience, now)
     query = select(
         Guardian.id,
         Student.id,
@@ -218,7 +198,7 @@ def reaches_anyone(
     session: Session, sender: Staff, audience: Audience, now: dt.datetime
 ) -> tuple[bool, list[str]]:
     """Whether the audience holds at least one family, without loading them."""
-    condition, unknown = _condition(session, sender, audience, now)
+    condition, unknown = selection.condition(session, sender, audience, now)
     found = session.execute(_members(select(Guardian.id), condition).limit(1)).first()
     return found is not None, unknown
 
@@ -243,102 +223,3 @@ def _first_child(rows: Sequence[Any], guardian_of: Callable[[Any], int]) -> list
             seen.add(guardian_id)
             kept.append(row)
     return kept
-
-
-def _condition(
-    session: Session, sender: Staff, audience: Audience, now: dt.datetime
-) -> tuple[ColumnElement[bool], list[str]]:
-    """Which (guardian, student) pairs the audience means, within what the sender serves;
-    and the names given that matched nothing they serve."""
-    served = served_students_query(sender).with_only_columns(Student.id)
-    unknown: list[str] = []
-    condition: ColumnElement[bool]
-    match audience.kind:
-        case AudienceKind.SCHOOL:
-            condition = Student.id.in_(served)
-        case AudienceKind.CLASSES:
-            class_ids, unknown = _classes(session, sender, audience.values)
-            in_classes = select(enrollments.c.student_id).where(
-                enrollments.c.class_id.in_(class_ids)
-            )
-            condition = and_(Student.id.in_(served), Student.id.in_(in_classes))
-        case AudienceKind.STUDENTS:
-            student_ids, unknown = _students(session, sender, audience.values)
-            condition = Student.id.in_(student_ids)
-        case AudienceKind.LANGUAGE:
-            condition = and_(Student.id.in_(served), _speaks(audience.values))
-        case AudienceKind.MEETING_WITHIN:
-            condition = and_(Student.id.in_(served), _meeting_soon(now, audience.days or 0))
-        case AudienceKind.NOT_REACHED:
-            reached = select(Delivery.guardian_id).where(
-                Delivery.recipient_kind == RecipientKind.GUARDIAN,
-                Delivery.sent_at >= now - dt.timedelta(days=audience.days or 0),
-                Delivery.guardian_id.is_not(None),
-                REACHED,
-            )
-            condition = and_(Student.id.in_(served), Guardian.id.not_in(reached))
-    return condition, unknown
-
-
-def _classes(
-    session: Session, sender: Staff, names: tuple[str, ...]
-) -> tuple[list[int], list[str]]:
-    """The sender's classes of these names (any case); a class they do not serve is as
-    unknown as one that does not exist: nobody learns of classes beyond their own."""
-    by_name = {c.name.casefold(): c.id for c in served_classes(session, sender)}
-    found = [by_name[n.casefold()] for n in names if n.casefold() in by_name]
-    return found, [n for n in names if n.casefold() not in by_name]
-
-
-def _students(
-    session: Session, sender: Staff, wanted: tuple[str, ...]
-) -> tuple[list[int], list[str]]:
-    """Students the sender serves named (full name, any case) or numbered (external id)."""
-    keys = {w.casefold() for w in wanted}
-    rows = session.execute(
-        served_students_query(sender).with_only_columns(
-            Student.id, Student.name, Student.external_id
-        )
-    ).all()
-    found: list[int] = []
-    matched: set[str] = set()
-    for student_id, name, external_id in rows:
-        hits = keys & {name.casefold(), (external_id or "").casefold()}
-        if hits:
-            found.append(student_id)
-            matched |= hits
-    return found, [w for w in wanted if w.casefold() not in matched]
-
-
-def _speaks(codes: tuple[str, ...]) -> ColumnElement[bool]:
-    """Guardians reading one of these languages: `es` takes `es-MX` too, `zh-CN` only itself."""
-    clauses: list[ColumnElement[bool]] = []
-    for code in codes:
-        lowered = code.lower()
-        clauses.append(func.lower(Guardian.language) == lowered)
-        if "-" not in code:
-            clauses.append(func.lower(Guardian.language).like(lowered + "-%"))
-    return or_(*clauses)
-
-
-def _meeting_soon(now: dt.datetime, days: int) -> ColumnElement[bool]:
-    """Students with an open meeting whose time (settled or fixed, or one of those
-    proposed) falls in the next `days` days."""
-    from ..meetings.models import Meeting, MeetingSlot, MeetingState
-
-    until = now + dt.timedelta(days=days)
-    settled = select(Meeting.student_id).where(
-        Meeting.state.in_((MeetingState.PROPOSED, MeetingState.SCHEDULED)),
-        Meeting.starts_at >= now,
-        Meeting.starts_at <= until,
-    )
-    proposed = (
-        select(Meeting.student_id)
-        .join(MeetingSlot, MeetingSlot.meeting_id == Meeting.id)
-        .where(
-            Meeting.state == MeetingState.PROPOSED,
-            MeetingSlot.starts_at >= now,
-            MeetingSlot.starts_at <= until,
-        )
-    )
-    return or_(Student.id.in_(settled), Student.id.in_(proposed))

@@ -1,6 +1,6 @@
 """What broadcasts say by themselves, from the catalogs: audiences in plain words, why a
-broadcast may not go, the preview's lines, the header families read, the copy a class
-teacher gets of an answer, and the sender's progress and summary.
+broadcast may not go, the preview's lines, the header families read, and the sender's
+progress and summary.
 
 Family texts are short sentences with no typographic quotes or dashes, so an SMS stays in
 GSM-7 in the languages that can. The sender's own words are never in here: they go as the
@@ -48,12 +48,6 @@ BAD_TIME = N_("{value} is not a time like 16:30 or 2027-01-12 16:30.")
 # (a family with children in two classes knows which one).
 FAMILY_HEADER = N_("Message from {staff} to families. For the family of {student}:")
 FAMILY_HEADER_URGENT = N_("URGENT message from {staff} to families. For the family of {student}:")
-
-# -- a reply, copied to the class teacher -------------------------------------------------------
-
-COPY_HEADER = N_(
-    "{guardian} (family of {student}) answered a broadcast from {sender}. For you to know:"
-)
 
 # -- the preview -------------------------------------------------------------------------------
 

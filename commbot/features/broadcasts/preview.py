@@ -211,7 +211,7 @@ def render(preview: Preview, reader_language: str, timezone: str) -> str:
         lines.append(t(m.PREVIEW_QUIET, count=preview.quiet_held, when=when))
     if preview.costs:
         lines.append(t(m.PREVIEW_SMS, segments=preview.sms_segments))
-        for cost in preview.costs:
+        for cost in sorted(preview.costs, key=lambda c: name_in(c.language, r)):
             template = m.PREVIEW_SMS_ABOUT if cost.estimated else m.PREVIEW_SMS_LANGUAGE
             encoding = "GSM-7" if cost.encoding is Encoding.GSM7 else "UCS-2"
             lines.append(
