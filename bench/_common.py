@@ -8,15 +8,20 @@ after dropping and re-creating schema ``public`` there (everything in it is lost
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy.sql.expression import TableClause
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -168,6 +173,34 @@ def seed_telegram_broadcast(engine: Engine, count: int) -> list[int]:
     return ids
 
 
+BULK_BATCH = 10_000  # rows per executemany while seeding
+
+
+def bulk_insert(
+    connection: Connection, table: TableClause, rows: Sequence[dict[str, object]]
+) -> None:
+    """Insert seed rows with Core executemany, `BULK_BATCH` at a time (the ORM costs ~3x)."""
+    for start in range(0, len(rows), BULK_BATCH):
+        connection.execute(table.insert(), list(rows[start : start + BULK_BATCH]))
+
+
+def after_bulk_seed(engine: Engine, tables: Sequence[str]) -> None:
+    """Seeding wrote explicit ids: on PostgreSQL move each table's id sequence past them,
+    and gather planner statistics, as autovacuum would on a live database."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+            )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("ANALYZE"))
+
+
 def count_deliveries(engine: Engine, status: DeliveryStatus | None = None) -> int:
     with transaction(engine) as session:
         query = select(func.count()).select_from(Delivery)
@@ -202,6 +235,67 @@ def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
             start += 1
         best = max(best, end - start + 1)
     return best
+
+
+# -- commbot processes ------------------------------------------------------------------
+
+CLI = "import sys; from commbot.cli import main; sys.exit(main())"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_commbot(
+    args: Sequence[str], env: dict[str, str], log: Path, workdir: Path
+) -> subprocess.Popen[bytes]:
+    """Start `commbot ARGS` (`worker`, `serve --port N`) as its own process, configured by
+    `env` only (as a platform runs it), its output in `log`. `workdir` should be empty: no
+    `.env` is read from it."""
+    full = {k: v for k, v in os.environ.items() if k not in ("TWILIO_EDGE", "TWILIO_REGION")}
+    full.update(env)
+    full["PYTHONPATH"] = str(REPO_ROOT)
+    full["PYTHONUNBUFFERED"] = "1"
+    workdir.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", CLI, *args],
+            cwd=workdir,
+            env=full,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, be killed if the benchmark dies (even by
+    SIGKILL, when its own clean-up cannot run)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """SIGTERM (a graceful stop, as a platform sends), then SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def verdict(ok: bool) -> str:

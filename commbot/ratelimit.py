@@ -12,11 +12,16 @@ so fewer can be in doubt (sent, not yet recorded) if the worker dies.
 A send waits for its chat's gap on its own, outside the lock the sender's window is kept
 under, so a chat that is not ready yet never holds up sends to other chats (the dispatcher
 has at most one send per chat under way, so the chat's gap needs no lock).
+
+Sends wait for their turn in order of priority (the dispatcher's lane), then of arrival: a
+conversation reply claimed while a broadcast's sends queue here goes next, not after them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -46,7 +51,10 @@ class SenderLimiter:
         self._sends: list[_Send] = []
         self._last_by_chat: dict[str, _Send] = {}
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        # Whose turn it is to wait for the window: lowest priority first, then first come.
+        self._turn_taken = False
+        self._queue: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
 
     def chat_ready_in(self, chat: str) -> float:
         """Seconds until `chat` may get another message (0 when it may now)."""
@@ -84,13 +92,36 @@ class SenderLimiter:
             wait = max(wait, self.chat_ready_in(chat))
         return wait
 
+    async def _take_turn(self, priority: int) -> None:
+        if not self._turn_taken and not self._queue:
+            self._turn_taken = True
+            return
+        turn = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._queue, (priority, next(self._arrivals), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._pass_turn()  # given the turn as it was cancelled: hand it on
+            raise
+
+    def _pass_turn(self) -> None:
+        while self._queue:
+            _, _, turn = heapq.heappop(self._queue)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._turn_taken = False
+
     @asynccontextmanager
-    async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
-        """Hold a place for one send: wait until it is allowed, count it until answered."""
+    async def slot(self, chat: str | None = None, priority: int = 0) -> AsyncIterator[None]:
+        """Hold a place for one send: wait until it is allowed, count it until answered.
+        Of the sends waiting, the lowest `priority` goes first."""
         if chat is not None:
             while (wait := self.chat_ready_in(chat)) > 0:
                 await asyncio.sleep(max(wait, POLL))
-        async with self._lock:
+        await self._take_turn(priority)
+        try:
             while (wait := self._wait_needed(chat)) > 0:
                 await asyncio.sleep(max(wait, POLL))
             send = _Send()
@@ -98,6 +129,8 @@ class SenderLimiter:
             self._next_start = self.clock() + self.spacing
             if chat is not None and self.per_chat_interval is not None:
                 self._last_by_chat[chat] = send
+        finally:
+            self._pass_turn()
         try:
             yield
         finally:

@@ -106,6 +106,7 @@ class _Pipe:
     renewed_at: dt.datetime | None = None
     next_try: dt.datetime | None = None  # when a worker without the lease asks again
     last_answer: dt.datetime | None = None  # when our last send through it was answered
+    ahead_claimed_at: dt.datetime | None = None  # last claim of what goes before a broadcast
 
 
 class LeaseLost(Exception):
@@ -254,14 +255,24 @@ class Dispatcher:
         if not await self._hold_lease(channel, now):
             return 0
         pipe = self._pipes[channel]
-        room = self.max_in_flight[channel] - len(pipe.tasks)
+        size = self.max_in_flight[channel]
+        room = size - len(pipe.tasks)
+        before: Lane | None = None
         # Claim in chunks (fewer, larger claims), but never leave the pipeline empty.
-        if room <= 0 or (pipe.tasks and room < max(1, self.max_in_flight[channel] // 4)):
-            return 0
+        if room <= 0 or (pipe.tasks and room < max(1, size // 4)):
+            # A pipeline full of a broadcast still takes, a few at a time and once a poll,
+            # what goes before it: a reply must not wait for a chunk of the broadcast to go.
+            since = pipe.ahead_claimed_at
+            if since is not None and (now - since).total_seconds() < self.poll_interval:
+                return 0
+            room = size + max(2, size // 8) - len(pipe.tasks)
+            if room <= 0:
+                return 0
+            pipe.ahead_claimed_at, before = now, Lane.BROADCAST
         if self.limiters[channel].paused_for() > 0:
             return 0  # the provider asked us to wait: hold no claims meanwhile
         claimed = await asyncio.to_thread(
-            self._claim, channel, now, room, frozenset(pipe.busy), frozenset(pipe.tasks)
+            self._claim, channel, now, room, frozenset(pipe.busy), frozenset(pipe.tasks), before
         )
         for item in claimed:
             pipe.busy.add(item.delivery.address)
@@ -347,9 +358,10 @@ class Dispatcher:
         room: int | None = None,
         busy: frozenset[str] = frozenset(),
         in_flight: frozenset[int] = frozenset(),
+        before: Lane | None = None,
     ) -> list[Claimed]:
         """Claim up to `room` due deliveries (the pipeline's size by default), the first due
-        for each address not in `busy`."""
+        for each address not in `busy`; only those of lanes before `before`, if given."""
         room = room or self.max_in_flight[channel]
         due = or_(
             and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
@@ -364,6 +376,8 @@ class Dispatcher:
         query = select(Delivery).where(Delivery.channel == channel, due, Delivery.not_before <= now)
         if busy:
             query = query.where(Delivery.address.not_in(busy))
+        if before is not None:
+            query = query.where(Delivery.lane < int(before))
         window = self.channel_limits[channel].reply_window
         with transaction(self.engine) as session:
             rows = session.scalars(
@@ -444,7 +458,7 @@ class Dispatcher:
                 await self._window_closed(channel, delivery, started)
                 return
             outbound = await self._outbound(channel, delivery)
-            result = await self._send(channel, delivery.id, outbound)
+            result = await self._send(channel, delivery.id, outbound, Lane(delivery.lane))
         except LeaseLost:
             log.warning("lost the %s lease: delivery %s given back", channel.value, delivery.id)
             await asyncio.to_thread(self._give_back, [delivery.id])
@@ -456,11 +470,18 @@ class Dispatcher:
             self._sent, delivery.id, result.provider_message_id, started, result.segments
         )
 
-    async def _send(self, channel: Channel, delivery_id: int, outbound: Outbound) -> SendResult:
-        """One request to the provider: within the channel's limits, only while this worker
-        holds the lease (checked when the send is about to start), bounded in time."""
+    async def _send(
+        self,
+        channel: Channel,
+        delivery_id: int,
+        outbound: Outbound,
+        lane: Lane = Lane.CONVERSATION,
+    ) -> SendResult:
+        """One request to the provider: within the channel's limits, lowest lane first, only
+        while this worker holds the lease (checked when the send is about to start),
+        bounded in time."""
         pipe = self._pipes[channel]
-        async with self.limiters[channel].slot(outbound.address):
+        async with self.limiters[channel].slot(outbound.address, int(lane)):
             if not self._may_send(channel):
                 raise LeaseLost
             pipe.started.add(delivery_id)
@@ -736,7 +757,7 @@ class Dispatcher:
                 template_variables={"1": "1"},
                 status_callback=self.status_callback,
             )
-            await self._send(channel, delivery.id, outbound)  # a failure is recorded above
+            await self._send(channel, delivery.id, outbound, Lane(delivery.lane))  # failure: above
         await asyncio.to_thread(self._hold_for_window, delivery.id, first)
 
     def _first_held(self, delivery_id: int) -> bool:
