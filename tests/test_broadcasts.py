@@ -326,7 +326,7 @@ async def test_a_teacher_reaches_only_the_families_they_serve_and_never_urgently
     assert fanned.queued == 7
     await system.drain()
     assert sms_bodies(system)[LAN] == [
-        en(m.FAMILY_HEADER, staff="Emily Carter", student="Minh Nguyen")
+        gettext("vi", m.FAMILY_HEADER, staff="Emily Carter", student="Minh Nguyen")
         + "\n"
         + TEXT
         + "\n"
@@ -365,9 +365,17 @@ async def test_a_coordinator_reaches_every_family_of_their_school_and_no_other(
     assert refused(system, OLGA_EMAIL, "students:S1001") == en(m.UNKNOWN_NAMES, names="S1001")
     assert send(system, GRACE_EMAIL, "class:Room 14", urgent=True).queued == 7
     await system.drain()
+    with transaction(system.engine) as session:
+        reads = {p.address: p.guardian.language for p in session.scalars(select(ContactPoint))}
+
+    def urgent_header(language: str) -> str:  # the header up to the child's name
+        return gettext(language, m.FAMILY_HEADER_URGENT, staff="Grace Ortiz", student="\0")
+
     assert system.twilio.messages and all(
-        (c.body or "").startswith("URGENT message from Grace Ortiz") for c in system.twilio.messages
+        (c.body or "").startswith(urgent_header(reads[c.to]).split("\0")[0])
+        for c in system.twilio.messages
     )
+    assert urgent_header("en").startswith("URGENT message from Grace Ortiz")
 
 
 # -- the preview against what is sent -------------------------------------------------------
@@ -452,7 +460,7 @@ async def test_cached_translations_are_counted_exactly_and_others_about(system: 
     second = build(system, GRACE_EMAIL, "language:es,vi", settings=settings)
     spanish = {c.language: c for c in second.costs}["es"]
     assert not spanish.estimated and spanish.encoding.value == "ucs2"
-    header = en(m.FAMILY_HEADER, staff="Grace Ortiz", student="Alfredo Pérez")
+    header = gettext("es", m.FAMILY_HEADER, staff="Grace Ortiz", student="Alfredo Pérez")
     read = header + "\nEl picnic de la escuela es el viernes a mediodía. ¡Bienvenidas!"
     assert spanish.segments == sms_segments(read)
 

@@ -141,7 +141,9 @@ async def test_each_teacher_sees_only_theirs_in_a_broadcast_and_in_deliveries(
     assert languages == {"en", "ht", "ru", "so", "vi"}
     # The speech therapist serves Alfredo only: the broadcast did not go to his family.
     await write(system, SAM, f"/report broadcast {world.broadcast_id}")
-    assert system.telegram_texts(SAM)[-1] == en(m.NO_SUCH_BROADCAST, number=world.broadcast_id)
+    assert system.telegram_texts(SAM)[-1] == gettext(  # Sam reads Spanish
+        "es", m.NO_SUCH_BROADCAST, number=world.broadcast_id
+    )
     await write(system, SAM, "/report")
     assert all(not b.startswith("rpt:broadcast") for b in buttons(system, SAM))
     await tap(system, SAM, "rpt:unreachable")
@@ -180,7 +182,7 @@ async def test_a_staff_member_with_no_families_is_told_so(system: System) -> Non
         for row in session.scalars(select(ServiceAssignment)):
             session.delete(row)
     await write(system, SAM, "/report partnership")
-    assert system.telegram_texts(SAM)[-1] == en(m.NO_FAMILIES)
+    assert system.telegram_texts(SAM)[-1] == gettext("es", m.NO_FAMILIES)  # Sam reads Spanish
     await write(system, CARTER, "/report unreachable room 12")
     assert last(system, CARTER).method == "sendDocument"
 
