@@ -339,7 +339,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 9:
+        if len(finished) == 10:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
@@ -356,6 +356,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "photo_posts",
             "photo_digests",
             "photo_summaries",
+            "forget_sent_reports",
         }
         for job in jobs.values():
             assert job.max_instances == 1
@@ -369,6 +370,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
         assert jobs["photo_posts"].trigger.interval == dt.timedelta(seconds=15)
         assert jobs["photo_digests"].trigger.interval == dt.timedelta(minutes=1)
         assert jobs["photo_summaries"].trigger.interval == dt.timedelta(minutes=1)
+        assert jobs["forget_sent_reports"].trigger.interval == dt.timedelta(minutes=10)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
@@ -382,6 +384,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "photo_posts": True,
             "photo_digests": True,
             "photo_summaries": True,
+            "forget_sent_reports": True,
         }
     finally:
         scheduler.shutdown(wait=False)
