@@ -339,7 +339,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
 
     def listen(event: JobExecutionEvent) -> None:
         finished[event.job_id] = event.exception is None
-        if len(finished) == 11:
+        if len(finished) == 12:
             loop.call_soon_threadsafe(all_ran.set)
 
     scheduler = start_clock(engine, NEW_YORK, clock=lambda: fixed)
@@ -358,6 +358,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "photo_summaries",
             "broadcasts_due",
             "broadcast_progress",
+            "forget_sent_reports",
         }
         for job in jobs.values():
             assert job.max_instances == 1
@@ -373,6 +374,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
         assert jobs["photo_summaries"].trigger.interval == dt.timedelta(minutes=1)
         assert jobs["broadcasts_due"].trigger.interval == dt.timedelta(seconds=15)
         assert jobs["broadcast_progress"].trigger.interval == dt.timedelta(seconds=5)
+        assert jobs["forget_sent_reports"].trigger.interval == dt.timedelta(minutes=10)
         assert scheduler.running
         # Each job runs once straight away, and on an empty database without error.
         await asyncio.wait_for(all_ran.wait(), timeout=30)
@@ -388,6 +390,7 @@ async def test_start_clock_registers_every_job_non_overlapping(engine: Engine) -
             "photo_summaries": True,
             "broadcasts_due": True,
             "broadcast_progress": True,
+            "forget_sent_reports": True,
         }
     finally:
         scheduler.shutdown(wait=False)
