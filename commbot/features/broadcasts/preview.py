@@ -115,7 +115,7 @@ def build(
     segments = {id(p): costs.segments(p.family.language, p.family.student_name) for p in sms}
     preview.costs = _costs(queued, sms, segments, costs)
     preview.sms_segments = sum(c.segments for c in preview.costs)
-    preview.send_seconds = _seconds(queued, segments, at, settings)
+    preview.send_seconds = _seconds(queued, segments, settings)
     return preview
 
 
@@ -145,9 +145,7 @@ def _costs(
     ]
 
 
-def _seconds(
-    queued: list[Planned], segments: dict[int, int], at: dt.datetime, settings: Settings
-) -> float:
+def _seconds(queued: list[Planned], segments: dict[int, int], settings: Settings) -> float:
     """How long the sending itself takes: per channel, what it carries at its rate (Twilio's
     rate counts SMS segments); the slowest channel. Families held for quiet hours are
     sent when their hours end: the preview says until when on a line of its own, so a

@@ -23,7 +23,6 @@ NO_SUCH_CLASS = N_('You do not work with a class called "{name}".')
 NO_SUCH_BROADCAST = N_("I could not find broadcast {number} among the families you work with.")
 WHICH_BROADCAST = N_("Which broadcast? Write /report broadcast and its number.")
 NO_FAMILIES = N_("You have no families to report on yet.")
-REPORT_GONE = N_("This report button has expired. Send /report to pick again.")
 
 PARTNERSHIP = N_(
     "Your {families} families, over the last {days} days: {reached} reached, {silent} silent "

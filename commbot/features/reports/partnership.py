@@ -38,23 +38,27 @@ from .scope import Family, Scope, families
 DAYS = 30
 BURST = dt.timedelta(hours=1)
 NO_CLASS = "(no class)"
+# The table headings a family's row and a group's row share.
+COLUMN_TITLES = {
+    "unreachable": "unreach-\nable",
+    "last_from_school": "last from\nschool",
+    "last_from_family": "last from\nfamily",
+    "open_items": "open\nitems",
+    "overdue_items": "overdue\nitems",
+    "from_school": "from\nschool",
+    "from_family": "from\nfamily",
+    "school_threads": "threads\nstarted",
+    "answered": "threads\nanswered",
+    "answered_share": "share\nanswered",
+    "feedback_rating": "feedback\n(1-5)",
+}
 
 
 @dataclass(frozen=True)
 class FamilyPartnership:
     TITLES: ClassVar[dict[str, str]] = {
         "name": "family",
-        "unreachable": "unreach-\nable",
-        "last_from_school": "last from\nschool",
-        "last_from_family": "last from\nfamily",
-        "open_items": "open\nitems",
-        "overdue_items": "overdue\nitems",
-        "from_school": "from\nschool",
-        "from_family": "from\nfamily",
-        "school_threads": "threads\nstarted",
-        "answered": "threads\nanswered",
-        "answered_share": "share\nanswered",
-        "feedback_rating": "feedback\n(1-5)",
+        **COLUMN_TITLES,
         "feedback_at": "feedback\ngiven",
     }
     PERCENT: ClassVar[frozenset[str]] = frozenset({"answered_share"})
@@ -82,17 +86,7 @@ class FamilyPartnership:
 class GroupPartnership:
     TITLES: ClassVar[dict[str, str]] = {
         "name": "group",
-        "unreachable": "unreach-\nable",
-        "last_from_school": "last from\nschool",
-        "last_from_family": "last from\nfamily",
-        "open_items": "open\nitems",
-        "overdue_items": "overdue\nitems",
-        "from_school": "from\nschool",
-        "from_family": "from\nfamily",
-        "school_threads": "threads\nstarted",
-        "answered": "threads\nanswered",
-        "answered_share": "share\nanswered",
-        "feedback_rating": "feedback\n(1-5)",
+        **COLUMN_TITLES,
         "feedback_count": "families\nrating",
     }
     PERCENT: ClassVar[frozenset[str]] = frozenset({"answered_share"})
