@@ -9,10 +9,12 @@ own timeout, then 504), and otherwise by the fake. It prints:
 
 - family messages failed for good (and any still unsent at the time bound);
 - 429s retried before their Retry-After, by the fake's clock: the next request for the same
-  delivery, and any request from the same sender (bot or From number) more than 100 ms after
-  the 429 was answered (a sender that did not pause). Sooner ones were on their way before
-  the worker could read the 429: its reaction lag on this 2-core machine, under the load
-  of the fakes, is 20-70 ms. Those are counted and their delays printed, not judged;
+  delivery, and any request from the same sender (bot or From number) more than 250 ms after
+  the 429 was answered (a sender that did not pause: at 30/s it would send 30-90 more
+  requests within a 1-3 s Retry-After). Sooner ones were on their way before the worker
+  could read the 429: its reaction lag on this 2-core machine is 20-70 ms under the load of
+  the fakes, and reached 122 ms when CI's machine was busier (stop 20). Those are counted
+  and their delays printed, not judged;
 - the longest pause of a channel while one of its sends hangs (head-of-line blocking): the
   longest time with no request on that channel, within a hang, while fresh messages were
   still queued on it;
@@ -48,7 +50,7 @@ from harness import (
     seed,
 )
 
-SENDER_GRACE = 0.1  # later than this after a 429's answer, a request is the sender's choice
+SENDER_GRACE = 0.25  # later than this after a 429's answer, a request is the sender's choice
 UNDER_WAY = 0.02  # sooner than this, the request was surely sent before the 429 came back
 PROVIDER = {"telegram": "Telegram", "sms": "Twilio"}
 
@@ -157,7 +159,8 @@ def run(args: argparse.Namespace, fakes: Fakes, procs: Processes, url: str, n: i
             ("family messages still unsent at the bound", unsent),
             *(
                 (
-                    f"{name} 429s retried early: same delivery / same sender after 100 ms",
+                    f"{name} 429s retried early: same delivery / same sender after"
+                    f" {SENDER_GRACE * 1000:.0f} ms",
                     f"{d} / {s} of {t}",
                 )
                 for name, (t, d, s) in early.items()
