@@ -1,5 +1,8 @@
 """Rate limits for one sender: at most N sends in any window, and a gap per chat.
 
+A send may count for more than one (`cost`): Twilio's MPS counts SMS segments, so a
+three-segment text takes three of the window's places.
+
 Providers count a send when it *arrives*, which we cannot see; we only know that it
 arrived after we started it and before its answer came back. So a send holds its place in
 the window from the moment it starts until one window after its answer. That bound is
@@ -32,6 +35,8 @@ POLL = 0.005  # seconds between looks while every counted send is still in fligh
 
 @dataclass
 class _Send:
+    cost: int = 1  # how much of the window it takes (Twilio: its SMS segments)
+    hold: float = 1.0  # seconds it stays counted after its answer
     answered: float | None = None  # monotonic time the provider's answer came back
 
 
@@ -79,15 +84,16 @@ class SenderLimiter:
         """Seconds left of a pause (0 when not paused)."""
         return max(0.0, self._paused_until - self.clock())
 
-    def _wait_needed(self, chat: str | None) -> float:
+    def _wait_needed(self, chat: str | None, cost: int = 1) -> float:
         now = self.clock()
-        self._sends = [
-            s for s in self._sends if s.answered is None or s.answered > now - self.window
-        ]
+        self._sends = [s for s in self._sends if s.answered is None or s.answered > now - s.hold]
         wait = max(self._paused_until, self._next_start) - now
-        if len(self._sends) >= self.capacity:
-            answered = [s.answered for s in self._sends if s.answered is not None]
-            wait = max(wait, min(answered) + self.window - now if answered else POLL)
+        # A send that costs more than the whole window goes alone, and holds its place for
+        # as many windows as it fills (a three-segment SMS at 1 MPS: three seconds).
+        needed = min(cost, self.capacity)
+        if sum(s.cost for s in self._sends) + needed > self.capacity:
+            frees = [s.answered + s.hold for s in self._sends if s.answered is not None]
+            wait = max(wait, min(frees) - now if frees else POLL)
         if chat is not None:
             wait = max(wait, self.chat_ready_in(chat))
         return wait
@@ -114,19 +120,22 @@ class SenderLimiter:
         self._turn_taken = False
 
     @asynccontextmanager
-    async def slot(self, chat: str | None = None, priority: int = 0) -> AsyncIterator[None]:
-        """Hold a place for one send: wait until it is allowed, count it until answered.
-        Of the sends waiting, the lowest `priority` goes first."""
+    async def slot(
+        self, chat: str | None = None, priority: int = 0, cost: int = 1
+    ) -> AsyncIterator[None]:
+        """Hold a place for one send that takes `cost` of the window: wait until it is
+        allowed, count it until answered. Of the sends waiting, the lowest `priority` goes
+        first."""
         if chat is not None:
             while (wait := self.chat_ready_in(chat)) > 0:
                 await asyncio.sleep(max(wait, POLL))
         await self._take_turn(priority)
         try:
-            while (wait := self._wait_needed(chat)) > 0:
+            while (wait := self._wait_needed(chat, cost)) > 0:
                 await asyncio.sleep(max(wait, POLL))
-            send = _Send()
+            send = _Send(cost, self.window * max(1.0, cost / self.capacity))
             self._sends.append(send)
-            self._next_start = self.clock() + self.spacing
+            self._next_start = self.clock() + self.spacing * min(cost, self.capacity)
             if chat is not None and self.per_chat_interval is not None:
                 self._last_by_chat[chat] = send
         finally:

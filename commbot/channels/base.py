@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -234,6 +235,13 @@ class ChannelLimits:
     # Free text only this long after the person last wrote to us (WhatsApp's 24 hours);
     # outside it, only an approved template. None: no such window.
     reply_window: dt.timedelta | None = None
+    # How much of `rate` one send takes, where the provider counts something other than
+    # requests (Twilio's MPS counts SMS segments). None: one per send.
+    send_cost: Callable[[Outbound], int] | None = None
+
+    def cost(self, outbound: Outbound) -> int:
+        """The share of the sender's rate `outbound` uses: at least one."""
+        return max(1, self.send_cost(outbound)) if self.send_cost is not None else 1
 
     def needs_template(self, last_inbound_at: dt.datetime | None, now: dt.datetime) -> bool:
         """True when free text may not be sent now, only a template."""

@@ -477,11 +477,12 @@ class Dispatcher:
         outbound: Outbound,
         lane: Lane = Lane.CONVERSATION,
     ) -> SendResult:
-        """One request to the provider: within the channel's limits, lowest lane first, only
-        while this worker holds the lease (checked when the send is about to start),
-        bounded in time."""
+        """One request to the provider: within the channel's limits (at what the provider
+        counts it as: Twilio's SMS segments), lowest lane first, only while this worker
+        holds the lease (checked when the send is about to start), bounded in time."""
         pipe = self._pipes[channel]
-        async with self.limiters[channel].slot(outbound.address, int(lane)):
+        cost = self.channel_limits[channel].cost(outbound)
+        async with self.limiters[channel].slot(outbound.address, int(lane), cost):
             if not self._may_send(channel):
                 raise LeaseLost
             pipe.started.add(delivery_id)

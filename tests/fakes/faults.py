@@ -119,6 +119,30 @@ class RateLimiter:
         self._recent.clear()
 
 
+class SegmentWindow:
+    """Twilio's MPS as a sender sees it: at most `limit` segments accepted in any trailing
+    `window` per sender (an SMS counts its segments, an MMS or WhatsApp message one). A
+    message longer than the limit is taken only into an empty window. Refused sends are
+    not counted."""
+
+    def __init__(self, limit: float, window: float = 1.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._accepted: dict[Hashable, deque[tuple[float, int]]] = {}
+
+    def accept(self, key: Hashable, now: float, cost: int = 1) -> bool:
+        recent = self._accepted.setdefault(key, deque())
+        while recent and now - recent[0][0] >= self.window:
+            recent.popleft()
+        if recent and sum(c for _, c in recent) + cost > self.limit:
+            return False
+        recent.append((now, cost))
+        return True
+
+    def reset(self) -> None:
+        self._accepted.clear()
+
+
 class SendCounts:
     """What a fake let through and what it refused, for benchmarks to read.
 
@@ -127,7 +151,7 @@ class SendCounts:
     """
 
     _lock: threading.Lock
-    _limiter: RateLimiter | None
+    _limiter: RateLimiter | SegmentWindow | None
     _accepted_times: list[float]
     _rejected_429: int
 

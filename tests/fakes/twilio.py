@@ -37,7 +37,7 @@ from .faults import (
     FailureQueue,
     InjectedDelay,
     InjectedFailure,
-    RateLimiter,
+    SegmentWindow,
     SendCounts,
 )
 from .segments import sms_segments
@@ -165,8 +165,11 @@ class _Media:
 class FakeTwilio(SendCounts, FakeServer):
     """Twilio's Messages API for one account, served on ``127.0.0.1``.
 
-    With `enforce_mps`, each sender (From number or Messaging Service) may send one message per
-    ``1 / enforce_mps`` seconds; sooner sends get 429 code 20429 and are not accepted.
+    With `enforce_mps`, each sender (From number or Messaging Service) may have at most
+    `enforce_mps` segments accepted in any trailing second (Twilio's MPS counts SMS
+    segments; an MMS or a WhatsApp message is one); more get 429 code 20429 and are not
+    accepted. (Twilio itself queues what is over the rate; refusing it shows a sender that
+    does not keep to it.)
     """
 
     def __init__(
@@ -187,7 +190,7 @@ class FakeTwilio(SendCounts, FakeServer):
         self._fail_to: dict[str, tuple[int, int]] = {}
         self._failures = FailureQueue()
         self._delays = DelayQueue()
-        self._limiter = RateLimiter(1.0 / enforce_mps, None) if enforce_mps else None
+        self._limiter = SegmentWindow(enforce_mps) if enforce_mps else None
         self._accepted_times: list[float] = []
         self._rejected_429 = 0
         messages = f"/{API_VERSION}/Accounts/{{account}}/Messages"
@@ -440,7 +443,9 @@ class FakeTwilio(SendCounts, FakeServer):
             if code < FIRST_DELIVERY_ERROR:
                 raise TwilioApiError(status, code, **details)
             delivery_error = code
-        if self._limiter is not None and not self._limiter.accept(call.sender, call.at):
+        if self._limiter is not None and not self._limiter.accept(
+            call.sender, call.at, _rate_cost(call)
+        ):
             raise TwilioApiError(429, 20429)
         self._accepted_times.append(call.at)
         resource = _message_resource(call, account)
@@ -498,6 +503,13 @@ def _message_resource(call: TwilioCall, account: str) -> dict[str, Any]:
         "to": call.to,
         "uri": uri,
     }
+
+
+def _rate_cost(call: TwilioCall) -> int:
+    """What a send takes of its sender's MPS: its SMS segments; one for MMS and WhatsApp."""
+    if (call.to or "").startswith("whatsapp:") or call.media_urls or not call.body:
+        return 1
+    return sms_segments(call.body)
 
 
 def _num_segments(call: TwilioCall, body: str, whatsapp: bool) -> str:

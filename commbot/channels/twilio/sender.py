@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass, replace
 
 import httpx
 from twilio.base.exceptions import TwilioRestException
@@ -45,7 +47,7 @@ class TwilioSender:
         self.status_callback = status_callback
 
     def limits(self, channel: Channel) -> ChannelLimits:
-        return limits_for(channel, self.settings.twilio_mps)
+        return replace(limits_for(channel, self.settings.twilio_mps), send_cost=send_cost)
 
     def _origin(self, channel: Channel) -> dict[str, str]:
         if channel is Channel.WHATSAPP:
@@ -76,30 +78,24 @@ class TwilioSender:
                     content_variables=json.dumps(outbound.template_variables),
                 )
                 return SendResult(message.sid or "")
-            # MMS carries pictures; other files (voice notes, videos, PDFs) go as links, and
-            # so do pictures to numbers that cannot take MMS (`as_link`, the dispatcher's).
-            media_urls = [m.url for m in outbound.media if m.url and _attached(m)][:MEDIA_LIMIT]
-            links = [m.url for m in outbound.media if m.url and not _attached(m)]
-            text = "\n".join(part for part in (outbound.text, *links) if part)
-            # WhatsApp shows one attachment per message and ignores the rest: the first
-            # goes with the words, each other one after them in a message of its own.
-            one_each = outbound.channel is Channel.WHATSAPP
-            first_media = media_urls[:1] if one_each else media_urls
-            parts, segments = _parts(outbound.channel, text, picture=bool(first_media))
-            for index, part in enumerate(parts):
-                media = first_media if index == 0 and first_media else None
+            bodies = _bodies(outbound)
+            for index, part in enumerate(bodies.parts):
+                media = bodies.first_media if index == 0 and bodies.first_media else None
                 if not part and not media:
                     continue
                 message = await self.client.messages.create_async(
                     **origin, **common, body=part or None, media_url=media
                 )
                 first_sid = first_sid or (message.sid or "")
-            extra = media_urls[1:] if one_each else []
-            for url in extra:
+            for url in bodies.extra_media:
                 await self.client.messages.create_async(**origin, **common, media_url=[url])
             if not first_sid:
                 raise SendError("empty", "nothing to send", permanent=True)
-            return SendResult(first_sid, parts=len(parts) + len(extra), segments=segments)
+            return SendResult(
+                first_sid,
+                parts=len(bodies.parts) + len(bodies.extra_media),
+                segments=bodies.segments,
+            )
         except TwilioRestException as exc:
             raise _partial(first_sid, _twilio_error(exc)) from None
         except TwilioThrottled as exc:
@@ -132,15 +128,62 @@ class TwilioSender:
         await self.http.close()
 
 
+@dataclass(frozen=True)
+class _Bodies:
+    """The requests one outbound message becomes."""
+
+    parts: list[str]  # texts, the first with `first_media`
+    first_media: list[str]
+    extra_media: list[str]  # WhatsApp: one picture a message, after the words
+    segments: int | None  # SMS: what the parts are billed as
+
+    @property
+    def cost(self) -> int:
+        """What they take of the number's MPS: Twilio counts SMS segments (an MMS is
+        one), and WhatsApp messages."""
+        if self.segments is not None:
+            return self.segments
+        return len(self.parts) + len(self.extra_media)
+
+
+def _bodies(outbound: Outbound) -> _Bodies:
+    """MMS carries pictures; other files (voice notes, videos, PDFs) go as links, and so
+    do pictures to numbers that cannot take MMS (`as_link`, the dispatcher's)."""
+    media_urls = [m.url for m in outbound.media if m.url and _attached(m)][:MEDIA_LIMIT]
+    links = [m.url for m in outbound.media if m.url and not _attached(m)]
+    text = "\n".join(part for part in (outbound.text, *links) if part)
+    # WhatsApp shows one attachment per message and ignores the rest: the first goes with
+    # the words, each other one after them in a message of its own.
+    one_each = outbound.channel is Channel.WHATSAPP
+    first_media = media_urls[:1] if one_each else media_urls
+    parts, segments = _parts(outbound.channel, text, picture=bool(first_media))
+    extra = media_urls[1:] if one_each else []
+    return _Bodies(parts, first_media, extra, segments)
+
+
+def send_cost(outbound: Outbound) -> int:
+    """How much of the number's MPS sending `outbound` takes (`ChannelLimits.send_cost`).
+    A template counts as one message."""
+    return 1 if outbound.template_sid else _bodies(outbound).cost
+
+
 def _parts(channel: Channel, text: str, *, picture: bool) -> tuple[list[str], int | None]:
     """The bodies to send, and for SMS the segments they are billed as (`commbot.sms`:
     plain marks kept GSM-7, parts ending on segment boundaries, counted exactly; an MMS
     counts one). WhatsApp bills per message, not per segment, and shows every character
     alike: its text goes as written, typography and all, in parts of Twilio's limit."""
     if channel is Channel.SMS:
-        plan = sms.plan(text, picture=picture)
-        return [part.text for part in plan], sum(part.segments for part in plan)
+        texts, segments = _sms_plan(text, picture)
+        return list(texts), segments
     return (split_text(text, TEXT_LIMIT) if text else [""]), None
+
+
+@functools.lru_cache(maxsize=256)
+def _sms_plan(text: str, picture: bool) -> tuple[tuple[str, ...], int]:
+    """`sms.plan`, remembered: a broadcast sends one text per language thousands of times,
+    and the limiter asks its cost before each send."""
+    plan = sms.plan(text, picture=picture)
+    return tuple(part.text for part in plan), sum(part.segments for part in plan)
 
 
 def _attached(media: Media) -> bool:
