@@ -28,9 +28,7 @@ def test_the_long_text_is_three_segments() -> None:
     assert sms_segments(LONG) == 3
 
 
-async def test_an_sms_number_is_held_to_its_mps_in_segments(
-    engine: Engine, tmp_path: Path
-) -> None:
+async def test_an_sms_number_is_held_to_its_mps_in_segments(engine: Engine, tmp_path: Path) -> None:
     with FakeTelegram() as telegram, FakeTwilio(enforce_mps=MPS) as twilio:
         system = System(engine, telegram, twilio, tmp_path, COMMBOT_TWILIO_MPS=str(MPS))
         try:
