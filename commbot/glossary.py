@@ -45,6 +45,10 @@ def _pattern(phrase: str, unspaced: bool = False) -> re.Pattern[str]:
 class Glossary:
     def __init__(self, terms: Iterable[Term]) -> None:
         self.terms = tuple(terms)
+        # A broadcast's text is looked up once per family as it is sent; every term's
+        # patterns over it each time cost a fifth of a busy worker's loop. A few recent
+        # texts are remembered (in this process only, never stored).
+        self._recent = functools.lru_cache(maxsize=64)(self._find)
 
     def find(self, english: str) -> list[Term]:
         """Terms used in `english`, in order of first appearance.
@@ -53,6 +57,9 @@ class Glossary:
         in a message typed in capitals, acronyms that are also words (AT, IDEA) are not read
         as jargon.
         """
+        return list(self._recent(english))
+
+    def _find(self, english: str) -> tuple[Term, ...]:
         shouting = sum(c.isupper() for c in english) > 0.6 * max(
             1, sum(c.isalpha() for c in english)
         )
@@ -73,7 +80,7 @@ class Glossary:
             if any(start >= s and end <= e for s, e, _ in kept):
                 continue  # inside a longer term already found
             kept.append((start, end, term))
-        return [term for _, _, term in kept]
+        return tuple(term for _, _, term in kept)
 
     def explain(self, text: str, language: str, terms: list[Term]) -> str:
         """Add each term's explanation after its first appearance in `text` (or as a note)."""

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from commbot.cli import app, main
 from commbot.db import transaction
 from commbot.dispatch import history
+from commbot.dispatch.dispatcher import _SentRecord
 from commbot.dispatch.outcomes import apply_status_callback, cancel
 from commbot.errors import UserError
 from commbot.models import Channel, Delivery, DeliveryEvent, Guardian
@@ -156,7 +157,7 @@ async def test_a_report_that_came_before_the_send_was_recorded_is_in_the_history
         )
         assert not known
     system.clock.advance(seconds=2)
-    system.dispatcher._sent(queued.id, "SM-early")
+    system.dispatcher._sent([_SentRecord(queued.id, "SM-early", system.clock(), None)])
     assert kinds(events_of(system, queued.id)) == [
         ("status", "delivered", None),
         ("attempt", "sending", None),

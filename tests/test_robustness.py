@@ -12,6 +12,7 @@ from telegram import Bot
 from commbot.channels.base import Outbound, SendResult
 from commbot.channels.sandbox import SandboxSender
 from commbot.db import transaction
+from commbot.dispatch.dispatcher import _SentRecord
 from commbot.models import Channel, Delivery, DeliveryStatus, Guardian, Lane
 from commbot.outbox import to_guardian
 from commbot.roster import import_roster
@@ -67,7 +68,7 @@ async def test_a_worker_does_not_overwrite_a_claim_another_worker_took(system: S
     assert [c.delivery.id for c in claimed] == [delivery_id]
     with transaction(system.engine) as session:  # another worker took it over meanwhile
         session.execute(update(Delivery).values(claimed_by="other-worker"))
-    dispatcher._sent(delivery_id, "SM-late")
+    dispatcher._sent([_SentRecord(delivery_id, "SM-late", system.clock(), None)])
     with transaction(system.engine) as session:
         delivery = session.get_one(Delivery, delivery_id)
         assert (delivery.status, delivery.claimed_by) == (DeliveryStatus.SENDING, "other-worker")

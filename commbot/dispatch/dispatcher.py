@@ -109,6 +109,17 @@ class _Pipe:
     ahead_claimed_at: dt.datetime | None = None  # last claim of what goes before a broadcast
 
 
+@dataclass
+class _SentRecord:
+    """A send the provider took, waiting to be written."""
+
+    delivery_id: int
+    provider_id: str
+    started: dt.datetime
+    segments: int | None
+    written: asyncio.Future[None] | None = None
+
+
 class LeaseLost(Exception):
     """This worker no longer holds the channel's lease: it must not start a send."""
 
@@ -173,6 +184,9 @@ class Dispatcher:
         # Copies being fetched and stored now, by the same key: a photo to a whole class
         # is fetched once, however many of its sends are under way at the same time.
         self._storing: dict[str, asyncio.Future[str]] = {}
+        # Sends answered while the previous ones are being written (`_record_sent`).
+        self._unwritten: list[_SentRecord] = []
+        self._writer: asyncio.Task[None] | None = None
 
     # -- running -----------------------------------------------------------------------
 
@@ -466,8 +480,8 @@ class Dispatcher:
         except Exception as exc:  # every failure is recorded: nothing stays half-sent
             await self._record_error(channel, delivery, exc, started)
             return
-        await asyncio.to_thread(
-            self._sent, delivery.id, result.provider_message_id, started, result.segments
+        await self._record_sent(
+            _SentRecord(delivery.id, result.provider_message_id, started, result.segments)
         )
 
     async def _send(
@@ -801,24 +815,49 @@ class Dispatcher:
             return None
         return delivery
 
-    def _sent(
-        self,
-        delivery_id: int,
-        provider_id: str,
-        started: dt.datetime | None = None,
-        segments: int | None = None,
-    ) -> None:
+    async def _record_sent(self, record: _SentRecord) -> None:
+        """Write that the provider took a send; return once it is written. Sends answered
+        while earlier ones are being written go together in the next transaction: at full
+        rate one write carries many (SQLite takes one writer at a time), and a lone send
+        is written at once."""
+        record.written = asyncio.get_running_loop().create_future()
+        self._unwritten.append(record)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_sent())
+        await record.written
+
+    async def _write_sent(self) -> None:
+        while self._unwritten:
+            batch, self._unwritten = self._unwritten, []
+            try:
+                await asyncio.to_thread(self._sent, batch)
+            except Exception:
+                # One record that cannot be written must not take the others with it.
+                for record in batch:
+                    try:
+                        await asyncio.to_thread(self._sent, [record])
+                    except Exception as exc:
+                        _settle_future(record.written, exc)
+                    else:
+                        _settle_future(record.written)
+            else:
+                for record in batch:
+                    _settle_future(record.written)
+
+    def _sent(self, records: list[_SentRecord]) -> None:
         with transaction(self.engine) as session:
-            delivery = self._mine(session, delivery_id)
-            if delivery is not None:
-                history.attempt(session, delivery, started or self.clock())
+            for record in records:
+                delivery = self._mine(session, record.delivery_id)
+                if delivery is None:
+                    continue
+                history.attempt(session, delivery, record.started)
                 record_sent(
                     session,
                     delivery,
-                    provider_id,
+                    record.provider_id,
                     self.clock(),
                     self.default_timezone,
-                    segments=segments,
+                    segments=record.segments,
                 )
 
     def _failed(
@@ -875,3 +914,13 @@ def _may_carry_metadata(item: Media) -> bool:
 def _inline_key(item: Media) -> str:
     """What a file commbot wrote is stored under: its content, hashed."""
     return "inline:" + hashlib.sha256((item.inline or "").encode("utf-8")).hexdigest()
+
+
+def _settle_future(future: asyncio.Future[None] | None, error: Exception | None = None) -> None:
+    """Tell whoever waits for a record (unless it stopped waiting) how its writing went."""
+    if future is None or future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
