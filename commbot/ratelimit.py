@@ -135,7 +135,12 @@ class SenderLimiter:
                 await asyncio.sleep(max(wait, POLL))
             send = _Send(cost, self.window * max(1.0, cost / self.capacity))
             self._sends.append(send)
-            self._next_start = self.clock() + self.spacing * min(cost, self.capacity)
+            # From when this send was due, not when it woke: a wake-up a millisecond late
+            # on every send would otherwise cost 3 % of the rate at 30/s. Lateness of up to
+            # half a gap is made up; after an idle spell the next send still waits half one.
+            now = self.clock()
+            due = max(self._next_start, now - self.spacing / 2)
+            self._next_start = due + self.spacing * min(cost, self.capacity)
             if chat is not None and self.per_chat_interval is not None:
                 self._last_by_chat[chat] = send
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Annotated
 
 import typer
@@ -40,6 +41,10 @@ def worker() -> None:
     from ..worker import run_worker
 
     _logging()
+    # The event loop reads providers' answers while database steps run in threads; with the
+    # default 5 ms turns it waits for them, and every wait is rate lost (a send keeps its
+    # place in the window until a second after its answer is read).
+    sys.setswitchinterval(0.001)
     asyncio.run(run_worker(settings(), database()))
 
 
