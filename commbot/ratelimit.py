@@ -16,6 +16,11 @@ A send waits for its chat's gap on its own, outside the lock the sender's window
 under, so a chat that is not ready yet never holds up sends to other chats (the dispatcher
 has at most one send per chat under way, so the chat's gap needs no lock).
 
+A send's answer counts from when it arrives, not from when the adapter has finished with it:
+an adapter's HTTP client calls `request_started` and `answer_arrived` around each request,
+and the send is counted from its last answer's arrival (parsing Twilio's answer into a
+message resource took a twentieth of a second of each send's place in the window).
+
 Sends wait for their turn in order of priority (the dispatcher's lane), then of arrival: a
 conversation reply claimed while a broadcast's sends queue here goes next, not after them.
 """
@@ -23,6 +28,7 @@ conversation reply claimed while a broadcast's sends queue here goes next, not a
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import heapq
 import itertools
 import time
@@ -38,6 +44,31 @@ class _Send:
     cost: int = 1  # how much of the window it takes (Twilio: its SMS segments)
     hold: float = 1.0  # seconds it stays counted after its answer
     answered: float | None = None  # monotonic time the provider's answer came back
+    requests_open: int = 0  # requests of this send on the wire (`request_started`)
+    last_arrival: float | None = None  # when the last of their answers arrived
+
+
+# The send the running task is making, with its limiter's clock (set by `slot`).
+_current: contextvars.ContextVar[tuple[_Send, Callable[[], float]] | None] = (
+    contextvars.ContextVar("commbot_send", default=None)
+)
+
+
+def request_started() -> None:
+    """An adapter's HTTP client says one request of the current send is going out."""
+    current = _current.get()
+    if current is not None:
+        current[0].requests_open += 1
+
+
+def answer_arrived() -> None:
+    """An adapter's HTTP client says a request's answer has arrived (before it is read
+    into anything): the provider counted that request no later than now."""
+    current = _current.get()
+    if current is not None:
+        send, clock = current
+        send.requests_open = max(0, send.requests_open - 1)
+        send.last_arrival = clock()
 
 
 class SenderLimiter:
@@ -145,10 +176,15 @@ class SenderLimiter:
                 self._last_by_chat[chat] = send
         finally:
             self._pass_turn()
+        token = _current.set((send, self.clock))
         try:
             yield
         finally:
-            send.answered = self.clock()
+            _current.reset(token)
+            # Every request answered: counted from the last answer's arrival. One still
+            # open (a timeout) may arrive any time: counted from now.
+            whole = send.requests_open == 0 and send.last_arrival is not None
+            send.answered = send.last_arrival if whole else self.clock()
             if len(self._last_by_chat) > 50_000 and self.per_chat_interval is not None:
                 cutoff = self.clock() - 10 * self.per_chat_interval
                 self._last_by_chat = {

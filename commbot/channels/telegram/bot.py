@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Bot
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
+from ... import ratelimit
 from ...config import Settings
 
 log = logging.getLogger(__name__)
+
+
+class _Request(HTTPXRequest):
+    """python-telegram-bot's HTTP client, telling the rate limiter when each answer
+    arrives (before it is parsed into Telegram objects)."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        ratelimit.request_started()
+        answer = await super().do_request(*args, **kwargs)
+        ratelimit.answer_arrived()
+        return answer
 
 
 def make_bot(settings: Settings, *, pool_size: int = 64) -> Bot:
@@ -21,7 +34,7 @@ def make_bot(settings: Settings, *, pool_size: int = 64) -> Bot:
         settings.telegram_bot_token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
-        request=HTTPXRequest(connection_pool_size=pool_size, read_timeout=15, write_timeout=30),
+        request=_Request(connection_pool_size=pool_size, read_timeout=15, write_timeout=30),
     )
 
 

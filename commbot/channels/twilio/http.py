@@ -21,6 +21,8 @@ import httpx
 from twilio.http import AsyncHttpClient
 from twilio.http.response import Response
 
+from ... import ratelimit
+
 TWILIO_API_HOST = "https://api.twilio.com"
 
 _logger = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is unt
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
+        ratelimit.request_started()
         response = await self._client.request(
             method,
             self.rewrite(url),
@@ -106,6 +109,7 @@ class HttpxTwilioClient(AsyncHttpClient):  # type: ignore[misc]  # twilio is unt
             timeout=timeout or self.timeout,
             follow_redirects=allow_redirects,
         )
+        ratelimit.answer_arrived()
         if response.status_code >= 400:
             retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if retry_after is not None:
