@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
+import gc
 from typing import Annotated
 
 import typer
@@ -33,6 +33,7 @@ def serve(
 
     _logging()
     warn_missing_secrets(settings())
+    _freeze_start_up()
     run_server(settings(), database(), host=host, port=port)
 
 
@@ -41,11 +42,16 @@ def worker() -> None:
     from ..worker import run_worker
 
     _logging()
-    # The event loop reads providers' answers while database steps run in threads; with the
-    # default 5 ms turns it waits for them, and every wait is rate lost (a send keeps its
-    # place in the window until a second after its answer is read).
-    sys.setswitchinterval(0.001)
+    _freeze_start_up()
     asyncio.run(run_worker(settings(), database()))
+
+
+def _freeze_start_up() -> None:
+    """Keep what start-up made (modules, classes, the ORM's mappers) out of the garbage
+    collector's full passes. A busy worker made one every few seconds, each over all of
+    it, and stopped every send for 100-170 ms: 3 % of the sending rate."""
+    gc.collect()
+    gc.freeze()
 
 
 @telegram_app.command("set-webhook")
