@@ -58,14 +58,15 @@ class DiesAfterSending:
         raise AssertionError("unreachable")
 
 
-def queue_sms(system: System, numbers: list[str]) -> None:
+def queue_sms(system: System, numbers: list[str], texts: list[str] | None = None) -> None:
+    """One SMS notice to each number (`texts[n]`, or "notice n")."""
     with transaction(system.engine) as session:
         for n, number in enumerate(numbers):
             notice(
                 session,
                 channel=Channel.SMS,
                 address=number,
-                text=f"notice {n}",
+                text=texts[n] if texts else f"notice {n}",
                 language="en",
                 now=system.clock(),
                 recipient_kind=RecipientKind.UNKNOWN,

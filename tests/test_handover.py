@@ -20,6 +20,7 @@ from commbot.dispatch import Dispatcher
 from commbot.models import Channel, DeliveryStatus, RecipientKind, SenderLease
 from commbot.outbox import notice
 
+from . import test_crash_recovery as crash_recovery
 from .fakes import FakeTelegram, FakeTwilio
 from .support import System
 from .test_crash_recovery import DiesAfterSending, drain_until_sent
@@ -57,17 +58,8 @@ def queue_telegram(system: System, rounds: int) -> None:
 
 
 def queue_sms(system: System, count: int) -> None:
-    with transaction(system.engine) as session:
-        for n in range(count):
-            notice(
-                session,
-                channel=Channel.SMS,
-                address=f"+1617555{4000 + n}",
-                text=f"sms {n}",
-                language="en",
-                now=system.clock(),
-                recipient_kind=RecipientKind.UNKNOWN,
-            )
+    numbers = [f"+1617555{4000 + n}" for n in range(count)]
+    crash_recovery.queue_sms(system, numbers, [f"sms {n}" for n in range(count)])
 
 
 def real_limits(system: System, worker_id: str, **kwargs: object) -> Dispatcher:

@@ -4,6 +4,9 @@ afterwards. A request that never got an answer may still arrive: it counts from 
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+
 import pytest
 
 from commbot import ratelimit
@@ -56,6 +59,25 @@ async def test_a_request_left_unanswered_counts_from_the_end() -> None:
     assert limiter._wait_needed(None) == pytest.approx(1.0)
 
 
-def test_outside_a_send_the_hooks_do_nothing() -> None:
-    ratelimit.request_started()
-    ratelimit.answer_arrived()
+async def test_requests_of_another_task_do_not_count_for_a_send() -> None:
+    """A webhook fetching media through the same client, while a send is under way, must
+    not move that send's answer time (the hooks follow the task, not the client)."""
+    clock = Clock()
+    limiter = SenderLimiter(1, clock=clock)
+
+    async def elsewhere() -> None:
+        ratelimit.request_started()  # one still open when the send ends
+        ratelimit.request_started()
+        clock.now = 0.4
+        ratelimit.answer_arrived()
+
+    async with limiter.slot():
+        ratelimit.request_started()
+        clock.now = 0.2
+        ratelimit.answer_arrived()
+        # A task started outside any send (as the web app's are) runs meanwhile.
+        await asyncio.create_task(elsewhere(), context=contextvars.Context())
+        clock.now = 0.5
+    # Counted from its own answer at 0.2: neither the later answer nor the open request
+    # elsewhere is taken for its own.
+    assert limiter._wait_needed(None) == pytest.approx(0.7)

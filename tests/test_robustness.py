@@ -3,15 +3,19 @@ stale questions or drafts catching later messages, replies going to last year's 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from telegram import Bot
 
 from commbot.channels.base import Outbound, SendResult
 from commbot.channels.sandbox import SandboxSender
 from commbot.db import transaction
+from commbot.dispatch import dispatcher as dispatcher_module
 from commbot.dispatch.dispatcher import _SentRecord
 from commbot.models import Channel, Delivery, DeliveryStatus, Guardian, Lane
 from commbot.outbox import to_guardian
@@ -19,6 +23,7 @@ from commbot.roster import import_roster
 
 from .conftest import EXAMPLES
 from .support import System
+from .test_crash_recovery import queue_sms
 
 CARTER, KIM = 7001, 7002
 ROSA, LAN = "+16175550134", "+16175550142"
@@ -59,6 +64,49 @@ async def test_an_unexpected_error_is_recorded_and_retried_not_left_sending(
         assert (delivery.attempts, delivery.error_code) == (1, "internal")
         assert delivery.next_attempt_at > system.clock()
     assert ROSA not in caplog.text  # the error's message quoted the number; the log does not
+
+
+async def test_a_send_record_that_cannot_be_written_takes_no_other_with_it(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sends answered together are written in one transaction; when one of them cannot be
+    written, the others are still recorded sent, each on its own."""
+    queue_sms(system, ["+16175554301", "+16175554302", "+16175554303"])
+    dispatcher = system.dispatcher
+    claimed = dispatcher._claim(Channel.SMS, system.clock())
+    assert len(claimed) == 3
+    real_record_sent = dispatcher_module.record_sent
+
+    def record_sent(
+        session: Session, delivery: Delivery, provider_id: str, *a: Any, **k: Any
+    ) -> None:
+        if provider_id == "SM-bad":
+            raise RuntimeError("cannot be written")
+        real_record_sent(session, delivery, provider_id, *a, **k)
+
+    monkeypatch.setattr(dispatcher_module, "record_sent", record_sent)
+    batches: list[int] = []
+    real_sent = dispatcher._sent
+
+    def sent(records: list[_SentRecord]) -> None:
+        batches.append(len(records))
+        real_sent(records)
+
+    monkeypatch.setattr(dispatcher, "_sent", sent)
+    ids = [c.delivery.id for c in claimed]
+    results = await asyncio.gather(
+        *(
+            dispatcher._record_sent(_SentRecord(i, sid, system.clock(), None))
+            for i, sid in zip(ids, ["SM-a", "SM-bad", "SM-c"], strict=True)
+        ),
+        return_exceptions=True,
+    )
+
+    assert batches[0] == 3  # answered together, written together first
+    assert [isinstance(r, RuntimeError) for r in results] == [False, True, False]
+    with transaction(system.engine) as session:
+        statuses = [session.get_one(Delivery, i).status for i in ids]
+    assert statuses == [DeliveryStatus.SENT, DeliveryStatus.SENDING, DeliveryStatus.SENT]
 
 
 async def test_a_worker_does_not_overwrite_a_claim_another_worker_took(system: System) -> None:

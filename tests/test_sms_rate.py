@@ -9,15 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from commbot.db import transaction
-from commbot.models import Channel, DeliveryStatus, RecipientKind
-from commbot.outbox import notice
+from commbot.models import Channel, DeliveryStatus
 from commbot.ratelimit import SenderLimiter
 
 from .fakes import FakeTelegram, FakeTwilio
 from .fakes.segments import sms_segments
 from .support import System
-from .test_crash_recovery import drain_until_sent
+from .test_crash_recovery import drain_until_sent, queue_sms
 
 MPS = 10
 # Three GSM-7 segments (306 characters at most in three; this is more than two's 306).
@@ -32,17 +30,11 @@ async def test_an_sms_number_is_held_to_its_mps_in_segments(engine: Engine, tmp_
     with FakeTelegram() as telegram, FakeTwilio(enforce_mps=MPS) as twilio:
         system = System(engine, telegram, twilio, tmp_path, COMMBOT_TWILIO_MPS=str(MPS))
         try:
-            with transaction(system.engine) as session:
-                for n in range(12):
-                    notice(
-                        session,
-                        channel=Channel.SMS,
-                        address=f"+1617555{4100 + n}",
-                        text=LONG if n % 2 == 0 else f"Short note {n}.",
-                        language="en",
-                        now=system.clock(),
-                        recipient_kind=RecipientKind.UNKNOWN,
-                    )
+            queue_sms(
+                system,
+                [f"+1617555{4100 + n}" for n in range(12)],
+                [LONG if n % 2 == 0 else f"Short note {n}." for n in range(12)],
+            )
             dispatcher = system.make_dispatcher({Channel.SMS: system.twilio_sender}, limits=None)
             await drain_until_sent(dispatcher, system, seconds=30)
         finally:
@@ -58,7 +50,7 @@ async def test_an_sms_number_is_held_to_its_mps_in_segments(engine: Engine, tmp_
     assert sorted(d.segments for d in system.deliveries()) == [1] * 6 + [3] * 6
 
 
-async def test_a_send_costing_more_than_the_window_goes_alone() -> None:
+async def test_a_send_costing_more_than_the_window_holds_it_for_as_many_windows() -> None:
     limiter = SenderLimiter(2)
     async with limiter.slot(cost=3):
         pass
