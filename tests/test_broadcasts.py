@@ -11,6 +11,7 @@ and the command line in tests/test_broadcast_cli.py; here the actions are called
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from commbot.features.broadcasts.models import (
 from commbot.features.broadcasts.progress import progress
 from commbot.features.meetings.models import Meeting, MeetingSlot, MeetingState, Purpose
 from commbot.i18n import gettext
+from commbot.logs import quiet_libraries
 from commbot.models import (
     ContactPoint,
     Delivery,
@@ -702,3 +704,21 @@ async def test_progress_takes_each_familys_best_copy_and_finish_marks_it_sent(
         assert actions.finish(session, broadcast, system.clock())
         assert broadcast.state is BroadcastState.SENT and broadcast.finished_at == system.clock()
         assert not actions.finish(session, broadcast, system.clock())
+
+
+async def test_a_broadcast_and_its_replies_log_no_numbers_or_words(
+    system: System, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # more than production logs, our records included
+    quiet_libraries()  # as every commbot process does
+    await ready(system)
+    send(system, GRACE_EMAIL, "class:Room 12")
+    system.twilio.fail_to(KARIM, 21610)  # a failure, whose message quotes the number
+    await system.drain()
+    system.clock.advance(minutes=30)
+    await system.sms(ROSA, "Gracias, vamos a ir.")
+    await system.drain()
+    assert "Gracias, vamos a ir." in system.telegram_texts(GRACE)[-1]  # it did go through
+    logged = caplog.text
+    for private in (ROSA, ROSA[1:], KARIM, KARIM[1:], TEXT, "Gracias, vamos a ir."):
+        assert private not in logged

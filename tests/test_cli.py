@@ -214,3 +214,23 @@ def test_outbox_table_fits_80_columns_with_local_times_kind_and_student(
     assert "Fri 20 Nov 16:30" in row and "message" in row and "Alfredo Pérez" in row
     assert "waiting for the staff member to link Telegram" in result.output
     assert "+1617" not in result.output and "Hola" not in result.output
+
+
+def test_demo_plays_the_coordinators_broadcast(cli_env: Path) -> None:
+    """Issue 14's scene: the preview before anything goes, each family in its language,
+    Rosa's answer to the coordinator with a copy to Alfredo's teacher, and the report."""
+    output = " ".join(invoke("demo").output.split())
+    scene = output.split("the coordinator reminds two classes of conference week")[1]
+    preview, sent = scene.split("Grace Okafor (coordinator) taps [ Send now ]")
+    assert "Nothing is sent yet." in preview and "Goes to 12 guardians of 11 students." in preview
+    assert "Opted out, will not get it: 1" in preview and "SMS segments: 35 in all" in preview
+    assert "[ Send now ] [ Schedule ] [ Mark urgent ] [ Cancel ]" in preview
+    assert "A semana de reuniões com as famílias começa na segunda-feira." in sent  # Ana, pt
+    reply = sent.split("Rosa Pérez writes on SMS: Gracias.")[1]
+    to_grace, to_emily = reply.split("to Emily Carter (teacher) · Telegram")
+    assert "to Grace Okafor (coordinator)" in to_grace
+    assert "Rosa Pérez (mother of Alfredo Pérez) wrote:" in to_grace
+    assert "Thank you. I need an interpreter, please." in to_grace
+    assert "For you to know: Rosa Pérez (mother of Alfredo Pérez) wrote to Grace Okafor" in to_emily
+    assert "Broadcast done. 12 families: 0 delivered, 12 sent, 0 failed. Opted out: 1." in sent
+    assert "runs commbot report broadcast" in sent
